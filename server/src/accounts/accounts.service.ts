@@ -1,0 +1,94 @@
+import type { Connection } from 'mongoose';
+import { newAccountId, newKeyId } from '../lib/ids.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { accountModels, type AccountDoc } from './account.model.js';
+import { generateApiKey, generateSigningSecret, hashApiKey, parseApiKey, type KeyScope } from './api-key.js';
+
+/** Defaults for a new account. */
+export const ACCOUNT_DEFAULTS = { defaultWaitSeconds: 8, approvalTtlSeconds: 24 * 60 * 60 } as const;
+
+export type CreatedAccount = { accountId: string; flowKey: string; agentKey: string; signingSecret: string };
+export type Principal = { accountId: string; keyId: string; scope: KeyScope };
+
+export function accountsService(conn: Connection, clock: Clock = systemClock) {
+  const { Account, ApiKey } = accountModels(conn);
+
+  async function createKey(accountId: string, scope: KeyScope) {
+    const key = generateApiKey(scope);
+    const keyId = newKeyId();
+    await ApiKey.create({
+      _id: keyId,
+      accountId,
+      scope,
+      hash: hashApiKey(key),
+      last4: key.slice(-4),
+      createdAt: clock.now(),
+      revokedAt: null,
+    });
+    return { keyId, key, scope };
+  }
+
+  return {
+    /** Creates an account with one flow key, one agent key and a signing secret, shown once. */
+    async createAccount(name: string): Promise<CreatedAccount> {
+      const accountId = newAccountId();
+      const signingSecret = generateSigningSecret();
+      await Account.create({
+        _id: accountId,
+        name,
+        createdAt: clock.now(),
+        ...ACCOUNT_DEFAULTS,
+        signingSecrets: [{ secret: signingSecret, createdAt: clock.now(), expiresAt: null }],
+      });
+      const flow = await createKey(accountId, 'flow');
+      const agent = await createKey(accountId, 'agent');
+      return { accountId, flowKey: flow.key, agentKey: agent.key, signingSecret };
+    },
+
+    async listAccounts() {
+      const accounts = await Account.find({}, { signingSecrets: 0 }).sort({ createdAt: 1 }).lean();
+      const keys = await ApiKey.find({}, { hash: 0 }).lean();
+      return accounts.map((a) => ({
+        accountId: a._id,
+        name: a.name,
+        createdAt: a.createdAt.toISOString(),
+        keys: keys
+          .filter((k) => k.accountId === a._id)
+          .map((k) => ({
+            keyId: k._id,
+            scope: k.scope,
+            last4: k.last4,
+            createdAt: k.createdAt.toISOString(),
+            revokedAt: k.revokedAt ? k.revokedAt.toISOString() : null,
+          })),
+      }));
+    },
+
+    async getAccount(accountId: string): Promise<AccountDoc | null> {
+      return Account.findById(accountId).lean();
+    },
+
+    async createKey(accountId: string, scope: KeyScope) {
+      const exists = await Account.exists({ _id: accountId });
+      if (!exists) return null;
+      return createKey(accountId, scope);
+    },
+
+    /** Revokes a key; it fails on its next request. Returns false for an unknown key. */
+    async revokeKey(keyId: string): Promise<boolean> {
+      const result = await ApiKey.updateOne({ _id: keyId, revokedAt: null }, { $set: { revokedAt: clock.now() } });
+      if (result.matchedCount > 0) return true;
+      return (await ApiKey.exists({ _id: keyId })) !== null;
+    },
+
+    /** The principal behind a presented key, or null. Malformed keys never reach the database. */
+    async authenticate(key: string): Promise<Principal | null> {
+      const parsed = parseApiKey(key);
+      if (!parsed) return null;
+      const doc = await ApiKey.findOne({ hash: hashApiKey(key) }).lean();
+      if (!doc || doc.revokedAt !== null || doc.scope !== parsed.scope) return null;
+      return { accountId: doc.accountId, keyId: doc._id, scope: doc.scope };
+    },
+  };
+}
+export type AccountsService = ReturnType<typeof accountsService>;

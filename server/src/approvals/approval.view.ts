@@ -1,0 +1,29 @@
+import type { Approval } from '@cheqpoint/shared';
+import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
+
+const parseObject = (json: string | null) => (json === null ? null : (JSON.parse(json) as Record<string, unknown>));
+
+/** The stored approval, with its decision record when the approval's own status lags behind it. */
+export function toApprovalView(doc: ApprovalDoc, decision?: DecisionDoc | null): Approval {
+  const decided = decision ?? null;
+  const status = decided ? decided.outcome : doc.status;
+  return {
+    approvalId: doc._id,
+    status,
+    modifiedDetails: parseObject(decided ? decided.modifiedDetailsJson : doc.modifiedDetailsJson),
+    decisionNote: decided ? decided.note : doc.decisionNote,
+    decidedBy: decided ? decided.decidedBy : doc.decidedBy,
+    action: doc.action,
+    summary: doc.summary,
+    details: JSON.parse(doc.detailsJson) as Record<string, unknown>,
+    justification: doc.justification,
+    ticketId: doc.ticketId,
+    riskLevel: doc.riskLevel as Approval['riskLevel'],
+    priority: doc.priority as Approval['priority'],
+    agentName: doc.agentName,
+    metadata: parseObject(doc.metadataJson),
+    createdAt: doc.createdAt.toISOString(),
+    decidedAt: (decided ? decided.decidedAt : doc.decidedAt)?.toISOString() ?? null,
+    expiresAt: doc.expiresAt.toISOString(),
+  };
+}

@@ -1,0 +1,139 @@
+import { trusted, type Connection } from 'mongoose';
+import { isDuplicateKey } from '../db/errors.js';
+import { approvalModels, type ApprovalDoc, type DecisionDoc, type IdempotencyDoc } from './approval.model.js';
+
+/** How many decided approvals the ticket view shows after the pending ones. */
+const DECIDED_PER_TICKET = 20;
+
+/**
+ * The only module that touches the approval collections. Every call is scoped by account.
+ * Filters run with mongoose `sanitizeFilter`; operators written here are marked `trusted()`.
+ */
+export function approvalsRepository(conn: Connection) {
+  const { Approval, Decision, Idempotency } = approvalModels(conn);
+
+  /** Brings a lagging approval status in line with its decision record (crash between two writes). */
+  async function repair(doc: ApprovalDoc, decision: DecisionDoc) {
+    await Approval.updateOne({ _id: doc._id, status: 'pending' }, { $set: statusFields(decision) });
+  }
+
+  function statusFields(decision: DecisionDoc) {
+    return {
+      status: decision.outcome,
+      decidedAt: decision.decidedAt,
+      decisionNote: decision.note,
+      modifiedDetailsJson: decision.modifiedDetailsJson,
+      decidedBy: decision.decidedBy,
+    };
+  }
+
+  /** Decision records for those of `docs` still marked pending, repairing the lag. */
+  async function decisionsFor(docs: ApprovalDoc[]): Promise<Map<string, DecisionDoc>> {
+    const pending = docs.filter((d) => d.status === 'pending').map((d) => d._id);
+    const map = new Map<string, DecisionDoc>();
+    if (pending.length === 0) return map;
+    const found = await Decision.find({ _id: trusted({ $in: pending }) }).lean<DecisionDoc[]>();
+    for (const decision of found) {
+      map.set(decision._id, decision);
+      const doc = docs.find((d) => d._id === decision._id);
+      if (doc) await repair(doc, decision);
+    }
+    return map;
+  }
+
+  return {
+    /** Inserts the approval; false when one with this id exists already. */
+    async insertApproval(doc: ApprovalDoc): Promise<boolean> {
+      try {
+        await Approval.collection.insertOne(doc as never);
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+
+    async findApproval(accountId: string, approvalId: string) {
+      const doc = await Approval.findOne({ _id: approvalId, accountId }).lean<ApprovalDoc>();
+      if (!doc) return null;
+      const decision = (await decisionsFor([doc])).get(doc._id) ?? null;
+      return { doc, decision };
+    },
+
+    async findDecision(accountId: string, approvalId: string) {
+      return Decision.findOne({ _id: approvalId, accountId }).lean<DecisionDoc>();
+    },
+
+    /** Ids among `ids` that have a decision record (any account; used by the shared wait watcher). */
+    async decidedAmong(ids: string[]): Promise<string[]> {
+      const found = await Decision.find({ _id: trusted({ $in: ids }) }, { _id: 1 }).lean<{ _id: string }[]>();
+      return found.map((d) => d._id);
+    },
+
+    /** The race arbiter: true for the one caller whose insert lands first. */
+    async insertDecision(decision: DecisionDoc): Promise<boolean> {
+      try {
+        await Decision.collection.insertOne(decision as never);
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+
+    /** Denormalises the decision onto the approval (readers repair it if this write is lost). */
+    async markDecided(decision: DecisionDoc) {
+      await Approval.updateOne({ _id: decision._id, accountId: decision.accountId }, { $set: statusFields(decision) });
+    },
+
+    /** Pending approvals of a ticket (oldest first), then its latest decided ones. */
+    async listForTicket(accountId: string, ticketId: string) {
+      const pending = await Approval.find({ accountId, ticketId, status: 'pending' })
+        .sort({ createdAt: 1 })
+        .limit(200)
+        .lean<ApprovalDoc[]>();
+      const decided = await Approval.find({ accountId, ticketId, status: trusted({ $in: ['approved', 'rejected'] }) })
+        .sort({ createdAt: -1 })
+        .limit(DECIDED_PER_TICKET)
+        .lean<ApprovalDoc[]>();
+      const decisions = await decisionsFor(pending);
+      return { docs: [...pending, ...decided], decisions };
+    },
+
+    /** Approvals of the account by status (pending oldest first, decided newest first). */
+    async listByStatus(accountId: string, status: ApprovalDoc['status'], limit: number, action?: string) {
+      const docs = await Approval.find({ accountId, status, ...(action ? { action } : {}) })
+        .sort({ createdAt: status === 'pending' ? 1 : -1 })
+        .limit(limit)
+        .lean<ApprovalDoc[]>();
+      return { docs, decisions: await decisionsFor(docs) };
+    },
+
+    /** Claims an idempotency key; false when a record exists already. */
+    async insertIdempotency(record: IdempotencyDoc): Promise<boolean> {
+      try {
+        await Idempotency.collection.insertOne(record as never);
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+
+    async findIdempotency(id: string) {
+      return Idempotency.findById(id).lean<IdempotencyDoc>();
+    },
+
+    /** Frees a key, only if it still points at the same approval. */
+    async releaseIdempotency(id: string, approvalId: string) {
+      await Idempotency.deleteOne({ _id: id, approvalId });
+    },
+
+    /** Removes idempotency records past their retention. */
+    async sweepIdempotency(now: Date) {
+      const result = await Idempotency.deleteMany({ expiresAt: trusted({ $lte: now }) });
+      return result.deletedCount;
+    },
+  };
+}
+export type ApprovalsRepository = ReturnType<typeof approvalsRepository>;

@@ -1,0 +1,99 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import {
+  APPROVAL_ID_PATTERN,
+  ApprovalListQuerySchema,
+  DecisionRequestSchema,
+  InboundRequestSchema,
+  type Approval,
+} from '@cheqpoint/shared';
+import type { AccountsService } from '../accounts/accounts.service.js';
+import { principalOf, requireKey } from '../accounts/auth.middleware.js';
+import { notFound } from '../http/app-error.js';
+import { requestSha256 } from '../http/json-body.js';
+import { parseIdempotencyKey, parseWait } from '../http/request-options.js';
+import { parseOrThrow } from '../http/validate.js';
+import type { ApprovalsService } from './approvals.service.js';
+
+/** The only query parameter of the inbound and status calls. */
+const WaitQuery = z.strictObject({ wait: z.unknown().optional() });
+
+/** Path ids that cannot exist answer exactly like unknown ones. */
+function approvalIdParam(req: Request): string {
+  const id = req.params['approvalId'];
+  if (typeof id !== 'string' || !APPROVAL_ID_PATTERN.test(id)) throw notFound();
+  return id;
+}
+
+/** An AbortSignal that fires when the client goes away. */
+function disconnectSignal(req: Request, res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => controller.abort());
+  req.on('close', () => {
+    if (!res.writableEnded && req.destroyed) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** 200 when decided; 202 + Location while pending. */
+function sendApproval(res: Response, approval: Approval, isPreferred: boolean, seconds: number) {
+  if (isPreferred) res.setHeader('Preference-Applied', `wait=${seconds}`);
+  if (approval.status === 'pending') {
+    res.status(202).location(`/api/approvals/${approval.approvalId}`).json(approval);
+  } else {
+    res.status(200).json(approval);
+  }
+}
+
+export function approvalsRouter(deps: { accounts: AccountsService; approvals: ApprovalsService }) {
+  const { accounts, approvals } = deps;
+  const router = Router();
+
+  router.post('/api/webhooks/inbound', requireKey(accounts, ['flow']), async (req, res) => {
+    const principal = principalOf(req);
+    parseOrThrow(WaitQuery, req.query);
+    const account = await accounts.getAccount(principal.accountId);
+    const wait = parseWait(req, account?.defaultWaitSeconds ?? 8);
+    const idempotencyKey = parseIdempotencyKey(req);
+    const input = parseOrThrow(InboundRequestSchema, req.body);
+    const { approval } = await approvals.submit(principal, input, {
+      requestSha256: requestSha256(req),
+      idempotencyKey,
+    });
+    const final =
+      approval.status === 'pending' && wait.seconds > 0
+        ? await approvals.waitForDecision(principal.accountId, approval.approvalId, wait.seconds, disconnectSignal(req, res))
+        : approval;
+    sendApproval(res, final, wait.isPreferred, wait.seconds);
+  });
+
+  router.get('/api/approvals/:approvalId', requireKey(accounts, ['flow', 'agent']), async (req, res) => {
+    const principal = principalOf(req);
+    const approvalId = approvalIdParam(req);
+    parseOrThrow(WaitQuery, req.query);
+    const wait = parseWait(req, 0);
+    const approval =
+      wait.seconds > 0
+        ? await approvals.waitForDecision(principal.accountId, approvalId, wait.seconds, disconnectSignal(req, res))
+        : await approvals.get(principal.accountId, approvalId);
+    if (wait.isPreferred) res.setHeader('Preference-Applied', `wait=${wait.seconds}`);
+    res.status(200).json(approval);
+  });
+
+  router.get('/api/agent/approvals', requireKey(accounts, ['agent']), async (req, res) => {
+    const principal = principalOf(req);
+    const query = parseOrThrow(ApprovalListQuerySchema, req.query);
+    res.status(200).json({ approvals: await approvals.list(principal.accountId, query) });
+  });
+
+  router.post('/api/agent/approvals/:approvalId/decision', requireKey(accounts, ['agent']), async (req, res) => {
+    const principal = principalOf(req);
+    const approvalId = approvalIdParam(req);
+    const idempotencyKey = parseIdempotencyKey(req);
+    const body = parseOrThrow(DecisionRequestSchema, req.body);
+    const { approval } = await approvals.decide(principal, approvalId, body, idempotencyKey);
+    res.status(200).json(approval);
+  });
+
+  return router;
+}

@@ -1,0 +1,91 @@
+import dns from 'node:dns';
+import ipaddr from 'ipaddr.js';
+
+/** Resolves a host name to all its addresses (injected in tests to simulate DNS). */
+export type Resolver = (hostname: string) => Promise<string[]>;
+
+export const systemResolver: Resolver = async (hostname) => {
+  const results = await dns.promises.lookup(hostname, { all: true, verbatim: true });
+  return results.map((r) => r.address);
+};
+
+export const MAX_CALLBACK_URL_LENGTH = 2048;
+
+/** Ports a callback may use besides 443: unprivileged ones. */
+const isAllowedPort = (port: number) => port === 443 || (port >= 1024 && port <= 65535);
+
+/** True only for globally routable unicast addresses (no loopback, private, link-local, metadata, …). */
+export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  return ipaddr.process(address).range() === 'unicast';
+}
+
+export class CallbackUrlError extends Error {}
+
+export type CallbackUrlPolicy = {
+  /** Exact `host:port` pairs allowed even when private; they may use http. */
+  allowlist: readonly string[];
+  resolver: Resolver;
+  /** Longest DNS wait at intake; an unresolvable name is accepted and checked again at delivery. */
+  resolveTimeoutMs?: number;
+};
+
+/** `host:port` of a URL, with the scheme's default port. */
+export function hostPort(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.hostname.toLowerCase()}:${port}`;
+}
+
+async function resolveWithTimeout(resolver: Resolver, hostname: string, timeoutMs: number): Promise<string[] | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      resolver(hostname),
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Checks a callback URL at intake. Throws CallbackUrlError with a reason a caller can act on.
+ * The same address checks run again at delivery, after DNS, on the connection itself.
+ */
+export async function checkCallbackUrl(raw: string, policy: CallbackUrlPolicy): Promise<string> {
+  if (raw.length > MAX_CALLBACK_URL_LENGTH) throw new CallbackUrlError(`is longer than ${MAX_CALLBACK_URL_LENGTH} characters`);
+  if (/[\s\u0000-\u001f\u007f]/.test(raw)) throw new CallbackUrlError('contains whitespace or control characters');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CallbackUrlError('is not an absolute URL');
+  }
+  const isAllowlisted = policy.allowlist.includes(hostPort(url));
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isAllowlisted)) {
+    throw new CallbackUrlError('must use https');
+  }
+  if (url.username || url.password) throw new CallbackUrlError('must not contain a user name or password');
+  if (url.hash) throw new CallbackUrlError('must not contain a fragment');
+  if (isAllowlisted) return url.toString();
+  const port = url.port ? Number(url.port) : 443;
+  if (!isAllowedPort(port)) throw new CallbackUrlError(`port ${port} is not allowed (use 443 or 1024–65535)`);
+
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (ipaddr.isValid(host)) {
+    if (!isPublicAddress(host)) throw new CallbackUrlError('points at a private, loopback or reserved address');
+    return url.toString();
+  }
+  if (!/\./.test(host) || /\.(localhost|local|internal|localdomain)$/i.test(host) || host === 'localhost') {
+    throw new CallbackUrlError('must name a public host');
+  }
+  const addresses = await resolveWithTimeout(policy.resolver, host, policy.resolveTimeoutMs ?? 2_000);
+  if (addresses && addresses.some((a) => !isPublicAddress(a))) {
+    throw new CallbackUrlError('resolves to a private, loopback or reserved address');
+  }
+  return url.toString();
+}

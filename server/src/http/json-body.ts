@@ -1,0 +1,31 @@
+import express, { type Request, type RequestHandler } from 'express';
+import { sha256Hex } from '../lib/ids.js';
+import { AppError } from './app-error.js';
+
+/** Largest accepted request body. */
+export const JSON_LIMIT = '100kb';
+
+const hashes = new WeakMap<Request, string>();
+
+/** SHA-256 of the raw request body (what idempotency compares). */
+export const requestSha256 = (req: Request) => hashes.get(req) ?? sha256Hex('');
+
+/** POST bodies must be JSON (415 otherwise); parsed strictly, at most 100 kB after inflation. */
+export function jsonBody(): RequestHandler[] {
+  const requireJson: RequestHandler = (req, _res, next) => {
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
+    if (!req.is('application/json')) {
+      throw new AppError('unsupported-media-type', 415, 'Send the body as JSON with Content-Type: application/json');
+    }
+    next();
+  };
+  const parse = express.json({
+    limit: JSON_LIMIT,
+    strict: true,
+    type: 'application/json',
+    verify: (req, _res, buf) => {
+      hashes.set(req as Request, sha256Hex(buf));
+    },
+  });
+  return [requireJson, parse];
+}

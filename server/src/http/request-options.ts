@@ -1,0 +1,37 @@
+import type { Request } from 'express';
+import { MAX_WAIT_SECONDS } from '@cheqpoint/shared';
+import { validationError } from './app-error.js';
+
+/**
+ * The bounded wait of a call: `?wait=<seconds>` (0–25, else 400) or `Prefer: wait=<seconds>`
+ * (RFC 7240; clamped to 25), else the account's default.
+ */
+export function parseWait(req: Request, defaultSeconds: number): { seconds: number; isPreferred: boolean } {
+  const query = req.query['wait'];
+  if (query !== undefined) {
+    if (typeof query !== 'string' || !/^\d{1,3}(\.\d{1,3})?$/.test(query) || Number(query) > MAX_WAIT_SECONDS) {
+      throw validationError([{ path: 'wait', message: `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}` }]);
+    }
+    return { seconds: Number(query), isPreferred: false };
+  }
+  for (const preference of (req.get('prefer') ?? '').split(/[,;]/)) {
+    const match = /^\s*wait\s*=\s*"?(\d{1,6})"?\s*$/i.exec(preference);
+    if (match) return { seconds: Math.min(Number(match[1]), MAX_WAIT_SECONDS), isPreferred: true };
+  }
+  return { seconds: Math.min(defaultSeconds, MAX_WAIT_SECONDS), isPreferred: false };
+}
+
+/** `Idempotency-Key` as an sf-string ("abc") or bare (abc): 1–255 printable ASCII characters. */
+export function parseIdempotencyKey(req: Request): string | null {
+  const raw = req.get('idempotency-key');
+  if (raw === undefined) return null;
+  let key = raw.trim();
+  const quoted = /^"((?:[^"\\]|\\["\\])*)"$/.exec(key);
+  if (quoted) key = (quoted[1] as string).replace(/\\(["\\])/g, '$1');
+  if (key.length < 1 || key.length > 255 || !/^[\x20-\x7e]+$/.test(key)) {
+    throw validationError([
+      { path: 'Idempotency-Key', message: 'Idempotency-Key must be 1–255 printable ASCII characters' },
+    ]);
+  }
+  return key;
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import {
+  ApprovalListSchema,
+  ApprovalSchema,
+  DecisionRequestSchema,
+  InboundRequestSchema,
+  MAX_WAIT_SECONDS,
+  ProblemSchema,
+} from '@cheqpoint/shared';
+
+const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+const approval = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Approval' } } },
+});
+const waitParameter = {
+  name: 'wait',
+  in: 'query',
+  required: false,
+  description: `Seconds to hold the call until a decision (0–${MAX_WAIT_SECONDS}); also accepted as "Prefer: wait=N"`,
+  schema: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS },
+};
+const idParameter = { name: 'approvalId', in: 'path', required: true, schema: { type: 'string', pattern: '^apr_[0-9a-f]{32}$' } };
+const idempotencyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+const common = {
+  '400': problem('Invalid input; `errors[]` names each field'),
+  '401': problem('Missing, invalid or revoked x-api-key'),
+  '413': problem('Body over 100 kB'),
+  '415': problem('Body is not application/json'),
+  '503': problem('Database unavailable; see Retry-After'),
+};
+
+/** OpenAPI 3.1 description of the gateway, generated from the shared zod contract. */
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Cheqpoint gateway', version: '0.1.0', description: 'Human approval gate for AI agent actions.' },
+    components: {
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      schemas: {
+        InboundRequest: toSchema(InboundRequestSchema, 'input'),
+        Approval: toSchema(ApprovalSchema, 'output'),
+        ApprovalList: toSchema(ApprovalListSchema, 'output'),
+        DecisionRequest: toSchema(DecisionRequestSchema, 'input'),
+        Problem: toSchema(ProblemSchema, 'output'),
+      },
+    },
+    security: [{ apiKey: [] }],
+    paths: {
+      '/api/webhooks/inbound': {
+        post: {
+          summary: 'Ask for a human decision (flow key)',
+          parameters: [waitParameter, idempotencyParameter],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/InboundRequest' } } },
+          },
+          responses: {
+            '200': approval('Decided within the wait'),
+            '202': approval('Still pending; poll the Location header'),
+            ...common,
+            '403': problem('Not a flow key'),
+            '409': problem('The same keyed request is still being processed'),
+            '422': problem('Idempotency-Key reused with another body'),
+          },
+        },
+      },
+      '/api/approvals/{approvalId}': {
+        get: {
+          summary: 'Read an approval (flow or agent key); long-poll with ?wait=',
+          parameters: [idParameter, waitParameter],
+          responses: { '200': approval('The approval'), ...common, '404': problem('Unknown approval') },
+        },
+      },
+      '/api/agent/approvals': {
+        get: {
+          summary: 'List approvals (agent key): of a ticket, or of the account by status',
+          parameters: [
+            { name: 'ticketId', in: 'query', schema: { type: 'string' } },
+            { name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'approved', 'rejected'] } },
+            { name: 'action', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
+          ],
+          responses: {
+            '200': {
+              description: 'Approvals',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ApprovalList' } } },
+            },
+            ...common,
+            '403': problem('Not an agent key'),
+          },
+        },
+      },
+      '/api/agent/approvals/{approvalId}/decision': {
+        post: {
+          summary: 'Approve or reject (agent key); the first decision wins',
+          parameters: [idParameter, idempotencyParameter],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/DecisionRequest' } } },
+          },
+          responses: {
+            '200': approval('Decided'),
+            ...common,
+            '403': problem('Not an agent key'),
+            '404': problem('Unknown approval'),
+            '409': problem('Already decided; `approval` holds the current state'),
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { JsonObjectSchema, text } from './json.schema.js';
+
+/** The three statuses a Zendesk flow branches on. */
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
+export const PRIORITIES = ['low', 'normal', 'medium', 'high', 'urgent'] as const;
+
+/** Public approval ids: `apr_` and 32 hex digits. */
+export const APPROVAL_ID_PATTERN = /^apr_[0-9a-f]{32}$/;
+
+/** Who or what settled an approval. */
+export const DecidedBySchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('agent'),
+    id: z.string(),
+    name: z.string(),
+    email: z.string().nullable().optional(),
+  }),
+  z.object({ type: z.literal('policy'), rule: z.string() }),
+  z.object({ type: z.literal('expiry') }),
+]);
+export type DecidedBy = z.infer<typeof DecidedBySchema>;
+
+/** The approval as every endpoint returns it. */
+export const ApprovalSchema = z.object({
+  approvalId: z.string().regex(APPROVAL_ID_PATTERN),
+  status: z.enum(APPROVAL_STATUSES),
+  modifiedDetails: JsonObjectSchema.nullable(),
+  decisionNote: z.string().nullable(),
+  decidedBy: DecidedBySchema.nullable(),
+  action: z.string(),
+  summary: z.string(),
+  details: JsonObjectSchema,
+  justification: z.string().nullable(),
+  ticketId: z.string().nullable(),
+  riskLevel: z.enum(RISK_LEVELS).nullable(),
+  priority: z.enum(PRIORITIES).nullable(),
+  agentName: z.string().nullable(),
+  metadata: JsonObjectSchema.nullable(),
+  createdAt: z.iso.datetime(),
+  decidedAt: z.iso.datetime().nullable(),
+  expiresAt: z.iso.datetime(),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+export const ApprovalListSchema = z.object({ approvals: z.array(ApprovalSchema) });
+export type ApprovalList = z.infer<typeof ApprovalListSchema>;
+
+/** Decisions an agent can take. */
+export const DECISIONS = ['approve', 'reject'] as const;
+
+/** Body of `POST /api/agent/approvals/{approvalId}/decision`. */
+export const DecisionRequestSchema = z
+  .strictObject({
+    decision: z.enum(DECISIONS),
+    note: text(2000).optional(),
+    modifiedDetails: JsonObjectSchema.optional(),
+    agent: z.strictObject({
+      id: z.union([z.string().min(1).max(100), z.number().int().nonnegative()]).transform(String),
+      name: text(200).pipe(z.string().min(1)),
+      email: text(320).optional(),
+    }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.decision === 'reject' && !body.note?.trim()) {
+      ctx.addIssue({ code: 'custom', path: ['note'], message: 'A note is required to reject' });
+    }
+    if (body.decision === 'reject' && body.modifiedDetails !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['modifiedDetails'],
+        message: 'modifiedDetails is only allowed with approve',
+      });
+    }
+  });
+export type DecisionRequest = z.input<typeof DecisionRequestSchema>;
+export type ParsedDecisionRequest = z.output<typeof DecisionRequestSchema>;
+
+/** Query of `GET /api/agent/approvals`. */
+export const ApprovalListQuerySchema = z.strictObject({
+  ticketId: text(100).pipe(z.string().min(1)).optional(),
+  status: z.enum(APPROVAL_STATUSES).optional(),
+  action: text(200).pipe(z.string().min(1)).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ApprovalListQuery = z.output<typeof ApprovalListQuerySchema>;
