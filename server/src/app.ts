@@ -67,7 +67,11 @@ export function createApp(deps: AppDeps): Express {
 
   app.use((_req, _res, next) => {
     if (deps.isShuttingDown()) {
-      next(new AppError('shutting-down', 503, 'The gateway is shutting down; retry', { headers: { 'Retry-After': '2', Connection: 'close' } }));
+      next(
+        new AppError('shutting-down', 503, 'The gateway is shutting down; retry', {
+          headers: { 'Retry-After': '2', Connection: 'close' },
+        }),
+      );
     } else next();
   });
   app.use(jsonBody());

@@ -43,7 +43,9 @@ async function main() {
 
   const conn = await connectDatabase(uri);
   const gateway = await startGateway({ config, conn, logger });
-  logger.info(`Cheqpoint gateway listening on ${gateway.url}`, { database: embedded ? 'embedded FerretDB' : 'MONGODB_URI' });
+  logger.info(`Cheqpoint gateway listening on ${gateway.url}`, {
+    database: embedded ? 'embedded FerretDB' : 'MONGODB_URI',
+  });
 
   let isStopping = false;
   const shutdown = async (signal: string) => {

@@ -26,7 +26,12 @@ const waitParameter = {
   description: `Seconds to hold the call until a decision (0–${MAX_WAIT_SECONDS}); also accepted as "Prefer: wait=N"`,
   schema: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS },
 };
-const idParameter = { name: 'approvalId', in: 'path', required: true, schema: { type: 'string', pattern: '^apr_[0-9a-f]{32}$' } };
+const idParameter = {
+  name: 'approvalId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^apr_[0-9a-f]{32}$' },
+};
 const idempotencyParameter = {
   name: 'Idempotency-Key',
   in: 'header',

@@ -41,10 +41,9 @@ export function findJsonIssues(value: unknown, path: (string | number)[] = [], d
  * The gateway stores it as a JSON string, so it round-trips exactly.
  */
 export const JsonObjectSchema = z
-  .custom<Record<string, unknown>>(
-    (value) => value !== null && typeof value === 'object' && !Array.isArray(value),
-    { message: 'Expected a JSON object' },
-  )
+  .custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), {
+    message: 'Expected a JSON object',
+  })
   .superRefine((value, ctx) => {
     for (const issue of findJsonIssues(value)) {
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });

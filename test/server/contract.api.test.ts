@@ -50,7 +50,12 @@ describe('Sample payloads of the integration guide', () => {
     expect(pending?.status).toBe('pending');
     const decision = await call(gw.url, 'POST', `/api/agent/approvals/${pending.approvalId}/decision`, {
       key: keys.agentKey,
-      body: { decision: 'approve', note: 'Offer pause instead', modifiedDetails: { ...body.details, pause: true }, agent },
+      body: {
+        decision: 'approve',
+        note: 'Offer pause instead',
+        modifiedDetails: { ...body.details, pause: true },
+        agent,
+      },
     });
     expect(decision.status).toBe(200);
     const res = await held;

@@ -9,7 +9,8 @@ import type { Clock } from '../../server/src/lib/clock.js';
 import { silentLogger, type Logger } from '../../server/src/lib/logger.js';
 
 /** A fresh database name, so test files never see each other's data. */
-export const uniqueDbName = (label = 'test') => `cqp_${label.replace(/\W/g, '_').slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+export const uniqueDbName = (label = 'test') =>
+  `cqp_${label.replace(/\W/g, '_').slice(0, 20)}_${randomBytes(4).toString('hex')}`;
 
 /** Connects to a fresh database on the test server (FerretDB, or MONGODB_URI). */
 export async function connectTestDatabase(label?: string): Promise<Connection> {

@@ -62,7 +62,12 @@ export function approvalsRouter(deps: { accounts: AccountsService; approvals: Ap
     });
     const final =
       approval.status === 'pending' && wait.seconds > 0
-        ? await approvals.waitForDecision(principal.accountId, approval.approvalId, wait.seconds, disconnectSignal(req, res))
+        ? await approvals.waitForDecision(
+            principal.accountId,
+            approval.approvalId,
+            wait.seconds,
+            disconnectSignal(req, res),
+          )
         : approval;
     sendApproval(res, final, wait.isPreferred, wait.seconds);
   });

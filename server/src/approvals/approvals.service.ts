@@ -30,7 +30,12 @@ export type SubmitOptions = { requestSha256: string; idempotencyKey: string | nu
 export function approvalsService(deps: ApprovalsDeps) {
   const { repository, waiter, clock } = deps;
 
-  async function buildApproval(principal: Principal, input: ParsedInboundRequest, approvalId: string, requestSha256: string) {
+  async function buildApproval(
+    principal: Principal,
+    input: ParsedInboundRequest,
+    approvalId: string,
+    requestSha256: string,
+  ) {
     const account = await deps.accounts.getAccount(principal.accountId);
     if (!account) throw new AppError('unauthorized', 401, 'The account of this key no longer exists');
     const rawCallback = input.callbackUrl ?? input.webhookUrl;
@@ -145,7 +150,12 @@ export function approvalsService(deps: ApprovalsDeps) {
     },
 
     /** Holds until the approval is decided or `seconds` pass; returns its state then. */
-    async waitForDecision(accountId: string, approvalId: string, seconds: number, signal?: AbortSignal): Promise<Approval> {
+    async waitForDecision(
+      accountId: string,
+      approvalId: string,
+      seconds: number,
+      signal?: AbortSignal,
+    ): Promise<Approval> {
       if (seconds <= 0 || !waiter.hasRoom) return this.get(accountId, approvalId);
       const subscription = waiter.subscribe(approvalId, seconds * 1000, signal);
       try {
@@ -164,7 +174,11 @@ export function approvalsService(deps: ApprovalsDeps) {
         : await repository.listByStatus(accountId, query.status ?? 'pending', query.limit, query.action);
       return docs
         .map((doc) => toApprovalView(doc, decisions.get(doc._id)))
-        .filter((a) => (query.ticketId ? (!query.status || a.status === query.status) && (!query.action || a.action === query.action) : true))
+        .filter((a) =>
+          query.ticketId
+            ? (!query.status || a.status === query.status) && (!query.action || a.action === query.action)
+            : true,
+        )
         .slice(0, query.ticketId ? 200 : query.limit);
     },
 
@@ -172,7 +186,12 @@ export function approvalsService(deps: ApprovalsDeps) {
      * An agent's decision. The first decision record inserted wins; a later one gets 409 with the
      * current approval, except a retry of the winner (same Idempotency-Key), which replays it.
      */
-    async decide(principal: Principal, approvalId: string, body: ParsedDecisionRequest, decisionRequestId: string | null) {
+    async decide(
+      principal: Principal,
+      approvalId: string,
+      body: ParsedDecisionRequest,
+      decisionRequestId: string | null,
+    ) {
       const found = await repository.findApproval(principal.accountId, approvalId);
       if (!found) throw notFound();
       if (found.decision) return conflictOrReplay(found.doc, found.decision, decisionRequestId);

@@ -36,7 +36,11 @@ export class DecisionWaiter {
    * Subscribes before the caller reads the database, so a decision landing in between is not missed.
    * Returns the wait (resolved by a decision, the timeout, the signal or shutdown) and a cancel function.
    */
-  subscribe(approvalId: string, timeoutMs: number, signal?: AbortSignal): { done: Promise<WaitOutcome>; cancel: () => void } {
+  subscribe(
+    approvalId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): { done: Promise<WaitOutcome>; cancel: () => void } {
     let settle!: (outcome: WaitOutcome) => void;
     const done = new Promise<WaitOutcome>((resolve) => {
       settle = resolve;

@@ -57,7 +57,9 @@ async function resolveWithTimeout(resolver: Resolver, hostname: string, timeoutM
  * The same address checks run again at delivery, after DNS, on the connection itself.
  */
 export async function checkCallbackUrl(raw: string, policy: CallbackUrlPolicy): Promise<string> {
-  if (raw.length > MAX_CALLBACK_URL_LENGTH) throw new CallbackUrlError(`is longer than ${MAX_CALLBACK_URL_LENGTH} characters`);
+  if (raw.length > MAX_CALLBACK_URL_LENGTH)
+    throw new CallbackUrlError(`is longer than ${MAX_CALLBACK_URL_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex -- [1] control characters are exactly what this refuses
   if (/[\s\u0000-\u001f\u007f]/.test(raw)) throw new CallbackUrlError('contains whitespace or control characters');
   let url: URL;
   try {

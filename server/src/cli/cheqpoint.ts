@@ -87,7 +87,9 @@ async function main(argv: string[]) {
       for (const a of accounts) {
         process.stdout.write(`${a.accountId}  ${a.name}  created ${a.createdAt}\n`);
         for (const k of a.keys) {
-          process.stdout.write(`    ${k.keyId}  ${k.scope.padEnd(5)}  …${k.last4}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}\n`);
+          process.stdout.write(
+            `    ${k.keyId}  ${k.scope.padEnd(5)}  …${k.last4}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}\n`,
+          );
         }
       }
       if (accounts.length === 0) process.stdout.write('No accounts yet: npm run cheqpoint -- account create <name>\n');
@@ -120,7 +122,8 @@ main(process.argv.slice(2)).then(
   () => process.exit(0),
   (err: unknown) => {
     if (err instanceof UsageError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
-    else if (err instanceof ConfigError || err instanceof EmbeddedDatabaseError) process.stderr.write(`${err.message}\n`);
+    else if (err instanceof ConfigError || err instanceof EmbeddedDatabaseError)
+      process.stderr.write(`${err.message}\n`);
     else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${err.message}\n\n${USAGE}\n`);
     } else process.stderr.write(`cheqpoint: ${err instanceof Error ? err.message : String(err)}\n`);

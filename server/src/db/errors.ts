@@ -14,7 +14,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   if (typeof e.name === 'string' && UNAVAILABLE_NAMES.test(e.name)) return true;
   if (typeof e.code === 'number' && UNAVAILABLE_CODES.has(e.code)) return true;
-  if (typeof e.message === 'string' && /before initial connection is complete|Connection .* closed|client was closed/i.test(e.message)) {
+  if (
+    typeof e.message === 'string' &&
+    /before initial connection is complete|Connection .* closed|client was closed/i.test(e.message)
+  ) {
     return true;
   }
   return e.cause !== undefined && e.cause !== err ? isDatabaseUnavailable(e.cause) : false;

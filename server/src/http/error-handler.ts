@@ -6,7 +6,12 @@ import { AppError, notFound } from './app-error.js';
 const JSON_LIMIT_TEXT = '100 kB';
 
 /** Maps body-parser failures (by their `type`) to problems. */
-function fromBodyParser(err: { type?: unknown; status?: unknown; charset?: unknown; encoding?: unknown }): AppError | null {
+function fromBodyParser(err: {
+  type?: unknown;
+  status?: unknown;
+  charset?: unknown;
+  encoding?: unknown;
+}): AppError | null {
   switch (err.type) {
     case 'entity.too.large':
       return new AppError('payload-too-large', 413, `Request body is larger than the ${JSON_LIMIT_TEXT} limit`);
@@ -15,7 +20,11 @@ function fromBodyParser(err: { type?: unknown; status?: unknown; charset?: unkno
     case 'charset.unsupported':
       return new AppError('unsupported-media-type', 415, 'Unsupported charset; send UTF-8 JSON');
     case 'encoding.unsupported':
-      return new AppError('unsupported-media-type', 415, 'Unsupported Content-Encoding; send identity, gzip or deflate');
+      return new AppError(
+        'unsupported-media-type',
+        415,
+        'Unsupported Content-Encoding; send identity, gzip or deflate',
+      );
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
@@ -43,7 +52,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       error = new AppError('database-unavailable', 503, 'The database cannot be reached; retry shortly', {
         headers: { 'Retry-After': '5' },
       });
-      logger.warn('database unavailable', { requestId: req.get('x-request-id'), error: String((err as Error).message) });
+      logger.warn('database unavailable', {
+        requestId: req.get('x-request-id'),
+        error: String((err as Error).message),
+      });
     } else {
       const parsed = fromBodyParser(err as object);
       const status = (err as { status?: unknown }).status;

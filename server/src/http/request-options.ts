@@ -10,7 +10,9 @@ export function parseWait(req: Request, defaultSeconds: number): { seconds: numb
   const query = req.query['wait'];
   if (query !== undefined) {
     if (typeof query !== 'string' || !/^\d{1,3}(\.\d{1,3})?$/.test(query) || Number(query) > MAX_WAIT_SECONDS) {
-      throw validationError([{ path: 'wait', message: `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}` }]);
+      throw validationError([
+        { path: 'wait', message: `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}` },
+      ]);
     }
     return { seconds: Number(query), isPreferred: false };
   }
