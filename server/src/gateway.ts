@@ -5,6 +5,7 @@ import { accountsService } from './accounts/accounts.service.js';
 import { approvalsRepository } from './approvals/approvals.repository.js';
 import { approvalsService } from './approvals/approvals.service.js';
 import { DecisionWaiter } from './approvals/decision-waiter.js';
+import { startMaintenance, type MaintenanceResult } from './approvals/maintenance.js';
 import { createApp } from './app.js';
 import { systemResolver, type Resolver } from './callbacks/callback-url.js';
 import type { Config } from './config.js';
@@ -34,6 +35,8 @@ export type Gateway = {
   url: string;
   server: http.Server;
   waiter: DecisionWaiter;
+  /** Runs the housekeeping sweeps now (they also run every few minutes). */
+  sweepNow: () => Promise<MaintenanceResult>;
   /** Graceful stop: refuse new work, answer held waits with the current state, drain, close. */
   stop: () => Promise<void>;
 };
@@ -61,6 +64,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
   });
 
+  const maintenance = startMaintenance({ repository, clock, logger, intervalMs: 5 * 60_000 });
+
   let isShuttingDown = false;
   const app = createApp({ conn, accounts, approvals, logger, isShuttingDown: () => isShuttingDown });
   const server = http.createServer(app);
@@ -78,6 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stop = () => {
     stopping ??= (async () => {
       isShuttingDown = true;
+      maintenance.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       waiter.closeAll();
       server.closeIdleConnections();
@@ -88,5 +94,5 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return stopping;
   };
 
-  return { url: `http://${host}:${address.port}`, server, waiter, stop };
+  return { url: `http://${host}:${address.port}`, server, waiter, sweepNow: maintenance.runOnce, stop };
 }
