@@ -33,16 +33,17 @@ function crc32(text: string): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-const checksum = (body: string) => {
+/** CRC32 of prefix and body, so neither a typo nor a swapped scope prefix passes. */
+const checksum = (prefixAndBody: string) => {
   const buf = Buffer.alloc(4);
-  buf.writeUInt32BE(crc32(body));
+  buf.writeUInt32BE(crc32(prefixAndBody));
   return base62(buf, CHECKSUM_LENGTH);
 };
 
 /** A new key: readable scope prefix, 256 random bits in base62, CRC32 checksum (GitHub-style). */
 export function generateApiKey(scope: KeyScope): string {
   const body = base62(randomBytes(32), BODY_LENGTH).slice(-BODY_LENGTH);
-  return `${PREFIX[scope]}${body}${checksum(body)}`;
+  return `${PREFIX[scope]}${body}${checksum(PREFIX[scope] + body)}`;
 }
 
 /** Scope of a well-formed key with a valid checksum, else null; no database needed. */
@@ -50,7 +51,7 @@ export function parseApiKey(key: string): { scope: KeyScope } | null {
   const match = KEY_PATTERN.exec(key);
   if (!match) return null;
   const [, scope, body, sum] = match;
-  if (checksum(body as string) !== sum) return null;
+  if (checksum(`cqp_${scope}_${body}`) !== sum) return null;
   return { scope: scope as KeyScope };
 }
 

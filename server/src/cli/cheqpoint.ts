@@ -121,12 +121,13 @@ async function main(argv: string[]) {
 main(process.argv.slice(2)).then(
   () => process.exit(0),
   (err: unknown) => {
-    if (err instanceof UsageError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+    const isUsage =
+      err instanceof UsageError ||
+      (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'));
+    if (isUsage) process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
     else if (err instanceof ConfigError || err instanceof EmbeddedDatabaseError)
       process.stderr.write(`${err.message}\n`);
-    else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${err.message}\n\n${USAGE}\n`);
-    } else process.stderr.write(`cheqpoint: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(err instanceof UsageError ? 64 : 1);
+    else process.stderr.write(`cheqpoint: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(isUsage ? 64 : 1);
   },
 );

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../lib/logger.js';
+import { DecisionWaiter } from './decision-waiter.js';
+
+const waiter = (findDecided: (ids: string[]) => Promise<string[]> = async () => [], maxWaiters = 10) =>
+  new DecisionWaiter({ maxWaiters, intervalMs: 20, findDecided, logger: silentLogger });
+
+describe('DecisionWaiter', () => {
+  it('When a decision is published, then every waiter of that approval is released and no other', async () => {
+    const w = waiter();
+    const a1 = w.subscribe('a', 5_000);
+    const a2 = w.subscribe('a', 5_000);
+    const b = w.subscribe('b', 50);
+    w.publish('a');
+    expect(await a1.done).toBe('signalled');
+    expect(await a2.done).toBe('signalled');
+    expect(await b.done).toBe('timeout');
+    expect(w.count).toBe(0);
+  });
+
+  it('When a decision is made elsewhere, then one shared query for all waiting ids finds it', async () => {
+    const calls: string[][] = [];
+    const w = waiter(async (ids) => {
+      calls.push(ids);
+      return ids.filter((id) => id === 'x');
+    });
+    const x = w.subscribe('x', 5_000);
+    const y = w.subscribe('y', 5_000);
+    const z = w.subscribe('z', 5_000);
+    expect(await x.done).toBe('signalled');
+    expect(calls[0]).toEqual(['x', 'y', 'z']);
+    y.cancel();
+    z.cancel();
+    expect(w.count).toBe(0);
+  });
+
+  it('When the signal aborts, the room is full or shutdown begins, then waits end and no listener leaks', async () => {
+    const w = waiter(undefined, 2);
+    const controller = new AbortController();
+    const aborted = w.subscribe('a', 5_000, controller.signal);
+    const held = w.subscribe('b', 5_000);
+    expect(w.hasRoom).toBe(false);
+    controller.abort();
+    expect(await aborted.done).toBe('aborted');
+    w.closeAll();
+    expect(await held.done).toBe('closing');
+    expect(await w.subscribe('c', 5_000).done).toBe('closing');
+    expect(w.count).toBe(0);
+    expect(w.hasRoom).toBe(false);
+  });
+});

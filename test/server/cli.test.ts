@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { REPO_ROOT } from '../../server/src/config.js';
+import { connectDatabase } from '../../server/src/db/connection.js';
+import { startTestGateway, uniqueDbName, type TestGateway } from '../support/gateway.js';
+import { call, uniqueRequest } from '../support/http.js';
+
+const run = promisify(execFile);
+const dbName = uniqueDbName('cli');
+let gw: TestGateway;
+
+/** Runs the account CLI exactly as `npm run cheqpoint -- …` does. */
+async function cli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(
+      path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      ['server/src/cli/cheqpoint.ts', ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, MONGODB_URI: `${inject('mongodbUri')}${dbName}` },
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  gw = await startTestGateway({ conn: await connectDatabase(`${inject('mongodbUri')}${dbName}`) });
+});
+afterAll(async () => gw?.close());
+
+describe('The account CLI', () => {
+  it('When an account is created with --json, then it prints keys that work once, and list shows no secrets', async () => {
+    const created = await cli('account', 'create', 'acme', '--json');
+    expect(created.code).toBe(0);
+    const keys = JSON.parse(created.stdout);
+    expect(Object.keys(keys).sort()).toEqual(['accountId', 'agentKey', 'flowKey', 'signingSecret']);
+    expect(keys.flowKey).toMatch(/^cqp_flow_/);
+    expect(keys.agentKey).toMatch(/^cqp_agent_/);
+    expect(keys.signingSecret).toMatch(/^whsec_/);
+    const res = await call(gw.url, 'POST', '/api/webhooks/inbound?wait=0', {
+      key: keys.flowKey,
+      body: uniqueRequest(),
+    });
+    expect(res.status).toBe(202);
+
+    const list = await cli('account', 'list', '--json');
+    const accounts = JSON.parse(list.stdout);
+    expect(accounts).toEqual([expect.objectContaining({ accountId: keys.accountId, name: 'acme' })]);
+    expect(list.stdout).not.toContain(keys.flowKey);
+    expect(list.stdout).not.toContain(keys.signingSecret);
+    expect(accounts[0].keys.map((k: { scope: string }) => k.scope).sort()).toEqual(['agent', 'flow']);
+  });
+
+  it('When a key is created and then revoked, then it works until revoked and fails on the next request', async () => {
+    const { accountId } = JSON.parse((await cli('account', 'create', 'beta', '--json')).stdout);
+    const made = JSON.parse((await cli('key', 'create', '--account', accountId, '--scope', 'flow', '--json')).stdout);
+    expect(made.key).toMatch(/^cqp_flow_/);
+    const send = () => call(gw.url, 'POST', '/api/webhooks/inbound?wait=0', { key: made.key, body: uniqueRequest() });
+    expect((await send()).status).toBe(202);
+    const revoked = await cli('key', 'revoke', made.keyId);
+    expect(revoked.code).toBe(0);
+    expect((await send()).status).toBe(401);
+  });
+
+  it('When the command or its arguments are wrong, then it exits non-zero with usage', async () => {
+    const bad = await cli('key', 'create', '--account', 'acc_nope', '--scope', 'root');
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/--scope flow or --scope agent/);
+    const unknown = await cli('account', 'create', 'x', '--bogus');
+    expect(unknown.code).toBe(64);
+    expect((await cli('key', 'revoke', 'key_missing')).code).toBe(64);
+  });
+});
