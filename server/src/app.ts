@@ -3,7 +3,10 @@ import express, { type Express } from 'express';
 import type { Connection } from 'mongoose';
 import type { AccountsService } from './accounts/accounts.service.js';
 import { approvalsRouter } from './approvals/approvals.router.js';
+import { auditRouter } from './audit/audit.router.js';
 import type { ApprovalsService } from './approvals/approvals.service.js';
+import { callbacksRouter } from './callbacks/callbacks.router.js';
+import type { CallbacksService } from './callbacks/callbacks.service.js';
 import { pingDatabase } from './db/connection.js';
 import { AppError } from './http/app-error.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
@@ -15,6 +18,8 @@ export type AppDeps = {
   conn: Connection;
   accounts: AccountsService;
   approvals: ApprovalsService;
+  /** Callback redelivery; without it the redeliver endpoint is not mounted. */
+  callbacks?: CallbacksService;
   logger: Logger;
   /** True once shutdown has begun: readiness fails and new work is refused. */
   isShuttingDown: () => boolean;
@@ -74,8 +79,11 @@ export function createApp(deps: AppDeps): Express {
       );
     } else next();
   });
+  // Before the JSON body parser: redeliver takes no body, so a bare POST is fine.
+  if (deps.callbacks) app.use(callbacksRouter({ ...deps, callbacks: deps.callbacks }));
   app.use(jsonBody());
   app.use(approvalsRouter(deps));
+  app.use(auditRouter({ accounts: deps.accounts, conn: deps.conn }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { CRASH_POINTS } from './callbacks/dispatcher.js';
+import { parseSchedule } from './callbacks/retry-schedule.js';
 
 /** Root of the repository (two levels above this file). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -43,6 +45,46 @@ export const ConfigSchema = z.object({
     .min(50)
     .default(500)
     .describe('How often one shared query looks for decisions made by other processes'),
+  CHEQPOINT_EXPIRY_SWEEP_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(15_000)
+    .describe('How often pending approvals past their expiry are rejected (decidedBy expiry)'),
+  CHEQPOINT_DISPATCH_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(20)
+    .default(1_000)
+    .describe('How often the callback dispatcher looks for due deliveries (a decision also wakes it at once)'),
+  CHEQPOINT_CALLBACK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(15_000)
+    .describe('Longest time one callback attempt may take'),
+  CHEQPOINT_CALLBACK_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .default(60_000)
+    .describe('How long a dispatcher holds a claimed delivery before another process may retry it'),
+  CHEQPOINT_CALLBACK_RETRY_SCHEDULE: z
+    .string()
+    .default('5s,1m,5m,30m,1h,2h,4h,8h,8h')
+    .transform((s, ctx) => {
+      try {
+        return parseSchedule(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .describe('Delays before callback attempts 2, 3, … (each ±20 % jitter); after the last one fails: dead'),
+  CHEQPOINT_TEST_CRASH_AT: z
+    .enum(CRASH_POINTS)
+    .optional()
+    .describe('Tests only (ignored unless NODE_ENV=test): the gateway SIGKILLs itself at this point of a callback'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Log verbosity'),
 });
 export type Config = z.output<typeof ConfigSchema>;
@@ -58,6 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
+  if (config.CHEQPOINT_CALLBACK_LEASE_MS <= config.CHEQPOINT_CALLBACK_TIMEOUT_MS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CHEQPOINT_CALLBACK_LEASE_MS: must be longer than CHEQPOINT_CALLBACK_TIMEOUT_MS',
+    );
+  }
   if (config.NODE_ENV === 'production') {
     const privateEntries = config.CHEQPOINT_CALLBACK_ALLOWLIST;
     if (privateEntries.length > 0) {

@@ -88,6 +88,30 @@ export function openApiDocument() {
           responses: { '200': approval('The approval'), ...common, '404': problem('Unknown approval') },
         },
       },
+      '/api/approvals/{approvalId}/events': {
+        get: {
+          summary: 'The audit trail of an approval and its hash-chain check (flow or agent key)',
+          parameters: [idParameter],
+          responses: {
+            '200': { description: '`{ approvalId, events, chain: { ok, count, brokenAt?, reason? } }`' },
+            ...common,
+            '404': problem('Unknown approval'),
+          },
+        },
+      },
+      '/api/agent/approvals/{approvalId}/redeliver': {
+        post: {
+          summary: 'Send a decided approval’s callback again, same webhook-id (agent key)',
+          parameters: [idParameter],
+          responses: {
+            '202': approval('Queued; `callback` shows the delivery state'),
+            ...common,
+            '403': problem('Not an agent key'),
+            '404': problem('Unknown approval'),
+            '422': problem('Not decided yet, or no callbackUrl'),
+          },
+        },
+      },
       '/api/agent/approvals': {
         get: {
           summary: 'List approvals (agent key): of a ticket, or of the account by status',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JsonObjectSchema, text } from './json.schema.js';
+import { EditableFieldsSchema, PolicyVerdictSchema } from './policy.schema.js';
 
 /** The three statuses a Zendesk flow branches on. */
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
@@ -24,6 +25,32 @@ export const DecidedBySchema = z.discriminatedUnion('type', [
 ]);
 export type DecidedBy = z.infer<typeof DecidedBySchema>;
 
+/**
+ * Callback delivery states: `pending` (waiting for the decision, or due at `nextAttemptAt`), `delivered`
+ * (the receiver answered 2xx), `dead` (every retry failed), `gone` (the receiver answered 410),
+ * `blocked` (the callback address is not allowed, e.g. it resolved to a private address).
+ */
+export const CALLBACK_STATUSES = ['pending', 'delivered', 'dead', 'gone', 'blocked'] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+
+/** Delivery state of an approval's callback; null on the approval when it has no callbackUrl. */
+export const CallbackStateSchema = z.object({
+  status: z.enum(CALLBACK_STATUSES),
+  /** Attempts made so far (a redelivery starts again from 0). */
+  attempts: z.number().int().nonnegative(),
+  lastError: z.string().nullable(),
+  /** When the next attempt is due; null unless `pending` after the decision. */
+  nextAttemptAt: z.iso.datetime().nullable(),
+});
+export type CallbackState = z.infer<typeof CallbackStateSchema>;
+
+/**
+ * The policy's verdict at intake, as recorded on the approval: the deciding rule, dry-run rules that
+ * would have decided, and the bounds on what a person may modify (null: no bounds).
+ */
+export const ApprovalPolicySchema = PolicyVerdictSchema.extend({ editableFields: EditableFieldsSchema.nullable() });
+export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
+
 /** The approval as every endpoint returns it. */
 export const ApprovalSchema = z.object({
   approvalId: z.string().regex(APPROVAL_ID_PATTERN),
@@ -43,6 +70,8 @@ export const ApprovalSchema = z.object({
   createdAt: z.iso.datetime(),
   decidedAt: z.iso.datetime().nullable(),
   expiresAt: z.iso.datetime(),
+  callback: CallbackStateSchema.nullable(),
+  policy: ApprovalPolicySchema.nullable(),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 

@@ -2,3 +2,4 @@ export * from './approval.schema.js';
 export * from './inbound.schema.js';
 export * from './json.schema.js';
 export * from './problem.schema.js';
+export * from './policy.schema.js';

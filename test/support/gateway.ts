@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import { accountsService, type CreatedAccount } from '../../server/src/accounts/accounts.service.js';
 import type { Resolver } from '../../server/src/callbacks/callback-url.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
-import { startGateway, type Gateway } from '../../server/src/gateway.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../server/src/gateway.js';
 import type { Clock } from '../../server/src/lib/clock.js';
 import { silentLogger, type Logger } from '../../server/src/lib/logger.js';
 
@@ -35,6 +35,10 @@ export async function startTestGateway(
     decideDelayMs?: number;
     maxWaiters?: number;
     logger?: Logger;
+    /** Extra settings, e.g. a fast callback dispatcher and a short retry schedule. */
+    config?: Partial<GatewayOptions['config']>;
+    /** Randomness of the callback retry jitter. */
+    random?: () => number;
   } = {},
 ): Promise<TestGateway> {
   const conn = options.conn ?? (await connectTestDatabase(options.label));
@@ -46,12 +50,14 @@ export async function startTestGateway(
       CHEQPOINT_MAX_WAITERS: options.maxWaiters ?? 5000,
       CHEQPOINT_WATCH_INTERVAL_MS: 500,
       CHEQPOINT_SHUTDOWN_GRACE_MS: 5_000,
+      ...options.config,
     },
     conn,
     logger: options.logger ?? silentLogger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.resolver ? { resolver: options.resolver } : {}),
     ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
   return {
     ...gateway,

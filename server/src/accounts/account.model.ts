@@ -12,6 +12,8 @@ export type AccountDoc = {
   /** How long a pending approval lives, in seconds. */
   approvalTtlSeconds: number;
   signingSecrets: SigningSecret[];
+  /** When set, inbound calls must carry a valid X-Zendesk-Webhook-Signature made with it. */
+  zendeskWebhookSecret?: string | null;
 };
 
 export type ApiKeyDoc = {
@@ -39,6 +41,7 @@ const accountSchema = new Schema<AccountDoc>(
         expiresAt: { type: Date, default: null },
       },
     ],
+    zendeskWebhookSecret: { type: String, default: null },
   },
   { versionKey: false, collection: 'accounts', strict: 'throw' },
 );

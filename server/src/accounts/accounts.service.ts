@@ -68,6 +68,12 @@ export function accountsService(conn: Connection, clock: Clock = systemClock) {
       return Account.findById(accountId).lean();
     },
 
+    /** Requires (or, with null, stops requiring) Zendesk webhook signatures on inbound calls. */
+    async setZendeskWebhookSecret(accountId: string, secret: string | null): Promise<boolean> {
+      const result = await Account.updateOne({ _id: accountId }, { $set: { zendeskWebhookSecret: secret } });
+      return result.matchedCount > 0;
+    },
+
     async createKey(accountId: string, scope: KeyScope) {
       const exists = await Account.exists({ _id: accountId });
       if (!exists) return null;

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { ApprovalStatus, DecidedBy } from '@cheqpoint/shared';
+import type { ApprovalPolicy, ApprovalStatus, DecidedBy } from '@cheqpoint/shared';
 
 /** Stored approval. Free-form payloads are JSON strings so any object round-trips exactly. */
 export type ApprovalDoc = {
@@ -24,6 +24,8 @@ export type ApprovalDoc = {
   decisionNote: string | null;
   modifiedDetailsJson: string | null;
   decidedBy: DecidedBy | null;
+  /** The policy's verdict at intake; null when the account has no policy. */
+  policy: ApprovalPolicy | null;
 };
 
 const approvalSchema = new Schema<ApprovalDoc>(
@@ -49,14 +51,21 @@ const approvalSchema = new Schema<ApprovalDoc>(
     decisionNote: { type: String, default: null },
     modifiedDetailsJson: { type: String, default: null },
     decidedBy: { type: Schema.Types.Mixed, default: null },
+    policy: { type: Schema.Types.Mixed, default: null },
   },
   { versionKey: false, collection: 'approvals', strict: 'throw' },
 );
 // "Approvals of a ticket in an account by status and age" (sidebar), and the account-wide queue.
 approvalSchema.index({ accountId: 1, ticketId: 1, status: 1, createdAt: -1 }, { name: 'account_ticket_status_age' });
 approvalSchema.index({ accountId: 1, status: 1, createdAt: 1 }, { name: 'account_status_age' });
+// The expiry sweeper's scan, across accounts.
+approvalSchema.index({ status: 1, expiresAt: 1 }, { name: 'status_expires' });
 
-export type DeliveryState = 'none' | 'pending' | 'delivered' | 'failed' | 'dead' | 'gone';
+/**
+ * Callback delivery states: `none` (no callbackUrl), `pending` (due at nextAttemptAt, or in flight under a
+ * lease), `delivered` (2xx), `dead` (retries used up), `gone` (410), `blocked` (address refused: SSRF).
+ */
+export type DeliveryState = 'none' | 'pending' | 'delivered' | 'dead' | 'gone' | 'blocked';
 
 /** The decision record. Its `_id` is the approval id, so the first insert decides any race. */
 export type DecisionDoc = {
@@ -76,6 +85,13 @@ export type DecisionDoc = {
     attempts: number;
     nextAttemptAt: Date | null;
     lastError: string | null;
+    /** Lease token of the dispatcher attempting it now (fencing); absent or null when free. */
+    leaseOwner?: string | null;
+    leaseUntil?: Date | null;
+    /** HTTP status of the last attempt, null when it got no response. */
+    lastStatus?: number | null;
+    lastAttemptAt?: Date | null;
+    deliveredAt?: Date | null;
   };
 };
 
@@ -96,6 +112,11 @@ const decisionSchema = new Schema<DecisionDoc>(
       attempts: { type: Number, default: 0 },
       nextAttemptAt: { type: Date, default: null },
       lastError: { type: String, default: null },
+      leaseOwner: { type: String, default: null },
+      leaseUntil: { type: Date, default: null },
+      lastStatus: { type: Number, default: null },
+      lastAttemptAt: { type: Date, default: null },
+      deliveredAt: { type: Date, default: null },
     },
   },
   { versionKey: false, collection: 'decisions', strict: 'throw' },

@@ -1,4 +1,4 @@
-import type { Approval } from '@cheqpoint/shared';
+import type { Approval, CallbackState } from '@cheqpoint/shared';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 
 const parseObject = (json: string | null) => (json === null ? null : (JSON.parse(json) as Record<string, unknown>));
@@ -25,5 +25,22 @@ export function toApprovalView(doc: ApprovalDoc, decision?: DecisionDoc | null):
     createdAt: doc.createdAt.toISOString(),
     decidedAt: (decided ? decided.decidedAt : doc.decidedAt)?.toISOString() ?? null,
     expiresAt: doc.expiresAt.toISOString(),
+    callback: callbackView(doc, decided),
+    policy: doc.policy ?? null,
+  };
+}
+
+/** The callback's delivery state: from the decision's outbox once decided, `pending` before. */
+function callbackView(doc: ApprovalDoc, decision: DecisionDoc | null): CallbackState | null {
+  if (!decision) {
+    return doc.callbackUrl ? { status: 'pending', attempts: 0, lastError: null, nextAttemptAt: null } : null;
+  }
+  const delivery = decision.delivery;
+  if (delivery.state === 'none' || !delivery.callbackUrl) return null;
+  return {
+    status: delivery.state,
+    attempts: delivery.attempts,
+    lastError: delivery.lastError,
+    nextAttemptAt: delivery.state === 'pending' ? (delivery.nextAttemptAt?.toISOString() ?? null) : null,
   };
 }

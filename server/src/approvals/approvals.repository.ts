@@ -27,16 +27,19 @@ export function approvalsRepository(conn: Connection) {
     };
   }
 
-  /** Decision records for those of `docs` still marked pending, repairing the lag. */
+  /**
+   * Decision records for those of `docs` still marked pending (repairing the lag) and for those with a
+   * callbackUrl (their callback's delivery state lives on the decision).
+   */
   async function decisionsFor(docs: ApprovalDoc[]): Promise<Map<string, DecisionDoc>> {
-    const pending = docs.filter((d) => d.status === 'pending').map((d) => d._id);
+    const wanted = docs.filter((d) => d.status === 'pending' || d.callbackUrl !== null).map((d) => d._id);
     const map = new Map<string, DecisionDoc>();
-    if (pending.length === 0) return map;
-    const found = await Decision.find({ _id: trusted({ $in: pending }) }).lean<DecisionDoc[]>();
+    if (wanted.length === 0) return map;
+    const found = await Decision.find({ _id: trusted({ $in: wanted }) }).lean<DecisionDoc[]>();
     for (const decision of found) {
       map.set(decision._id, decision);
       const doc = docs.find((d) => d._id === decision._id);
-      if (doc) await repair(doc, decision);
+      if (doc?.status === 'pending') await repair(doc, decision);
     }
     return map;
   }
@@ -107,6 +110,14 @@ export function approvalsRepository(conn: Connection) {
         .limit(limit)
         .lean<ApprovalDoc[]>();
       return { docs, decisions: await decisionsFor(docs) };
+    },
+
+    /** Pending approvals of any account whose expiry has passed, oldest expiry first. */
+    async findExpiredPending(now: Date, limit: number) {
+      return Approval.find({ status: 'pending', expiresAt: trusted({ $lte: now }) })
+        .sort({ expiresAt: 1 })
+        .limit(limit)
+        .lean<ApprovalDoc[]>();
     },
 
     /** Claims an idempotency key; false when a record exists already. */

@@ -10,9 +10,10 @@ import {
 import type { AccountsService } from '../accounts/accounts.service.js';
 import { principalOf, requireKey } from '../accounts/auth.middleware.js';
 import { notFound } from '../http/app-error.js';
-import { requestSha256 } from '../http/json-body.js';
+import { rawBodyOf, requestSha256 } from '../http/json-body.js';
 import { parseIdempotencyKey, parseWait } from '../http/request-options.js';
 import { parseOrThrow } from '../http/validate.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyZendeskSignature } from '../zendesk/verify-signature.js';
 import type { ApprovalsService } from './approvals.service.js';
 
 /** The only query parameter of the inbound and status calls. */
@@ -53,6 +54,15 @@ export function approvalsRouter(deps: { accounts: AccountsService; approvals: Ap
     const principal = principalOf(req);
     parseOrThrow(WaitQuery, req.query);
     const account = await accounts.getAccount(principal.accountId);
+    if (account?.zendeskWebhookSecret) {
+      verifyZendeskSignature({
+        secret: account.zendeskWebhookSecret,
+        signature: req.get(SIGNATURE_HEADER),
+        timestamp: req.get(TIMESTAMP_HEADER),
+        rawBody: rawBodyOf(req),
+        now: new Date(),
+      });
+    }
     const wait = parseWait(req, account?.defaultWaitSeconds ?? 8);
     const idempotencyKey = parseIdempotencyKey(req);
     const input = parseOrThrow(InboundRequestSchema, req.body);

@@ -1,8 +1,18 @@
-import type { Approval, ApprovalListQuery, ParsedDecisionRequest, ParsedInboundRequest } from '@cheqpoint/shared';
+import type {
+  Approval,
+  ApprovalListQuery,
+  DecidedBy,
+  ParsedDecisionRequest,
+  ParsedInboundRequest,
+} from '@cheqpoint/shared';
 import { ticketIdOf } from '@cheqpoint/shared';
 import type { AccountsService, Principal } from '../accounts/accounts.service.js';
 import { CallbackUrlError, checkCallbackUrl, type CallbackUrlPolicy } from '../callbacks/callback-url.js';
+import type { AuditActor, AuditEventType } from '../audit/audit-event.model.js';
 import { AppError, notFound, validationError } from '../http/app-error.js';
+import { assertModifiedDetailsAllowed } from '../policies/edit-limits.js';
+import type { PoliciesRepository } from '../policies/policies.repository.js';
+import { evaluatePolicy, policyDecision, toPolicyVerdict } from '../policies/policy.evaluator.js';
 import type { Clock } from '../lib/clock.js';
 import { newApprovalId, sha256Hex } from '../lib/ids.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
@@ -23,12 +33,55 @@ export type ApprovalsDeps = {
   callbackPolicy: CallbackUrlPolicy;
   /** Test-only: pause between reading an approval and writing its decision (race tests). */
   decideDelayMs?: number;
+  /** Per-account rules that settle requests at intake and bound what a person may modify. */
+  policies?: Pick<PoliciesRepository, 'getPolicy'>;
+  /** Appends to an approval's audit trail; never throws (failures are logged by the caller's adapter). */
+  recordEvent?: RecordEvent;
+  /** Runs once for the winning decision of an approval, whoever made it (agent, policy, expiry). */
+  onDecided?: (decision: DecisionDoc, approval: ApprovalDoc) => void | Promise<void>;
 };
+
+/** What settles an approval; agent, policy and expiry outcomes all go through the same insert. */
+export type Settlement = Pick<
+  DecisionDoc,
+  'outcome' | 'note' | 'modifiedDetailsJson' | 'decidedBy' | 'decisionRequestId'
+>;
+
+/** "24 h", "90 min", "45 s". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+/** Audit trail writer, see server/src/audit/audit.service.ts appendEvent. */
+export type RecordEvent = (
+  approval: Pick<ApprovalDoc, '_id' | 'accountId'>,
+  type: AuditEventType,
+  actor: AuditActor,
+  data: Record<string, unknown>,
+  at: Date,
+) => Promise<void>;
+
+/** The audit actor behind a decision. */
+function actorOf(decidedBy: DecidedBy): AuditActor {
+  if (decidedBy.type === 'agent') return { type: 'agent', id: decidedBy.id, name: decidedBy.name };
+  if (decidedBy.type === 'policy') return { type: 'policy', id: decidedBy.rule };
+  return { type: 'system', name: 'expiry' };
+}
 
 export type SubmitOptions = { requestSha256: string; idempotencyKey: string | null };
 
 export function approvalsService(deps: ApprovalsDeps) {
   const { repository, waiter, clock } = deps;
+  const recordEvent: RecordEvent = deps.recordEvent ?? (async () => {});
+
+  /** The account's policy on this request (no policy: a person decides, no bounds). */
+  async function evaluate(accountId: string, action: string, details: Record<string, unknown>) {
+    const stored = (await deps.policies?.getPolicy(accountId)) ?? null;
+    return { stored, evaluation: evaluatePolicy(stored?.policy ?? null, { action, details }) };
+  }
 
   async function buildApproval(
     principal: Principal,
@@ -49,6 +102,8 @@ export function approvalsService(deps: ApprovalsDeps) {
         throw validationError([{ path, message: `${path} ${err.message}` }]);
       }
     }
+    const { stored, evaluation } = await evaluate(principal.accountId, input.action, input.details);
+    const ttlSeconds = evaluation.expiresInSeconds ?? account.approvalTtlSeconds;
     const now = clock.now();
     const detailsJson = JSON.stringify(input.details);
     const doc: ApprovalDoc = {
@@ -68,18 +123,82 @@ export function approvalsService(deps: ApprovalsDeps) {
       requestSha256,
       status: 'pending',
       createdAt: now,
-      expiresAt: new Date(now.getTime() + account.approvalTtlSeconds * 1000),
+      expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
       decidedAt: null,
       decisionNote: null,
       modifiedDetailsJson: null,
       decidedBy: null,
+      policy: stored
+        ? { ...toPolicyVerdict(evaluation, stored.version), editableFields: evaluation.editableFields }
+        : null,
     };
-    return { doc, account };
+    return { doc, evaluation, stored };
+  }
+
+  /**
+   * The one way an approval is decided: insert its decision record. The first insert wins any race;
+   * the winner denormalises it, releases waiting calls and runs `onDecided`. Returns the record in force.
+   */
+  async function settle(
+    doc: ApprovalDoc,
+    settlement: Settlement,
+  ): Promise<{ isWinner: boolean; decision: DecisionDoc }> {
+    const decidedAt = clock.now();
+    const decision: DecisionDoc = {
+      _id: doc._id,
+      accountId: doc.accountId,
+      ...settlement,
+      decidedAt,
+      delivery: {
+        state: doc.callbackUrl ? 'pending' : 'none',
+        webhookId: `msg_${doc._id}`,
+        callbackUrl: doc.callbackUrl,
+        attempts: 0,
+        nextAttemptAt: doc.callbackUrl ? decidedAt : null,
+        lastError: null,
+      },
+    };
+    if (!(await repository.insertDecision(decision))) {
+      const winner = await repository.findDecision(doc.accountId, doc._id);
+      if (!winner) throw new AppError('already-decided', 409, 'This approval was decided meanwhile');
+      return { isWinner: false, decision: winner };
+    }
+    await repository.markDecided(decision);
+    waiter.publish(doc._id);
+    await recordEvent(
+      doc,
+      decision.decidedBy.type === 'expiry' ? 'expired' : 'decided',
+      actorOf(decision.decidedBy),
+      {
+        outcome: decision.outcome,
+        note: decision.note,
+        modifiedDetailsSha256: decision.modifiedDetailsJson ? sha256Hex(decision.modifiedDetailsJson) : null,
+        decisionRequestId: decision.decisionRequestId,
+      },
+      decidedAt,
+    );
+    await deps.onDecided?.(decision, doc);
+    return { isWinner: true, decision };
+  }
+
+  /** Settles a pending approval past its expiry as rejected by expiry; returns the decision in force. */
+  async function expireIfDue(doc: ApprovalDoc, decision: DecisionDoc | null): Promise<DecisionDoc | null> {
+    if (decision || doc.status !== 'pending' || doc.expiresAt > clock.now()) return decision;
+    const lifetime = formatDuration(doc.expiresAt.getTime() - doc.createdAt.getTime());
+    const settled = await settle(doc, {
+      outcome: 'rejected',
+      note: `Expired: nobody decided within ${lifetime}.`,
+      modifiedDetailsJson: null,
+      decidedBy: { type: 'expiry' },
+      decisionRequestId: null,
+    });
+    return settled.decision;
   }
 
   async function readView(accountId: string, approvalId: string): Promise<Approval | null> {
     const found = await repository.findApproval(accountId, approvalId);
-    return found ? toApprovalView(found.doc, found.decision) : null;
+    if (!found) return null;
+    return toApprovalView(found.doc, await expireIfDue(found.doc, found.decision));
   }
 
   return {
@@ -90,7 +209,7 @@ export function approvalsService(deps: ApprovalsDeps) {
      */
     async submit(principal: Principal, input: ParsedInboundRequest, options: SubmitOptions) {
       const approvalId = newApprovalId();
-      const { doc } = await buildApproval(principal, input, approvalId, options.requestSha256);
+      const { doc, evaluation, stored } = await buildApproval(principal, input, approvalId, options.requestSha256);
       const isKeyed = options.idempotencyKey !== null;
       const recordId = isKeyed
         ? `${principal.accountId}:key:${options.idempotencyKey}`
@@ -110,7 +229,35 @@ export function approvalsService(deps: ApprovalsDeps) {
         });
         if (isClaimed) {
           await repository.insertApproval(doc);
-          return { approval: toApprovalView(doc), isNew: true };
+          await recordEvent(
+            doc,
+            'requested',
+            { type: 'flow', id: principal.keyId },
+            {
+              action: doc.action,
+              ticketId: doc.ticketId,
+              detailsSha256: doc.detailsSha256,
+              requestSha256: doc.requestSha256,
+            },
+            doc.createdAt,
+          );
+          if (stored) {
+            await recordEvent(
+              doc,
+              'policy_evaluated',
+              { type: 'policy' },
+              {
+                ...toPolicyVerdict(evaluation, stored.version),
+                policySha256: stored.sha256,
+                expiresInSeconds: evaluation.expiresInSeconds,
+              },
+              doc.createdAt,
+            );
+          }
+          const byPolicy = policyDecision(evaluation);
+          if (!byPolicy) return { approval: toApprovalView(doc), isNew: true };
+          const settled = await settle(doc, { ...byPolicy, modifiedDetailsJson: null, decisionRequestId: null });
+          return { approval: toApprovalView(doc, settled.decision), isNew: true };
         }
         const record = await repository.findIdempotency(recordId);
         if (!record) continue;
@@ -194,12 +341,16 @@ export function approvalsService(deps: ApprovalsDeps) {
     ) {
       const found = await repository.findApproval(principal.accountId, approvalId);
       if (!found) throw notFound();
-      if (found.decision) return conflictOrReplay(found.doc, found.decision, decisionRequestId);
+      const current = await expireIfDue(found.doc, found.decision);
+      if (current) return conflictOrReplay(found.doc, current, decisionRequestId);
+      if (body.modifiedDetails) {
+        const details = JSON.parse(found.doc.detailsJson) as Record<string, unknown>;
+        const { evaluation } = await evaluate(principal.accountId, found.doc.action, details);
+        assertModifiedDetailsAllowed(evaluation.editableFields, details, body.modifiedDetails);
+      }
       if (deps.decideDelayMs) await new Promise((r) => setTimeout(r, deps.decideDelayMs));
 
-      const decision: DecisionDoc = {
-        _id: approvalId,
-        accountId: principal.accountId,
+      const settled = await settle(found.doc, {
         outcome: body.decision === 'approve' ? 'approved' : 'rejected',
         note: body.note?.trim() ? body.note.trim() : null,
         modifiedDetailsJson: body.modifiedDetails ? JSON.stringify(body.modifiedDetails) : null,
@@ -210,24 +361,24 @@ export function approvalsService(deps: ApprovalsDeps) {
           ...(body.agent.email ? { email: body.agent.email } : {}),
         },
         decisionRequestId,
-        decidedAt: clock.now(),
-        delivery: {
-          state: found.doc.callbackUrl ? 'pending' : 'none',
-          webhookId: `msg_${approvalId}`,
-          callbackUrl: found.doc.callbackUrl,
-          attempts: 0,
-          nextAttemptAt: found.doc.callbackUrl ? clock.now() : null,
-          lastError: null,
-        },
-      };
-      if (!(await repository.insertDecision(decision))) {
-        const winner = await repository.findDecision(principal.accountId, approvalId);
-        if (!winner) throw new AppError('already-decided', 409, 'This approval was decided meanwhile');
-        return conflictOrReplay(found.doc, winner, decisionRequestId);
+      });
+      if (!settled.isWinner) return conflictOrReplay(found.doc, settled.decision, decisionRequestId);
+      return { approval: toApprovalView(found.doc, settled.decision), isReplay: false };
+    },
+
+    /** Expires every pending approval past its expiry (the sweeper; safe with several processes). */
+    async expireDue(limit = 500): Promise<number> {
+      let expired = 0;
+      for (const doc of await repository.findExpiredPending(clock.now(), limit)) {
+        const existing = await repository.findDecision(doc.accountId, doc._id);
+        if (existing) {
+          await repository.markDecided(existing);
+          continue;
+        }
+        const decision = await expireIfDue(doc, null);
+        if (decision?.decidedBy.type === 'expiry') expired++;
       }
-      await repository.markDecided(decision);
-      waiter.publish(approvalId);
-      return { approval: toApprovalView(found.doc, decision), isReplay: false };
+      return expired;
     },
   };
 

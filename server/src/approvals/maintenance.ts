@@ -2,27 +2,50 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ApprovalsRepository } from './approvals.repository.js';
 
-export type MaintenanceResult = { idempotencyRecordsRemoved: number };
+export type MaintenanceResult = { expired: number; idempotencyRecordsRemoved: number };
 
 /**
- * Periodic housekeeping, safe with several gateway processes (every step is idempotent):
- * removes idempotency records past their retention (FerretDB v1 has no TTL indexes).
+ * Periodic sweeps, safe with several gateway processes (every step is idempotent, and expiry goes
+ * through the same decision insert as people do, so it cannot overturn a decision):
+ * - expire pending approvals past their expiry (rejected, decidedBy expiry, callback queued);
+ * - remove idempotency records past their retention (FerretDB v1 has no TTL indexes).
  */
 export function startMaintenance(options: {
   repository: ApprovalsRepository;
+  expireDue: () => Promise<number>;
   clock: Clock;
   logger: Logger;
-  intervalMs: number;
+  expiryIntervalMs: number;
+  cleanupIntervalMs: number;
 }) {
-  const runOnce = async (): Promise<MaintenanceResult> => {
-    const idempotencyRecordsRemoved = await options.repository.sweepIdempotency(options.clock.now());
-    return { idempotencyRecordsRemoved };
+  const { logger } = options;
+  const expire = async () => {
+    const expired = await options.expireDue();
+    if (expired > 0) logger.info('approvals expired', { count: expired });
+    return expired;
   };
-  const timer = setInterval(() => {
-    runOnce().catch((err: unknown) =>
-      options.logger.warn('maintenance failed', { error: String((err as Error).message) }),
-    );
-  }, options.intervalMs);
-  timer.unref();
-  return { runOnce, stop: () => clearInterval(timer) };
+  const cleanup = () => options.repository.sweepIdempotency(options.clock.now());
+  const every = (ms: number, task: () => Promise<unknown>, name: string) => {
+    let isRunning = false;
+    const timer = setInterval(() => {
+      if (isRunning) return;
+      isRunning = true;
+      task()
+        .catch((err: unknown) => logger.warn(`${name} failed`, { error: String((err as Error).message) }))
+        .finally(() => (isRunning = false));
+    }, ms);
+    timer.unref();
+    return timer;
+  };
+  const timers = [
+    every(options.expiryIntervalMs, expire, 'expiry sweep'),
+    every(options.cleanupIntervalMs, cleanup, 'cleanup'),
+  ];
+  return {
+    runOnce: async (): Promise<MaintenanceResult> => ({
+      expired: await expire(),
+      idempotencyRecordsRemoved: await cleanup(),
+    }),
+    stop: () => timers.forEach((t) => clearInterval(t)),
+  };
 }

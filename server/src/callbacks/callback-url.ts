@@ -53,6 +53,31 @@ async function resolveWithTimeout(resolver: Resolver, hostname: string, timeoutM
 }
 
 /**
+ * The checks that need no DNS, run at intake and again before every delivery: scheme, credentials,
+ * fragment, port, IP literals and obviously local names. Allowlisted `host:port` pairs skip the rest.
+ */
+export function checkUrlShape(url: URL, allowlist: readonly string[]): { isAllowlisted: boolean; host: string } {
+  const isAllowlisted = allowlist.includes(hostPort(url));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isAllowlisted)) {
+    throw new CallbackUrlError('must use https');
+  }
+  if (url.username || url.password) throw new CallbackUrlError('must not contain a user name or password');
+  if (url.hash) throw new CallbackUrlError('must not contain a fragment');
+  if (isAllowlisted) return { isAllowlisted, host };
+  const port = url.port ? Number(url.port) : 443;
+  if (!isAllowedPort(port)) throw new CallbackUrlError(`port ${port} is not allowed (use 443 or 1024–65535)`);
+  if (ipaddr.isValid(host)) {
+    if (!isPublicAddress(host)) throw new CallbackUrlError('points at a private, loopback or reserved address');
+    return { isAllowlisted, host };
+  }
+  if (!/\./.test(host) || /\.(localhost|local|internal|localdomain)$/i.test(host) || host === 'localhost') {
+    throw new CallbackUrlError('must name a public host');
+  }
+  return { isAllowlisted, host };
+}
+
+/**
  * Checks a callback URL at intake. Throws CallbackUrlError with a reason a caller can act on.
  * The same address checks run again at delivery, after DNS, on the connection itself.
  */
@@ -67,24 +92,8 @@ export async function checkCallbackUrl(raw: string, policy: CallbackUrlPolicy): 
   } catch {
     throw new CallbackUrlError('is not an absolute URL');
   }
-  const isAllowlisted = policy.allowlist.includes(hostPort(url));
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isAllowlisted)) {
-    throw new CallbackUrlError('must use https');
-  }
-  if (url.username || url.password) throw new CallbackUrlError('must not contain a user name or password');
-  if (url.hash) throw new CallbackUrlError('must not contain a fragment');
-  if (isAllowlisted) return url.toString();
-  const port = url.port ? Number(url.port) : 443;
-  if (!isAllowedPort(port)) throw new CallbackUrlError(`port ${port} is not allowed (use 443 or 1024–65535)`);
-
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (ipaddr.isValid(host)) {
-    if (!isPublicAddress(host)) throw new CallbackUrlError('points at a private, loopback or reserved address');
-    return url.toString();
-  }
-  if (!/\./.test(host) || /\.(localhost|local|internal|localdomain)$/i.test(host) || host === 'localhost') {
-    throw new CallbackUrlError('must name a public host');
-  }
+  const { isAllowlisted, host } = checkUrlShape(url, policy.allowlist);
+  if (isAllowlisted || ipaddr.isValid(host)) return url.toString();
   const addresses = await resolveWithTimeout(policy.resolver, host, policy.resolveTimeoutMs ?? 2_000);
   if (addresses && addresses.some((a) => !isPublicAddress(a))) {
     throw new CallbackUrlError('resolves to a private, loopback or reserved address');

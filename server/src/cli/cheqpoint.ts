@@ -1,20 +1,36 @@
 import { parseArgs } from 'node:util';
 import type { Connection } from 'mongoose';
+import { auditDeliveryEvent } from '../audit/delivery-events.js';
 import { accountsService } from '../accounts/accounts.service.js';
 import { KEY_SCOPES, type KeyScope } from '../accounts/api-key.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { connectDatabase } from '../db/connection.js';
 import { EmbeddedDatabaseError, openEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded-ferretdb.js';
 import { ensureIndexes } from '../db/indexes.js';
+import { AUDIT_USAGE, auditCli } from '../audit/audit.cli.js';
+import { POLICY_USAGE, policyCli, type CliContext } from '../policies/policies.cli.js';
+import { deliveriesRepository } from '../callbacks/deliveries.repository.js';
+import { DEFAULT_ROTATION_OVERLAP_HOURS, rotateSigningSecret } from '../callbacks/signing-secrets.js';
 
 const USAGE = `Usage: npm run cheqpoint -- <command>
 
   account create <name> [--json]     create an account; prints its flow key, agent key and
                                      signing secret once
   account list [--json]              accounts and their keys (never the keys themselves)
+  account set-zendesk-secret <accountId> <secret>
+                                     require Zendesk webhook signatures on inbound calls
+                                     (the webhook's signing secret from Admin Center)
+  account clear-zendesk-secret <accountId>
   key create --account <id> --scope flow|agent [--json]
                                      add a key to an account (printed once)
   key revoke <keyId>                 revoke a key; it fails on its next request
+${POLICY_USAGE}
+${AUDIT_USAGE}
+  account rotate-secret <accountId> [--overlap-hours N] [--json]
+                                     new callback signing secret (printed once); the old one
+                                     keeps signing too for N hours (default 24), then stops
+  callback redeliver <approvalId> [--json]
+                                     send a decided approval's callback again (same webhook-id)
 
 Uses MONGODB_URI, or the embedded FerretDB (started for the command if the gateway is not running).
 Tip: npm run -s cheqpoint -- account create acme --json | jq   (-s hides npm's banner)`;
@@ -46,6 +62,15 @@ async function withDatabase<T>(run: (conn: Connection) => Promise<T>): Promise<T
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 async function main(argv: string[]) {
+  const [first, ...rest] = argv;
+  if ((first === 'policy' || first === 'audit') && !rest.some((a) => a === '--help' || a === '-h')) {
+    const ctx: CliContext = {
+      withDatabase,
+      usageError: (message) => new UsageError(message),
+      write: (text) => void process.stdout.write(text),
+    };
+    return first === 'policy' ? policyCli(rest, ctx) : auditCli(rest, ctx);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -53,6 +78,7 @@ async function main(argv: string[]) {
       json: { type: 'boolean', default: false },
       account: { type: 'string' },
       scope: { type: 'string' },
+      'overlap-hours': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -96,6 +122,22 @@ async function main(argv: string[]) {
     }
     return;
   }
+  if (group === 'account' && (command === 'set-zendesk-secret' || command === 'clear-zendesk-secret')) {
+    const secret = command === 'set-zendesk-secret' ? positionals[3] : null;
+    if (!arg || (command === 'set-zendesk-secret' && !secret)) {
+      throw new UsageError(
+        `account ${command} needs <accountId>${command === 'set-zendesk-secret' ? ' <secret>' : ''}`,
+      );
+    }
+    const isDone = await withDatabase((conn) => accountsService(conn).setZendeskWebhookSecret(arg, secret ?? null));
+    if (!isDone) throw new UsageError(`No account ${arg}`);
+    process.stdout.write(
+      secret
+        ? `Inbound calls to ${arg} must now carry a valid X-Zendesk-Webhook-Signature.\n`
+        : `Zendesk webhook signatures are no longer required for ${arg}.\n`,
+    );
+    return;
+  }
   if (group === 'key' && command === 'create') {
     const accountId = values.account;
     const scope = values.scope as KeyScope | undefined;
@@ -113,6 +155,61 @@ async function main(argv: string[]) {
     if (!isRevoked) throw new UsageError(`No key ${arg}`);
     if (values.json) print({ keyId: arg, revoked: true });
     else process.stdout.write(`Key ${arg} revoked.\n`);
+    return;
+  }
+  if (group === 'account' && command === 'rotate-secret') {
+    if (!arg) throw new UsageError('account rotate-secret needs an account id (see account list)');
+    const rawOverlap = values['overlap-hours'] ?? String(DEFAULT_ROTATION_OVERLAP_HOURS);
+    const overlapHours = Number(rawOverlap);
+    if (!/^\d+(\.\d+)?$/.test(rawOverlap) || !Number.isFinite(overlapHours)) {
+      throw new UsageError('--overlap-hours needs a number of hours, e.g. --overlap-hours 24');
+    }
+    const rotated = await withDatabase((conn) => rotateSigningSecret(conn, arg, { overlapHours }));
+    if (!rotated) throw new UsageError(`No account ${arg}`);
+    if (values.json) print(rotated);
+    else {
+      process.stdout.write(
+        [
+          `New signing secret for ${arg}; shown only once:`,
+          `  ${rotated.secret}`,
+          rotated.previousExpiresAt
+            ? `Callbacks carry a signature with the previous secret too until ${rotated.previousExpiresAt}.`
+            : 'No previous secret is still active.',
+          '',
+        ].join('\n'),
+      );
+    }
+    return;
+  }
+  if (group === 'callback' && command === 'redeliver') {
+    if (!arg) throw new UsageError('callback redeliver needs an approval id');
+    const result = await withDatabase(async (conn) => {
+      const now = new Date();
+      const outcome = await deliveriesRepository(conn).redeliver(null, arg, now);
+      if (outcome.kind === 'queued') {
+        await auditDeliveryEvent(conn, {
+          type: 'callback.redelivered',
+          approvalId: arg,
+          accountId: outcome.accountId,
+          actor: 'cli',
+          previousState: outcome.previousState,
+          at: now,
+        });
+      }
+      return outcome;
+    });
+    const messages: Record<typeof result.kind, string> = {
+      'not-found': `No approval ${arg}`,
+      'not-decided': `Approval ${arg} is not decided yet; its callback is sent when it is`,
+      'no-callback': `Approval ${arg} has no callbackUrl`,
+      'in-flight': `The callback of ${arg} is being sent right now`,
+      queued: `The callback of ${arg} is queued again; a running gateway sends it within its poll interval`,
+    };
+    if (result.kind === 'not-found' || result.kind === 'not-decided' || result.kind === 'no-callback') {
+      throw new UsageError(messages[result.kind]);
+    }
+    if (values.json) print({ approvalId: arg, result: result.kind });
+    else process.stdout.write(`${messages[result.kind]}.\n`);
     return;
   }
   throw new UsageError(`Unknown command: ${positionals.join(' ')}`);

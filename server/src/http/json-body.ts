@@ -5,10 +5,14 @@ import { AppError } from './app-error.js';
 /** Largest accepted request body. */
 export const JSON_LIMIT = '100kb';
 
-const hashes = new WeakMap<Request, string>();
+const rawBodies = new WeakMap<Request, Buffer>();
+const EMPTY = Buffer.alloc(0);
+
+/** The raw request body as received (after inflation), for signatures. */
+export const rawBodyOf = (req: Request) => rawBodies.get(req) ?? EMPTY;
 
 /** SHA-256 of the raw request body (what idempotency compares). */
-export const requestSha256 = (req: Request) => hashes.get(req) ?? sha256Hex('');
+export const requestSha256 = (req: Request) => sha256Hex(rawBodyOf(req));
 
 /** POST bodies must be JSON (415 otherwise); parsed strictly, at most 100 kB after inflation. */
 export function jsonBody(): RequestHandler[] {
@@ -24,7 +28,7 @@ export function jsonBody(): RequestHandler[] {
     strict: true,
     type: 'application/json',
     verify: (req, _res, buf) => {
-      hashes.set(req as Request, sha256Hex(buf));
+      rawBodies.set(req as Request, buf);
     },
   });
   return [requireJson, parse];

@@ -1,0 +1,163 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { trusted, type Connection } from 'mongoose';
+import { isDuplicateKey } from '../db/errors.js';
+import { canonicalJson, eventHash, verifyChain, type ChainCheck } from './audit-chain.js';
+import { auditModels, type AuditActor, type AuditEventDoc, type AuditEventType } from './audit-event.model.js';
+
+/** Rounds an append may lose to concurrent appends on the same approval before it gives up. */
+const MAX_APPEND_ATTEMPTS = 100;
+
+/** An event as the API and the export show it: `at` in ISO 8601, `data` parsed. */
+export type AuditEventView = {
+  approvalId: string;
+  accountId: string;
+  seq: number;
+  type: AuditEventType;
+  actor: AuditActor;
+  at: string;
+  data: Record<string, unknown>;
+  prevHash: string | null;
+  hash: string;
+};
+
+export function toEventView(doc: AuditEventDoc): AuditEventView {
+  return {
+    approvalId: doc.approvalId,
+    accountId: doc.accountId,
+    seq: doc.seq,
+    type: doc.type,
+    actor: doc.actor,
+    at: doc.at.toISOString(),
+    data: JSON.parse(doc.data) as Record<string, unknown>,
+    prevHash: doc.prevHash,
+    hash: doc.hash,
+  };
+}
+
+/** The stored form of an exported event (`data` back to canonical JSON), for verifying an export. */
+export function fromEventView(view: AuditEventView): AuditEventDoc {
+  return {
+    _id: `${view.approvalId}:${view.seq}`,
+    approvalId: view.approvalId,
+    accountId: view.accountId,
+    seq: view.seq,
+    type: view.type,
+    actor: view.actor,
+    at: new Date(view.at),
+    data: canonicalJson(view.data),
+    prevHash: view.prevHash,
+    hash: view.hash,
+  };
+}
+
+function cleanActor(actor: AuditActor): AuditActor {
+  const out: AuditActor = { type: actor.type };
+  if (typeof actor.id === 'string') out.id = actor.id;
+  if (typeof actor.name === 'string') out.name = actor.name;
+  return out;
+}
+
+/**
+ * Appends an event to an approval's chain: reads the last event, inserts seq + 1 pointing at its
+ * hash, and on losing the position to a concurrent append (duplicate `_id`) tries again.
+ */
+export async function appendEvent(
+  conn: Connection,
+  accountId: string,
+  approvalId: string,
+  type: AuditEventType,
+  actor: AuditActor,
+  data: Record<string, unknown> = {},
+  at: Date = new Date(),
+): Promise<AuditEventDoc> {
+  const { AuditEvent } = auditModels(conn);
+  const dataJson = canonicalJson(data);
+  for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    const last = await AuditEvent.findOne({ approvalId }, { seq: 1, hash: 1, accountId: 1 })
+      .sort({ seq: -1 })
+      .lean<Pick<AuditEventDoc, 'seq' | 'hash' | 'accountId'>>();
+    if (last && last.accountId !== accountId) {
+      throw new Error(`Approval ${approvalId} has audit events of another account`);
+    }
+    const seq = (last?.seq ?? 0) + 1;
+    const unhashed = {
+      approvalId,
+      accountId,
+      seq,
+      type,
+      actor: cleanActor(actor),
+      at,
+      data: dataJson,
+      prevHash: last?.hash ?? null,
+    };
+    const doc: AuditEventDoc = { _id: `${approvalId}:${seq}`, ...unhashed, hash: eventHash(unhashed) };
+    try {
+      await AuditEvent.collection.insertOne(doc as never);
+      return doc;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await sleep(Math.random() * Math.min(20, attempt + 1));
+    }
+  }
+  throw new Error(`Could not append to the audit trail of ${approvalId}: too many concurrent appends`);
+}
+
+/** An approval's events in order; empty for an unknown approval or another account's. */
+export async function listEvents(conn: Connection, accountId: string, approvalId: string): Promise<AuditEventDoc[]> {
+  const { AuditEvent } = auditModels(conn);
+  return AuditEvent.find({ approvalId, accountId }).sort({ seq: 1 }).lean<AuditEventDoc[]>();
+}
+
+/** Events with `from <= at < to` (optionally of one account), oldest first, read in batches. */
+export async function* exportEvents(
+  conn: Connection,
+  range: { from: Date; to: Date; accountId?: string },
+): AsyncGenerator<AuditEventView> {
+  const { AuditEvent } = auditModels(conn);
+  const filter = {
+    at: trusted({ $gte: range.from, $lt: range.to }),
+    ...(range.accountId ? { accountId: range.accountId } : {}),
+  };
+  const cursor = AuditEvent.find(filter).sort({ at: 1, approvalId: 1, seq: 1 }).lean<AuditEventDoc>().cursor();
+  try {
+    for await (const doc of cursor) yield toEventView(doc as AuditEventDoc);
+  } finally {
+    await cursor.close();
+  }
+}
+
+export type StoredChainCheck = ChainCheck & { approvalId: string; accountId: string };
+
+/**
+ * Verifies the stored chains of every approval (or of one account, or one approval), one result per
+ * approval. Events are streamed in (approvalId, seq) order, so memory holds one chain at a time.
+ */
+export async function* verifyStoredChains(
+  conn: Connection,
+  scope: { accountId?: string; approvalId?: string } = {},
+): AsyncGenerator<StoredChainCheck> {
+  const { AuditEvent } = auditModels(conn);
+  const filter = {
+    ...(scope.accountId ? { accountId: scope.accountId } : {}),
+    ...(scope.approvalId ? { approvalId: scope.approvalId } : {}),
+  };
+  const cursor = AuditEvent.find(filter).sort({ approvalId: 1, seq: 1 }).lean<AuditEventDoc>().cursor();
+  let chain: AuditEventDoc[] = [];
+  const finish = (): StoredChainCheck => {
+    const first = chain[0] as AuditEventDoc;
+    return { approvalId: first.approvalId, accountId: first.accountId, ...verifyChain(chain) };
+  };
+  try {
+    for await (const raw of cursor) {
+      const doc = raw as AuditEventDoc;
+      if (chain.length > 0 && chain[0]?.approvalId !== doc.approvalId) {
+        yield finish();
+        chain = [];
+      }
+      chain.push(doc);
+    }
+    if (chain.length > 0) yield finish();
+  } finally {
+    await cursor.close();
+  }
+}

@@ -1,0 +1,178 @@
+import { readFile, stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Connection } from 'mongoose';
+import {
+  formatPolicyErrors,
+  parsePolicy,
+  type Condition,
+  type EditableField,
+  type PolicyRule,
+} from '@cheqpoint/shared';
+import { accountsService } from '../accounts/accounts.service.js';
+import { policiesRepository, type StoredPolicy } from './policies.repository.js';
+
+/** What the `policy` and `audit` commands need from the CLI around them. */
+export type CliContext = {
+  withDatabase: <T>(run: (conn: Connection) => Promise<T>) => Promise<T>;
+  /** An error the CLI reports with its usage text (exit 64). */
+  usageError: (message: string) => Error;
+  write: (text: string) => void;
+};
+
+export const POLICY_USAGE = `  policy set --account <id> --file <path> [--json]
+                                     validate a policy file and make it the account's policy
+  policy show --account <id> [--json]
+                                     the account's rules, in the order they are tried
+  policy check --file <path>         validate a policy file without storing it`;
+
+/** Largest policy file read. */
+const MAX_POLICY_FILE_BYTES = 1024 * 1024;
+
+/** Reads and validates a policy file; the error names the rule (index and name) and field. */
+export async function readPolicyFile(file: string) {
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) throw new Error(`Policy file ${file} not found`);
+  if (info.size > MAX_POLICY_FILE_BYTES) throw new Error(`Policy file ${file} is larger than 1 MB`);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`Policy file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = parsePolicy(json);
+  if (!parsed.success) {
+    const lines = formatPolicyErrors(parsed.errors)
+      .split('\n')
+      .map((line) => `  ${line}`);
+    throw new Error(`Policy file ${file} is invalid:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+const OPERATOR_TEXT: Record<keyof Condition, string> = {
+  eq: '=',
+  in: 'in',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+  exists: 'exists',
+};
+
+function describeConditions(rule: PolicyRule): string {
+  const parts = Object.entries(rule.conditions ?? {}).flatMap(([path, condition]) =>
+    (Object.keys(OPERATOR_TEXT) as (keyof Condition)[])
+      .filter((op) => condition[op] !== undefined)
+      .map((op) =>
+        op === 'exists'
+          ? `${path} ${condition.exists ? 'is present' : 'is absent'}`
+          : `${path} ${OPERATOR_TEXT[op]} ${JSON.stringify(condition[op])}`,
+      ),
+  );
+  return parts.length > 0 ? ` when ${parts.join(' and ')}` : '';
+}
+
+function describeLimits(limits: EditableField): string {
+  const parts: string[] = [];
+  if (limits.type) parts.push(limits.type);
+  if (limits.min !== undefined) parts.push(`min ${limits.min}`);
+  if (limits.max !== undefined) parts.push(`max ${limits.max}`);
+  if (limits.mayOnlyDecrease) parts.push('may only decrease');
+  if (limits.mayOnlyIncrease) parts.push('may only increase');
+  if (limits.oneOf) parts.push(`one of ${limits.oneOf.map((v) => JSON.stringify(v)).join(', ')}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/** The policy as `policy show` prints it. */
+export function describePolicy(accountId: string, stored: StoredPolicy | null): string {
+  if (!stored) return `Account ${accountId} has no policy: a person decides every request.\n`;
+  const { policy } = stored;
+  const lines = [
+    `Policy of ${accountId}, version ${stored.version}, set ${stored.updatedAt.toISOString()} (sha256 ${stored.sha256.slice(0, 12)})`,
+  ];
+  if (policy.rules.length === 0) lines.push('  No rules: a person decides every request.');
+  policy.rules.forEach((rule, index) => {
+    const extras = [
+      rule.dryRun ? 'dry run' : null,
+      rule.expiresInSeconds !== undefined ? `expires after ${rule.expiresInSeconds} s` : null,
+    ].filter(Boolean);
+    lines.push(
+      `  ${index + 1}. ${rule.name}: ${rule.action}${describeConditions(rule)} → ${rule.outcome}` +
+        (extras.length > 0 ? ` [${extras.join(', ')}]` : ''),
+    );
+    if (rule.note) lines.push(`       note: ${rule.note}`);
+    if (rule.editableFields) {
+      const fields = Object.entries(rule.editableFields).map(([path, limits]) => `${path}${describeLimits(limits)}`);
+      lines.push(`       editable: ${fields.length > 0 ? fields.join('; ') : 'nothing'}`);
+    }
+  });
+  lines.push('  Otherwise: a person decides.');
+  const expiries = Object.entries(policy.expiries ?? {});
+  if (expiries.length > 0) {
+    lines.push(`Per-action expiry: ${expiries.map(([pattern, seconds]) => `${pattern} ${seconds} s`).join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `policy set|show|check …` (arguments after the word `policy`). */
+export async function policyCli(argv: string[], ctx: CliContext): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      account: { type: 'string' },
+      file: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (rest.length > 0) throw ctx.usageError(`Unexpected argument: ${rest.join(' ')}`);
+  const print = (value: unknown) => ctx.write(`${JSON.stringify(value, null, 2)}\n`);
+
+  if (command === 'check') {
+    if (!values.file) throw ctx.usageError('policy check needs --file <path>');
+    const policy = await readPolicyFile(values.file);
+    if (values.json) print({ valid: true, rules: policy.rules.length });
+    else ctx.write(`Policy file ${values.file} is valid (${policy.rules.length} rules).\n`);
+    return;
+  }
+  if (command === 'set') {
+    const accountId = values.account;
+    if (!accountId) throw ctx.usageError('policy set needs --account <accountId>');
+    if (!values.file) throw ctx.usageError('policy set needs --file <path>');
+    const policy = await readPolicyFile(values.file);
+    const stored = await ctx.withDatabase(async (conn) => {
+      if (!(await accountsService(conn).getAccount(accountId))) throw ctx.usageError(`No account ${accountId}`);
+      return policiesRepository(conn).setPolicy(accountId, policy);
+    });
+    if (values.json) {
+      print({ accountId, version: stored.version, sha256: stored.sha256, rules: stored.policy.rules.length });
+    } else {
+      ctx.write(`Policy version ${stored.version} set for ${accountId} (${stored.policy.rules.length} rules).\n`);
+    }
+    return;
+  }
+  if (command === 'show') {
+    const accountId = values.account;
+    if (!accountId) throw ctx.usageError('policy show needs --account <accountId>');
+    const stored = await ctx.withDatabase(async (conn) => {
+      if (!(await accountsService(conn).getAccount(accountId))) throw ctx.usageError(`No account ${accountId}`);
+      return policiesRepository(conn).getPolicy(accountId);
+    });
+    if (values.json) {
+      print(
+        stored
+          ? {
+              accountId,
+              version: stored.version,
+              updatedAt: stored.updatedAt.toISOString(),
+              sha256: stored.sha256,
+              policy: stored.policy,
+            }
+          : { accountId, version: null, policy: null },
+      );
+    } else ctx.write(describePolicy(accountId, stored));
+    return;
+  }
+  throw ctx.usageError(`Unknown command: policy ${command ?? ''}`.trim());
+}

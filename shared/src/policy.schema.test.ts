@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { formatPolicyErrors, parsePolicy } from './policy.schema.js';
+
+const errorsOf = (input: unknown) => {
+  const result = parsePolicy(input);
+  if (result.success) throw new Error('expected the policy to be invalid');
+  return result.errors;
+};
+
+describe('Policy file schema', () => {
+  it('When a policy with every feature is parsed, then it is valid', () => {
+    const result = parsePolicy({
+      rules: [
+        {
+          name: 'all',
+          action: 'refund*',
+          conditions: { amount: { gt: 0, lte: 20 }, 'customer.tier': { in: ['gold'] }, prior: { exists: false } },
+          outcome: 'require_human',
+          note: 'n',
+          expiresInSeconds: 600,
+          editableFields: { amount: { type: 'number', min: 0, mayOnlyDecrease: true }, tier: { oneOf: ['a'] } },
+        },
+        { name: 'dry', action: '*', outcome: 'reject', dryRun: true },
+      ],
+      expiries: { 'cancel_*': 3600 },
+    });
+    expect(result.success).toBe(true);
+  });
+
+  it('When a rule has a wrongly typed operator, then the error names the rule by index and name and the field', () => {
+    const errors = errorsOf({
+      rules: [
+        { name: 'first', action: '*', outcome: 'require_human' },
+        { name: 'small-refunds', action: 'refund', conditions: { amount: { lte: '20' } }, outcome: 'approve' },
+      ],
+    });
+    expect(errors).toEqual([
+      expect.objectContaining({ rule: { index: 1, name: 'small-refunds' }, field: 'conditions.amount.lte' }),
+    ]);
+    expect(formatPolicyErrors(errors)).toMatch(/^rules\[1\] "small-refunds": conditions\.amount\.lte: .*number/);
+  });
+
+  it('When a rule has an unknown field or an unknown outcome, then each is named', () => {
+    const errors = errorsOf({ rules: [{ name: 'r', action: 'x', outcome: 'maybe', outcom: 'approve' }] });
+    expect(errors.map((e) => e.field).sort()).toEqual(['outcom', 'outcome']);
+    expect(errors.find((e) => e.field === 'outcom')?.message).toBe('Unknown field');
+  });
+
+  it('When a rule has no name, then the error says it is unnamed', () => {
+    const text = formatPolicyErrors(errorsOf({ rules: [{ action: 'x', outcome: 'approve' }] }));
+    expect(text).toMatch(/^rules\[0\] \(unnamed\): name: /);
+  });
+
+  it('When two rules share a name, then the second is reported pointing at the first', () => {
+    const errors = errorsOf({
+      rules: [
+        { name: 'dup', action: 'a', outcome: 'approve' },
+        { name: 'dup', action: 'b', outcome: 'reject' },
+      ],
+    });
+    expect(errors).toEqual([
+      expect.objectContaining({
+        rule: { index: 1, name: 'dup' },
+        field: 'name',
+        message: 'Rule name "dup" is already used by rules[0]',
+      }),
+    ]);
+  });
+
+  it('When a condition has no operator or a bad field path, then the path is named', () => {
+    const errors = errorsOf({
+      rules: [{ name: 'r', action: 'x', outcome: 'approve', conditions: { amount: {}, 'a..b': { eq: 1 } } }],
+    });
+    expect(errors.map((e) => e.field).sort()).toEqual(['conditions.a..b', 'conditions.amount']);
+  });
+
+  it('When prototype keys appear anywhere, then they are rejected, not dropped', () => {
+    const input = JSON.parse(
+      '{"rules":[{"name":"r","action":"x","outcome":"approve","conditions":{"__proto__":{"eq":1}}}]}',
+    );
+    expect(formatPolicyErrors(errorsOf(input))).toContain('__proto__');
+  });
+
+  it('When editable limits contradict each other, then the rule and field are named', () => {
+    const errors = errorsOf({
+      rules: [
+        {
+          name: 'edits',
+          action: 'refund',
+          outcome: 'require_human',
+          editableFields: {
+            amount: { type: 'string', min: 0 },
+            qty: { min: 5, max: 1 },
+            tier: { mayOnlyDecrease: true, mayOnlyIncrease: true },
+          },
+        },
+      ],
+    });
+    expect(errors.map((e) => e.field).sort()).toEqual([
+      'editableFields.amount.type',
+      'editableFields.qty.max',
+      'editableFields.tier.mayOnlyIncrease',
+    ]);
+  });
+
+  it('When dryRun or expiresInSeconds are used where they mean nothing, then they are rejected', () => {
+    const errors = errorsOf({
+      rules: [
+        { name: 'a', action: 'x', outcome: 'require_human', dryRun: true },
+        { name: 'b', action: 'x', outcome: 'approve', expiresInSeconds: 60 },
+      ],
+    });
+    expect(errors.map((e) => `${e.rule?.name}:${e.field}`)).toEqual(['a:dryRun', 'b:expiresInSeconds']);
+  });
+
+  it('When the top level is wrong, then the error names the top-level field', () => {
+    expect(errorsOf({ rules: [], expiries: { refund: -1 } })[0]).toMatchObject({
+      rule: null,
+      field: 'expiries.refund',
+    });
+    expect(errorsOf([])[0]).toMatchObject({ rule: null, field: '' });
+  });
+});
