@@ -86,7 +86,12 @@ describe('Bounded edits', () => {
     expect((await call(gw.url, 'GET', `/api/approvals/${id}`, { key: keys.flowKey })).body.status).toBe('pending');
     const lower = await call(gw.url, 'POST', `/api/agent/approvals/${id}/decision`, {
       key: keys.agentKey,
-      body: { decision: 'approve', note: 'half', modifiedDetails: { ...details, amount: 100, reason: 'goodwill' }, agent },
+      body: {
+        decision: 'approve',
+        note: 'half',
+        modifiedDetails: { ...details, amount: 100, reason: 'goodwill' },
+        agent,
+      },
     });
     expect(lower.status).toBe(200);
     expect(lower.body.modifiedDetails).toMatchObject({ amount: 100, reason: 'goodwill' });
@@ -103,7 +108,11 @@ describe('Audit trail through the gateway', () => {
     });
     const events = await call(gw.url, 'GET', `/api/approvals/${id}/events`, { key: keys.agentKey });
     expect(events.status).toBe(200);
-    expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(['requested', 'policy_evaluated', 'decided']);
+    expect(events.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'requested',
+      'policy_evaluated',
+      'decided',
+    ]);
     expect(events.body.events[2].actor).toMatchObject({ type: 'agent', id: '42', name: 'Ada Agent' });
     expect(events.body.chain.ok).toBe(true);
     const foreign = await call(gw.url, 'GET', `/api/approvals/${id}/events`, { key: other.agentKey });
@@ -113,10 +122,8 @@ describe('Audit trail through the gateway', () => {
   it('When a policy decides at intake, then the trail says so', async () => {
     const res = await ask(keys.flowKey, 'delete_account', { user: 'u2' });
     const events = await call(gw.url, 'GET', `/api/approvals/${res.body.approvalId}/events`, { key: keys.flowKey });
-    expect(events.body.events.map((e: { type: string; actor: { type: string } }) => `${e.type}:${e.actor.type}`)).toEqual([
-      'requested:flow',
-      'policy_evaluated:policy',
-      'decided:policy',
-    ]);
+    expect(
+      events.body.events.map((e: { type: string; actor: { type: string } }) => `${e.type}:${e.actor.type}`),
+    ).toEqual(['requested:flow', 'policy_evaluated:policy', 'decided:policy']);
   });
 });

@@ -33,7 +33,11 @@ export function verifyZendeskSignature(options: {
   }
   const when = /^\d{9,11}$/.test(timestamp) ? Number(timestamp) * 1000 : Date.parse(timestamp);
   if (!Number.isFinite(when) || Math.abs(options.now.getTime() - when) > ZENDESK_SIGNATURE_TOLERANCE_MS) {
-    throw new AppError('unauthorized', 401, 'The Zendesk webhook signature timestamp is missing, malformed or older than 5 minutes');
+    throw new AppError(
+      'unauthorized',
+      401,
+      'The Zendesk webhook signature timestamp is missing, malformed or older than 5 minutes',
+    );
   }
   const expected = Buffer.from(signZendeskWebhook(options.secret, timestamp, options.rawBody));
   const given = Buffer.from(signature.trim());
