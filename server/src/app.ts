@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import express, { type Express, type Request } from 'express';
 import type { Connection } from 'mongoose';
 import type { AccountsService } from './accounts/accounts.service.js';
+import { maybePrincipalOf } from './accounts/auth.middleware.js';
 import { approvalsRouter } from './approvals/approvals.router.js';
 import { auditRouter } from './audit/audit.router.js';
 import type { ApprovalsService } from './approvals/approvals.service.js';
@@ -11,7 +12,10 @@ import { pingDatabase } from './db/connection.js';
 import { AppError } from './http/app-error.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { jsonBody } from './http/json-body.js';
+import type { RequestLimits } from './http/limits.js';
+import { markReceived } from './http/request-options.js';
 import type { Logger } from './lib/logger.js';
+import type { GatewayMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 
 export type AppDeps = {
@@ -23,7 +27,23 @@ export type AppDeps = {
   logger: Logger;
   /** True once shutdown has begun: readiness fails and new work is refused. */
   isShuttingDown: () => boolean;
+  /** Per-key rate limits and the bad-key guard; without it, no limits. */
+  limits?: RequestLimits | null;
+  /** Prometheus metrics, served at GET /metrics; without it, no /metrics. */
+  metrics?: GatewayMetrics | null;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string | null;
+  /** Express `trust proxy`: which proxies' X-Forwarded-For gives the client address (default: none). */
+  trustProxy?: boolean | number | string[];
 };
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Constant-time check of `Authorization: Bearer <token>`. */
+function hasBearer(req: Request, token: string): boolean {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+  return match !== null && timingSafeEqual(digest(match[1] ?? ''), digest(token));
+}
 
 /** The Express app, without `listen` (tests bind it to port 0). */
 export function createApp(deps: AppDeps): Express {
@@ -31,8 +51,10 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   app.use((req, res, next) => {
+    markReceived(res);
     const incoming = req.get('x-request-id');
     const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -40,13 +62,19 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('cache-control', 'no-store');
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const routePattern = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof routePattern === 'string' ? routePattern : null;
+      const keyId = maybePrincipalOf(req)?.keyId;
       deps.logger.info('request', {
         requestId,
         method: req.method,
-        route: (req.route as { path?: string } | undefined)?.path ?? req.path.slice(0, 100),
+        route: route ?? req.path.slice(0, 100),
         status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ms,
+        ...(keyId ? { keyId } : {}),
       });
+      deps.metrics?.observeRequest(req.method, route ?? 'other', res.statusCode, ms / 1000);
     });
     next();
   });
@@ -69,6 +97,15 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async (req, res) => {
+      if (deps.metricsToken && !hasBearer(req, deps.metricsToken)) {
+        throw new AppError('unauthorized', 401, 'Send the metrics token as Authorization: Bearer <token>');
+      }
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
 
   app.use((_req, _res, next) => {
     if (deps.isShuttingDown()) {
@@ -83,7 +120,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.callbacks) app.use(callbacksRouter({ ...deps, callbacks: deps.callbacks }));
   app.use(jsonBody());
   app.use(approvalsRouter(deps));
-  app.use(auditRouter({ accounts: deps.accounts, conn: deps.conn }));
+  app.use(auditRouter({ accounts: deps.accounts, conn: deps.conn, limits: deps.limits ?? null }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -45,4 +45,28 @@ describe('loadConfig', () => {
       /CHEQPOINT_CALLBACK_ALLOWLIST/,
     );
   });
+
+  it('When limits, timeouts and the proxy are configured, then they are parsed, and inconsistent or unsafe values are refused', () => {
+    expect(loadConfig({})).toMatchObject({
+      CHEQPOINT_DB_TIMEOUT_MS: 5_000,
+      CHEQPOINT_HEADERS_TIMEOUT_MS: 10_000,
+      CHEQPOINT_REQUEST_TIMEOUT_MS: 30_000,
+      CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS: 5_000,
+      CHEQPOINT_RATE_LIMIT_PER_SECOND: 50,
+      CHEQPOINT_RATE_LIMIT_BURST: 100,
+      CHEQPOINT_BAD_KEY_LIMIT: 20,
+      CHEQPOINT_TRUST_PROXY: false,
+    });
+    expect(loadConfig({ CHEQPOINT_TRUST_PROXY: '2' }).CHEQPOINT_TRUST_PROXY).toBe(2);
+    expect(loadConfig({ CHEQPOINT_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).CHEQPOINT_TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+    ]);
+    expect(() => loadConfig({ CHEQPOINT_TRUST_PROXY: 'true' })).toThrow(/CHEQPOINT_TRUST_PROXY/);
+    expect(() => loadConfig({ CHEQPOINT_RATE_LIMIT_BURST: '0' })).toThrow(/CHEQPOINT_RATE_LIMIT_BURST/);
+    expect(() => loadConfig({ CHEQPOINT_METRICS_TOKEN: 'short' })).toThrow(/CHEQPOINT_METRICS_TOKEN/);
+    expect(() => loadConfig({ CHEQPOINT_HEADERS_TIMEOUT_MS: '20000', CHEQPOINT_REQUEST_TIMEOUT_MS: '10000' })).toThrow(
+      /CHEQPOINT_HEADERS_TIMEOUT_MS/,
+    );
+  });
 });

@@ -86,6 +86,80 @@ export const ConfigSchema = z.object({
     .optional()
     .describe('Tests only (ignored unless NODE_ENV=test): the gateway SIGKILLs itself at this point of a callback'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Log verbosity'),
+  CHEQPOINT_DB_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(5_000)
+    .describe(
+      'How soon a database that stopped answering is noticed: requests then answer 503 with Retry-After instead of hanging (heartbeat every 500 ms; connect and server selection get half of the rest each)',
+    ),
+  CHEQPOINT_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe('A client that has not sent its request headers within this time gets 408 and is disconnected'),
+  CHEQPOINT_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(30_000)
+    .describe(
+      'A client that has not sent its whole request (headers and body) within this time gets 408 and is disconnected; held waits are not affected',
+    ),
+  CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5_000)
+    .describe(
+      'How long an idle keep-alive connection stays open; behind a load balancer, longer than its idle timeout',
+    ),
+  CHEQPOINT_RATE_LIMIT_PER_SECOND: z.coerce
+    .number()
+    .min(0)
+    .default(50)
+    .describe('Requests per second each API key may make on average (token bucket); 0 turns the per-key limit off'),
+  CHEQPOINT_RATE_LIMIT_BURST: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe('Requests an API key may make at once before the per-second rate applies'),
+  CHEQPOINT_BAD_KEY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(20)
+    .describe('Invalid API keys one client address may present per minute before it gets 429; 0 turns the guard off'),
+  CHEQPOINT_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return false;
+      if (/^\d+$/.test(s)) return Number(s);
+      const entries = s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      if (entries.length === 0 || entries.some((e) => !/^[\w.:/-]+$/.test(e) || e === 'true')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a number of proxy hops or a comma-separated list of addresses, CIDR ranges or loopback',
+        });
+        return z.NEVER;
+      }
+      return entries;
+    })
+    .describe(
+      'Proxies in front of the gateway whose X-Forwarded-For is believed (hop count, or addresses/CIDR ranges/loopback); the client address keys the bad-key guard',
+    ),
+  CHEQPOINT_METRICS_TOKEN: z
+    .string()
+    .min(16)
+    .optional()
+    .describe('When set, GET /metrics needs Authorization: Bearer <token>; unset, /metrics is open'),
 });
 export type Config = z.output<typeof ConfigSchema>;
 
@@ -103,6 +177,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (config.CHEQPOINT_CALLBACK_LEASE_MS <= config.CHEQPOINT_CALLBACK_TIMEOUT_MS) {
     throw new ConfigError(
       'Invalid configuration:\n  CHEQPOINT_CALLBACK_LEASE_MS: must be longer than CHEQPOINT_CALLBACK_TIMEOUT_MS',
+    );
+  }
+  if (config.CHEQPOINT_HEADERS_TIMEOUT_MS > config.CHEQPOINT_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CHEQPOINT_HEADERS_TIMEOUT_MS: must not be longer than CHEQPOINT_REQUEST_TIMEOUT_MS',
     );
   }
   if (config.NODE_ENV === 'production') {

@@ -16,10 +16,15 @@ import { deliveriesRepository } from './callbacks/deliveries.repository.js';
 import { CallbackDispatcher, type DeliveryEvent } from './callbacks/dispatcher.js';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './callbacks/retry-schedule.js';
 import { CALLBACK_TIMEOUT_MS, createCallbackClient } from './callbacks/safe-client.js';
-import type { Config } from './config.js';
+import { ConfigSchema, type Config } from './config.js';
 import { ensureIndexes } from './db/indexes.js';
+import { RequestLimits } from './http/limits.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
+
+/** The schema's defaults, for settings a caller (tests, benchmarks) leaves out. */
+const DEFAULTS = ConfigSchema.parse({});
 
 export type GatewayOptions = {
   config: Pick<
@@ -41,6 +46,14 @@ export type GatewayOptions = {
         | 'CHEQPOINT_CALLBACK_RETRY_SCHEDULE'
         | 'CHEQPOINT_TEST_CRASH_AT'
         | 'CHEQPOINT_EXPIRY_SWEEP_MS'
+        | 'CHEQPOINT_HEADERS_TIMEOUT_MS'
+        | 'CHEQPOINT_REQUEST_TIMEOUT_MS'
+        | 'CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS'
+        | 'CHEQPOINT_RATE_LIMIT_PER_SECOND'
+        | 'CHEQPOINT_RATE_LIMIT_BURST'
+        | 'CHEQPOINT_BAD_KEY_LIMIT'
+        | 'CHEQPOINT_TRUST_PROXY'
+        | 'CHEQPOINT_METRICS_TOKEN'
       >
     >;
   conn: Connection;
@@ -53,12 +66,66 @@ export type GatewayOptions = {
   random?: () => number;
   /** Called after each callback attempt is recorded. */
   onCallbackEvent?: (event: DeliveryEvent) => void | Promise<void>;
+  /** An HTTP server made by createHttpHost and maybe already listening (main.ts answers 503 on it while the database comes up). */
+  http?: HttpHost;
+  /** Adds Node.js process metrics (memory, CPU, event loop) to /metrics; once per process. */
+  processMetrics?: boolean;
 };
+
+/** An HTTP server whose request handler can be swapped (the start-up handler, then the app). */
+export type HttpHost = { server: http.Server; setHandler: (handler: http.RequestListener) => void };
+
+type ServerTimeouts = Partial<
+  Pick<Config, 'CHEQPOINT_HEADERS_TIMEOUT_MS' | 'CHEQPOINT_REQUEST_TIMEOUT_MS' | 'CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS'>
+>;
+
+/**
+ * The gateway's HTTP server with its timeouts: a client that sends its headers, or its whole request,
+ * too slowly gets 408 and is disconnected (slowloris); held waits are responses, so they are not cut.
+ */
+export function createHttpHost(config: ServerTimeouts = {}): HttpHost {
+  const requestTimeout = config.CHEQPOINT_REQUEST_TIMEOUT_MS ?? DEFAULTS.CHEQPOINT_REQUEST_TIMEOUT_MS;
+  const headersTimeout = Math.min(
+    config.CHEQPOINT_HEADERS_TIMEOUT_MS ?? DEFAULTS.CHEQPOINT_HEADERS_TIMEOUT_MS,
+    requestTimeout,
+  );
+  let handler: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'retry-after': '5' }).end();
+  };
+  const server = http.createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: config.CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS ?? DEFAULTS.CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS,
+      // How often Node checks those two timeouts (its default, 30 s, would let a slow client stay much longer).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 4))),
+    },
+    (req, res) => handler(req, res),
+  );
+  return {
+    server,
+    setHandler: (next) => {
+      handler = next;
+    },
+  };
+}
+
+/** Listens on port and host; resolves once listening. */
+export function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
 
 export type Gateway = {
   url: string;
   server: http.Server;
   waiter: DecisionWaiter;
+  metrics: GatewayMetrics;
   /** Sends callbacks; `nudge()` it after a decision so the first attempt goes out at once. */
   dispatcher: CallbackDispatcher;
   /** Runs the housekeeping sweeps now (they also run every few minutes). */
@@ -93,6 +160,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         error: String((err as Error).message),
       });
     }
+    if (event.type === 'callback.attempted') metrics.callbackAttempted(event);
     await options.onCallbackEvent?.(event);
   };
   const accounts = accountsService(conn, clock);
@@ -129,6 +197,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onEvent: onCallbackEvent,
   });
 
+  const metrics = createMetrics({
+    heldWaits: () => waiter.count,
+    callbacksInFlight: () => dispatcher.activeCount,
+  });
+  if (options.processMetrics) metrics.collectProcessMetrics();
+
   const approvals = approvalsService({
     repository,
     accounts,
@@ -138,9 +212,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
     policies: policiesRepository(conn, clock),
     recordEvent,
-    onDecided: (decision) => {
+    onDecided: (decision, approval) => {
+      metrics.approvalDecided(decision, approval.createdAt);
       if (decision.delivery.state === 'pending') dispatcher.nudge();
     },
+    onCreated: () => metrics.approvalCreated(),
   });
 
   const maintenance = startMaintenance({
@@ -152,18 +228,38 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     cleanupIntervalMs: 5 * 60_000,
   });
 
+  const ratePerSecond = config.CHEQPOINT_RATE_LIMIT_PER_SECOND ?? DEFAULTS.CHEQPOINT_RATE_LIMIT_PER_SECOND;
+  const badKeysPerMinute = config.CHEQPOINT_BAD_KEY_LIMIT ?? DEFAULTS.CHEQPOINT_BAD_KEY_LIMIT;
+  const limits =
+    ratePerSecond > 0 || badKeysPerMinute > 0
+      ? new RequestLimits({
+          ratePerSecond,
+          burst: config.CHEQPOINT_RATE_LIMIT_BURST ?? DEFAULTS.CHEQPOINT_RATE_LIMIT_BURST,
+          badKeysPerMinute,
+          logger,
+          onLimited: (kind) => metrics.rateLimited(kind),
+        })
+      : null;
+
   let isShuttingDown = false;
-  const app = createApp({ conn, accounts, approvals, callbacks, logger, isShuttingDown: () => isShuttingDown });
-  const server = http.createServer(app);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
+  const app = createApp({
+    conn,
+    accounts,
+    approvals,
+    callbacks,
+    logger,
+    isShuttingDown: () => isShuttingDown,
+    limits,
+    metrics,
+    metricsToken: config.CHEQPOINT_METRICS_TOKEN ?? null,
+    trustProxy: config.CHEQPOINT_TRUST_PROXY ?? false,
   });
+  const host = options.http ?? createHttpHost(config);
+  host.setHandler(app);
+  const server = host.server;
+  if (!server.listening) await listen(server, config.PORT, config.HOST);
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   dispatcher.start();
 
   let stopping: Promise<void> | null = null;
@@ -183,5 +279,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return stopping;
   };
 
-  return { url: `http://${host}:${address.port}`, server, waiter, dispatcher, sweepNow: maintenance.runOnce, stop };
+  return {
+    url: `http://${hostname}:${address.port}`,
+    server,
+    waiter,
+    metrics,
+    dispatcher,
+    sweepNow: maintenance.runOnce,
+    stop,
+  };
 }

@@ -1,10 +1,41 @@
+import type http from 'node:http';
+import type { Connection } from 'mongoose';
+import { problemTypeUri } from '@cheqpoint/shared';
 import { ConfigError, loadConfig } from './config.js';
-import { connectDatabase } from './db/connection.js';
+import { boundedConnectionOptions, connectDatabase } from './db/connection.js';
 import { EmbeddedDatabaseError, openEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-ferretdb.js';
-import { startGateway } from './gateway.js';
+import { isDatabaseUnavailable } from './db/errors.js';
+import { createHttpHost, listen, startGateway, type Gateway } from './gateway.js';
 import { createLogger } from './lib/logger.js';
 
-/** Starts the gateway: config, database (embedded FerretDB unless MONGODB_URI), HTTP; stops on SIGTERM/SIGINT. */
+/**
+ * Answers while the database is not reachable yet: liveness 200, readiness 503, everything else 503
+ * database-unavailable with Retry-After. Nothing is accepted, so nothing can be lost.
+ */
+const startingHandler: http.RequestListener = (req, res) => {
+  const path = (req.url ?? '').split('?')[0];
+  const json = (status: number, body: unknown, type = 'application/json') =>
+    res
+      .writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'retry-after': '5' })
+      .end(JSON.stringify(body));
+  if (path === '/healthz') return json(200, { status: 'starting' });
+  if (path === '/readyz') return json(503, { status: 'starting' });
+  json(
+    503,
+    {
+      type: problemTypeUri('database-unavailable'),
+      title: 'Database unavailable',
+      status: 503,
+      detail: 'The gateway is starting and cannot reach its database yet; retry shortly',
+    },
+    'application/problem+json',
+  );
+};
+
+/**
+ * Starts the gateway: config, HTTP (answering 503 until ready), database (embedded FerretDB unless
+ * MONGODB_URI; retried until reachable), then the app; stops on SIGTERM/SIGINT.
+ */
 async function main() {
   let config;
   try {
@@ -41,21 +72,23 @@ async function main() {
     });
   }
 
-  const conn = await connectDatabase(uri);
-  const gateway = await startGateway({ config, conn, logger });
-  logger.info(`Cheqpoint gateway listening on ${gateway.url}`, {
-    database: embedded ? 'embedded FerretDB' : 'MONGODB_URI',
-  });
+  // Listen first: probes see "alive, not ready" while the database is away, instead of a refused port.
+  const httpHost = createHttpHost(config);
+  httpHost.setHandler(startingHandler);
+  await listen(httpHost.server, config.PORT, config.HOST);
 
+  let conn: Connection | null = null;
+  let gateway: Gateway | null = null;
   let isStopping = false;
   const shutdown = async (signal: string) => {
     if (isStopping) return;
     isStopping = true;
-    logger.info('shutting down', { signal, heldWaits: gateway.waiter.count });
+    logger.info('shutting down', { signal, heldWaits: gateway?.waiter.count ?? 0 });
     const force = setTimeout(() => process.exit(1), config.CHEQPOINT_SHUTDOWN_GRACE_MS + 5_000);
     force.unref();
-    await gateway.stop();
-    await conn.close();
+    if (gateway) await gateway.stop();
+    else await new Promise<void>((resolve) => httpHost.server.close(() => resolve()));
+    await conn?.close();
     if (embedded?.isOwned) await embedded.stop();
     logger.info('stopped');
     process.exit(0);
@@ -64,6 +97,27 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => {
     logger.error('unhandled rejection', { error: String(reason) });
+  });
+
+  // The database may come up after the gateway (a restart of both, a failover): retry with backoff.
+  for (let attempt = 1; !isStopping; attempt++) {
+    try {
+      conn = await connectDatabase(uri, undefined, boundedConnectionOptions(config.CHEQPOINT_DB_TIMEOUT_MS));
+      if (isStopping) return;
+      gateway = await startGateway({ config, conn, logger, http: httpHost, processMetrics: true });
+      break;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      await conn?.close().catch(() => {});
+      conn = null;
+      const retryInMs = Math.min(1_000 * 2 ** (attempt - 1), 10_000);
+      logger.warn('database unreachable; retrying', { attempt, retryInMs, error: (err as Error).message });
+      await new Promise((r) => setTimeout(r, retryInMs));
+    }
+  }
+  if (!gateway) return;
+  logger.info(`Cheqpoint gateway listening on ${gateway.url}`, {
+    database: embedded ? 'embedded FerretDB' : 'MONGODB_URI',
   });
 }
 

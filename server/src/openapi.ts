@@ -43,6 +43,7 @@ const common = {
   '401': problem('Missing, invalid or revoked x-api-key'),
   '413': problem('Body over 100 kB'),
   '415': problem('Body is not application/json'),
+  '429': problem('Too many requests with this key, or too many invalid keys from this address; see Retry-After'),
   '503': problem('Database unavailable; see Retry-After'),
 };
 

@@ -148,10 +148,33 @@ const idempotencySchema = new Schema<IdempotencyDoc>(
 );
 idempotencySchema.index({ expiresAt: 1 }, { name: 'expires' });
 
+/**
+ * Arbiter of one callback attempt: whoever inserts the claim of a due slot (the delivery's attempt
+ * count and due time as the dispatcher saw them) sends it. Filtered updates are not atomic on FerretDB
+ * v1, so two dispatchers may both "claim" by update; only one of them inserts this record.
+ */
+export type DeliveryClaimDoc = {
+  /** `<approvalId>:<attempts before the claim>:<nextAttemptAt in ms>`. */
+  _id: string;
+  owner: string;
+  createdAt: Date;
+};
+
+const deliveryClaimSchema = new Schema<DeliveryClaimDoc>(
+  {
+    _id: { type: String, required: true },
+    owner: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'delivery_claims', strict: 'throw' },
+);
+deliveryClaimSchema.index({ createdAt: 1 }, { name: 'created' });
+
 export type ApprovalModels = {
   Approval: Model<ApprovalDoc>;
   Decision: Model<DecisionDoc>;
   Idempotency: Model<IdempotencyDoc>;
+  DeliveryClaim: Model<DeliveryClaimDoc>;
 };
 
 export function approvalModels(conn: Connection): ApprovalModels {
@@ -159,5 +182,6 @@ export function approvalModels(conn: Connection): ApprovalModels {
     Approval: conn.models['Approval'] ?? conn.model<ApprovalDoc>('Approval', approvalSchema),
     Decision: conn.models['Decision'] ?? conn.model<DecisionDoc>('Decision', decisionSchema),
     Idempotency: conn.models['Idempotency'] ?? conn.model<IdempotencyDoc>('Idempotency', idempotencySchema),
+    DeliveryClaim: conn.models['DeliveryClaim'] ?? conn.model<DeliveryClaimDoc>('DeliveryClaim', deliveryClaimSchema),
   } as ApprovalModels;
 }

@@ -10,7 +10,7 @@ const DECIDED_PER_TICKET = 20;
  * Filters run with mongoose `sanitizeFilter`; operators written here are marked `trusted()`.
  */
 export function approvalsRepository(conn: Connection) {
-  const { Approval, Decision, Idempotency } = approvalModels(conn);
+  const { Approval, Decision, Idempotency, DeliveryClaim } = approvalModels(conn);
 
   /** Brings a lagging approval status in line with its decision record (crash between two writes). */
   async function repair(doc: ApprovalDoc, decision: DecisionDoc) {
@@ -143,6 +143,12 @@ export function approvalsRepository(conn: Connection) {
     /** Removes idempotency records past their retention. */
     async sweepIdempotency(now: Date) {
       const result = await Idempotency.deleteMany({ expiresAt: trusted({ $lte: now }) });
+      return result.deletedCount;
+    },
+
+    /** Removes callback claim records older than `before` (their slots can never be due again). */
+    async sweepDeliveryClaims(before: Date) {
+      const result = await DeliveryClaim.deleteMany({ createdAt: trusted({ $lt: before }) });
       return result.deletedCount;
     },
   };

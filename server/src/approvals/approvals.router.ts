@@ -10,8 +10,9 @@ import {
 import type { AccountsService } from '../accounts/accounts.service.js';
 import { principalOf, requireKey } from '../accounts/auth.middleware.js';
 import { notFound } from '../http/app-error.js';
+import type { RequestLimits } from '../http/limits.js';
 import { rawBodyOf, requestSha256 } from '../http/json-body.js';
-import { parseIdempotencyKey, parseWait } from '../http/request-options.js';
+import { parseIdempotencyKey, parseWait, receivedAtOf } from '../http/request-options.js';
 import { parseOrThrow } from '../http/validate.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyZendeskSignature } from '../zendesk/verify-signature.js';
 import type { ApprovalsService } from './approvals.service.js';
@@ -46,11 +47,15 @@ function sendApproval(res: Response, approval: Approval, isPreferred: boolean, s
   }
 }
 
-export function approvalsRouter(deps: { accounts: AccountsService; approvals: ApprovalsService }) {
-  const { accounts, approvals } = deps;
+export function approvalsRouter(deps: {
+  accounts: AccountsService;
+  approvals: ApprovalsService;
+  limits?: RequestLimits | null;
+}) {
+  const { accounts, approvals, limits } = deps;
   const router = Router();
 
-  router.post('/api/webhooks/inbound', requireKey(accounts, ['flow']), async (req, res) => {
+  router.post('/api/webhooks/inbound', requireKey(accounts, ['flow'], limits), async (req, res) => {
     const principal = principalOf(req);
     parseOrThrow(WaitQuery, req.query);
     const account = await accounts.getAccount(principal.accountId);
@@ -70,45 +75,58 @@ export function approvalsRouter(deps: { accounts: AccountsService; approvals: Ap
       requestSha256: requestSha256(req),
       idempotencyKey,
     });
+    // The wait counts from the request's arrival; when intake alone used it up, answer with what we have.
+    const startedAt = receivedAtOf(res);
     const final =
-      approval.status === 'pending' && wait.seconds > 0
+      approval.status === 'pending' && wait.seconds * 1000 > Date.now() - startedAt
         ? await approvals.waitForDecision(
             principal.accountId,
             approval.approvalId,
             wait.seconds,
             disconnectSignal(req, res),
+            startedAt,
           )
         : approval;
     sendApproval(res, final, wait.isPreferred, wait.seconds);
   });
 
-  router.get('/api/approvals/:approvalId', requireKey(accounts, ['flow', 'agent']), async (req, res) => {
+  router.get('/api/approvals/:approvalId', requireKey(accounts, ['flow', 'agent'], limits), async (req, res) => {
     const principal = principalOf(req);
     const approvalId = approvalIdParam(req);
     parseOrThrow(WaitQuery, req.query);
     const wait = parseWait(req, 0);
     const approval =
       wait.seconds > 0
-        ? await approvals.waitForDecision(principal.accountId, approvalId, wait.seconds, disconnectSignal(req, res))
+        ? await approvals.waitForDecision(
+            principal.accountId,
+            approvalId,
+            wait.seconds,
+            disconnectSignal(req, res),
+            receivedAtOf(res),
+          )
         : await approvals.get(principal.accountId, approvalId);
     if (wait.isPreferred) res.setHeader('Preference-Applied', `wait=${wait.seconds}`);
     res.status(200).json(approval);
   });
 
-  router.get('/api/agent/approvals', requireKey(accounts, ['agent']), async (req, res) => {
+  router.get('/api/agent/approvals', requireKey(accounts, ['agent'], limits), async (req, res) => {
     const principal = principalOf(req);
     const query = parseOrThrow(ApprovalListQuerySchema, req.query);
     res.status(200).json({ approvals: await approvals.list(principal.accountId, query) });
   });
 
-  router.post('/api/agent/approvals/:approvalId/decision', requireKey(accounts, ['agent']), async (req, res) => {
-    const principal = principalOf(req);
-    const approvalId = approvalIdParam(req);
-    const idempotencyKey = parseIdempotencyKey(req);
-    const body = parseOrThrow(DecisionRequestSchema, req.body);
-    const { approval } = await approvals.decide(principal, approvalId, body, idempotencyKey);
-    res.status(200).json(approval);
-  });
+  router.post(
+    '/api/agent/approvals/:approvalId/decision',
+    requireKey(accounts, ['agent'], limits),
+    async (req, res) => {
+      const principal = principalOf(req);
+      const approvalId = approvalIdParam(req);
+      const idempotencyKey = parseIdempotencyKey(req);
+      const body = parseOrThrow(DecisionRequestSchema, req.body);
+      const { approval } = await approvals.decide(principal, approvalId, body, idempotencyKey);
+      res.status(200).json(approval);
+    },
+  );
 
   return router;
 }

@@ -39,6 +39,8 @@ export type ApprovalsDeps = {
   recordEvent?: RecordEvent;
   /** Runs once for the winning decision of an approval, whoever made it (agent, policy, expiry). */
   onDecided?: (decision: DecisionDoc, approval: ApprovalDoc) => void | Promise<void>;
+  /** Runs once when a request stores a new approval (not for replays or deduplicated requests). */
+  onCreated?: (approval: ApprovalDoc) => void;
 };
 
 /** What settles an approval; agent, policy and expiry outcomes all go through the same insert. */
@@ -229,6 +231,7 @@ export function approvalsService(deps: ApprovalsDeps) {
         });
         if (isClaimed) {
           await repository.insertApproval(doc);
+          deps.onCreated?.(doc);
           await recordEvent(
             doc,
             'requested',
@@ -296,23 +299,36 @@ export function approvalsService(deps: ApprovalsDeps) {
       return view;
     },
 
-    /** Holds until the approval is decided or `seconds` pass; returns its state then. */
+    /**
+     * Holds until the approval is decided or `seconds` pass, counted from `startedAt` (when the request
+     * arrived, so a slow database does not stretch the wait); returns its state then. After the wait one
+     * indexed read (the decision record) settles the answer, so it comes within about one database round
+     * trip of the deadline.
+     */
     async waitForDecision(
       accountId: string,
       approvalId: string,
       seconds: number,
       signal?: AbortSignal,
+      startedAt: number = Date.now(),
     ): Promise<Approval> {
-      if (seconds <= 0 || !waiter.hasRoom) return this.get(accountId, approvalId);
-      const subscription = waiter.subscribe(approvalId, seconds * 1000, signal);
+      const waitMs = seconds * 1000 - (Date.now() - startedAt);
+      if (waitMs <= 0 || !waiter.hasRoom) return this.get(accountId, approvalId);
+      // Subscribe before reading, so a decision landing in between is not missed.
+      const subscription = waiter.subscribe(approvalId, waitMs, signal);
+      let doc: ApprovalDoc;
       try {
-        const current = await this.get(accountId, approvalId);
-        if (current.status !== 'pending') return current;
+        const found = await repository.findApproval(accountId, approvalId);
+        if (!found) throw notFound();
+        doc = found.doc;
+        const current = await expireIfDue(found.doc, found.decision);
+        if (current) return toApprovalView(found.doc, current);
         await subscription.done;
       } finally {
         subscription.cancel();
       }
-      return this.get(accountId, approvalId);
+      const decision = await repository.findDecision(accountId, approvalId);
+      return toApprovalView(doc, await expireIfDue(doc, decision));
     },
 
     async list(accountId: string, query: ApprovalListQuery): Promise<Approval[]> {

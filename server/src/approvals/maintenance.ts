@@ -8,7 +8,8 @@ export type MaintenanceResult = { expired: number; idempotencyRecordsRemoved: nu
  * Periodic sweeps, safe with several gateway processes (every step is idempotent, and expiry goes
  * through the same decision insert as people do, so it cannot overturn a decision):
  * - expire pending approvals past their expiry (rejected, decidedBy expiry, callback queued);
- * - remove idempotency records past their retention (FerretDB v1 has no TTL indexes).
+ * - remove idempotency records past their retention, and callback claim records older than a day
+ *   (FerretDB v1 has no TTL indexes).
  */
 export function startMaintenance(options: {
   repository: ApprovalsRepository;
@@ -24,7 +25,11 @@ export function startMaintenance(options: {
     if (expired > 0) logger.info('approvals expired', { count: expired });
     return expired;
   };
-  const cleanup = () => options.repository.sweepIdempotency(options.clock.now());
+  const cleanup = async () => {
+    const now = options.clock.now();
+    await options.repository.sweepDeliveryClaims(new Date(now.getTime() - 24 * 60 * 60 * 1000));
+    return options.repository.sweepIdempotency(now);
+  };
   const every = (ms: number, task: () => Promise<unknown>, name: string) => {
     let isRunning = false;
     const timer = setInterval(() => {

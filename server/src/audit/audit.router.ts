@@ -6,6 +6,7 @@ import type { AccountsService } from '../accounts/accounts.service.js';
 import { principalOf, requireKey } from '../accounts/auth.middleware.js';
 import { approvalModels } from '../approvals/approval.model.js';
 import { notFound } from '../http/app-error.js';
+import type { RequestLimits } from '../http/limits.js';
 import { parseOrThrow } from '../http/validate.js';
 import { verifyChain } from './audit-chain.js';
 import { listEvents, toEventView } from './audit.service.js';
@@ -13,22 +14,26 @@ import { listEvents, toEventView } from './audit.service.js';
 const NoQuery = z.strictObject({});
 
 /** `GET /api/approvals/{approvalId}/events`: the approval's audit trail and whether its chain verifies. */
-export function auditRouter(deps: { accounts: AccountsService; conn: Connection }) {
+export function auditRouter(deps: { accounts: AccountsService; conn: Connection; limits?: RequestLimits | null }) {
   const { accounts, conn } = deps;
   const router = Router();
 
-  router.get('/api/approvals/:approvalId/events', requireKey(accounts, ['flow', 'agent']), async (req, res) => {
-    const principal = principalOf(req);
-    const approvalId = req.params['approvalId'];
-    if (typeof approvalId !== 'string' || !APPROVAL_ID_PATTERN.test(approvalId)) throw notFound();
-    parseOrThrow(NoQuery, req.query);
-    const events = await listEvents(conn, principal.accountId, approvalId);
-    if (events.length === 0) {
-      const exists = await approvalModels(conn).Approval.exists({ _id: approvalId, accountId: principal.accountId });
-      if (!exists) throw notFound();
-    }
-    res.status(200).json({ approvalId, events: events.map(toEventView), chain: verifyChain(events) });
-  });
+  router.get(
+    '/api/approvals/:approvalId/events',
+    requireKey(accounts, ['flow', 'agent'], deps.limits),
+    async (req, res) => {
+      const principal = principalOf(req);
+      const approvalId = req.params['approvalId'];
+      if (typeof approvalId !== 'string' || !APPROVAL_ID_PATTERN.test(approvalId)) throw notFound();
+      parseOrThrow(NoQuery, req.query);
+      const events = await listEvents(conn, principal.accountId, approvalId);
+      if (events.length === 0) {
+        const exists = await approvalModels(conn).Approval.exists({ _id: approvalId, accountId: principal.accountId });
+        if (!exists) throw notFound();
+      }
+      res.status(200).json({ approvalId, events: events.map(toEventView), chain: verifyChain(events) });
+    },
+  );
 
   return router;
 }

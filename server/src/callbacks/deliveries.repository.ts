@@ -1,10 +1,11 @@
 import { trusted, type Connection } from 'mongoose';
 import { accountModels } from '../accounts/account.model.js';
 import { approvalModels, type ApprovalDoc, type DecisionDoc, type DeliveryState } from '../approvals/approval.model.js';
+import { isDuplicateKey } from '../db/errors.js';
 import type { AttemptResult, NextStep } from './retry-schedule.js';
 
 /** A due delivery as the poll sees it. */
-export type DueDelivery = { _id: string; attempts: number };
+export type DueDelivery = { _id: string; attempts: number; nextAttemptAt: Date };
 
 /** Delivery states a redeliver starts again from. */
 const FINISHED_STATES: readonly DeliveryState[] = ['delivered', 'dead', 'gone', 'blocked'];
@@ -21,29 +22,57 @@ export type RedeliverResult =
  * written with the decision itself (one insert), so a decision never exists without its delivery.
  */
 export function deliveriesRepository(conn: Connection) {
-  const { Approval, Decision } = approvalModels(conn);
+  const { Approval, Decision, DeliveryClaim } = approvalModels(conn);
   const { Account } = accountModels(conn);
+
+  /** Inserts the claim of `slot`, or of its next generation when the existing one is older than a lease. */
+  async function insertClaim(slot: string, token: string, now: Date, leaseMs: number): Promise<boolean> {
+    for (let generation = 0; generation < 50; generation++) {
+      const claimId = `${slot}#${generation}`;
+      try {
+        await DeliveryClaim.collection.insertOne({ _id: claimId, owner: token, createdAt: now } as never);
+        return true;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      const existing = await DeliveryClaim.findById(claimId).lean();
+      if (!existing || existing.createdAt.getTime() > now.getTime() - leaseMs) return false;
+    }
+    return false;
+  }
 
   return {
     /** Pending deliveries whose time has come (a claimed one is due again only when its lease ends). */
     async findDue(now: Date, limit: number): Promise<DueDelivery[]> {
       const found = await Decision.find(
         { 'delivery.state': 'pending', 'delivery.nextAttemptAt': trusted({ $lte: now }) },
-        { _id: 1, 'delivery.attempts': 1 },
+        { _id: 1, 'delivery.attempts': 1, 'delivery.nextAttemptAt': 1 },
       )
         .sort({ 'delivery.nextAttemptAt': 1 })
         .limit(limit)
         .lean<Pick<DecisionDoc, '_id' | 'delivery'>[]>();
-      return found.map((d) => ({ _id: d._id, attempts: d.delivery.attempts }));
+      return found.map((d) => ({
+        _id: d._id,
+        attempts: d.delivery.attempts,
+        nextAttemptAt: d.delivery.nextAttemptAt ?? new Date(0),
+      }));
     },
 
     /**
-     * Claims a due delivery for one attempt: lease token, lease end (also its next due time, so an
-     * abandoned lease is picked up again by the poll) and attempts + 1. Then reads it back and goes on
-     * only if the token is still ours: FerretDB v1 does not apply a filtered update atomically, so two
-     * claims may both "match"; the last writer keeps the lease. Returns the claimed record or null.
+     * Claims a due delivery for one attempt, in two steps:
+     * 1. insert the claim record of this due slot (the delivery's attempt count and due time as the poll
+     *    saw them) into `delivery_claims`, whose unique `_id` lets exactly one dispatcher through, on
+     *    MongoDB and FerretDB alike (FerretDB v1 applies a filtered update as read, modify, write back
+     *    the whole document, so two updates could both "match" and the later one would undo the other);
+     * 2. the winner alone sets the lease token, lease end (also the next due time, so an abandoned lease
+     *    is picked up again by the poll) and attempts + 1, then reads it back.
+     * A claimer that died between the two steps leaves a claim and an unchanged slot: once the claim is
+     * older than the lease, the next generation of the slot's claim (`#1`, `#2`, …) can be inserted.
+     * Returns the claimed record, or null when another dispatcher has it.
      */
     async claim(due: DueDelivery, token: string, now: Date, leaseUntil: Date): Promise<DecisionDoc | null> {
+      const slot = `${due._id}:${due.attempts}:${due.nextAttemptAt.getTime()}`;
+      if (!(await insertClaim(slot, token, now, leaseUntil.getTime() - now.getTime()))) return null;
       const attempts = due.attempts + 1;
       const result = await Decision.updateOne(
         {

@@ -62,9 +62,10 @@ const BATCH = 50;
 
 /**
  * Sends decided approvals' callbacks, at least once, from the outbox in the decisions collection.
- * Several processes may run one each: claims are leases with fencing, so a crashed or stalled worker's
- * delivery is picked up after its lease, and its late result is not written. A double claim (possible
- * on FerretDB) only ever sends the same callback twice, with the same `webhook-id`.
+ * Several processes may run one each: each attempt is claimed by a unique insert (one sender per attempt,
+ * on FerretDB too) under a lease with fencing, so a crashed or stalled worker's delivery is picked up
+ * after its lease, and its late result is not written. A callback is sent twice only after a crash or a
+ * stall past the lease, and always with the same `webhook-id`.
  */
 export class CallbackDispatcher {
   /** Identifies this process in lease tokens. */

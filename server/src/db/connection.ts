@@ -14,10 +14,39 @@ export const CONNECTION_OPTIONS = {
   maxPoolSize: 50,
 } as const;
 
+/** How often the gateway's driver checks that the database answers (a `hello` on its own connection). */
+const HEARTBEAT_MS = 500;
+
+/**
+ * The gateway's bound on a database that stops answering (a blackhole, not a refusal): the driver's
+ * monitor notices within a heartbeat plus a connect timeout, marks the server unknown and interrupts the
+ * operations waiting on it; their one retry then fails server selection. So a request answers 503 +
+ * Retry-After within about `timeoutMs` instead of hanging until the socket dies. Slow but answering
+ * operations are not cut (the socket timeout stays long), so a busy database is not mistaken for a dead
+ * one. Only the gateway uses it: the CLI and bulk jobs keep CONNECTION_OPTIONS.
+ */
+export function boundedConnectionOptions(timeoutMs: number) {
+  const perStep = Math.max(250, Math.floor((timeoutMs - HEARTBEAT_MS) / 2));
+  return {
+    serverSelectionTimeoutMS: perStep,
+    connectTimeoutMS: perStep,
+    heartbeatFrequencyMS: HEARTBEAT_MS,
+  } as const;
+}
+
 /** Opens a connection; `dbName` overrides the database named in the URI (tests use one per file). */
-export async function connectDatabase(uri: string, dbName?: string): Promise<Connection> {
-  const conn = mongoose.createConnection(uri, { ...CONNECTION_OPTIONS, ...(dbName ? { dbName } : {}) });
-  await conn.asPromise();
+export async function connectDatabase(
+  uri: string,
+  dbName?: string,
+  overrides: Partial<Record<keyof ReturnType<typeof boundedConnectionOptions>, number>> = {},
+): Promise<Connection> {
+  const conn = mongoose.createConnection(uri, { ...CONNECTION_OPTIONS, ...overrides, ...(dbName ? { dbName } : {}) });
+  try {
+    await conn.asPromise();
+  } catch (err) {
+    await conn.close().catch(() => {});
+    throw err;
+  }
   return conn;
 }
 

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { MAX_WAIT_SECONDS } from '@cheqpoint/shared';
 import { validationError } from './app-error.js';
 
@@ -36,4 +36,15 @@ export function parseIdempotencyKey(req: Request): string | null {
     ]);
   }
   return key;
+}
+
+/** Marks when the request arrived (the first middleware calls it). */
+export function markReceived(res: Response) {
+  res.locals['receivedAt'] = Date.now();
+}
+
+/** When the request arrived (ms since the epoch): a wait is counted from here, not from when it starts. */
+export function receivedAtOf(res: Response): number {
+  const at: unknown = res.locals['receivedAt'];
+  return typeof at === 'number' ? at : Date.now();
 }
