@@ -1,0 +1,105 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { startHarness, type IHarness } from '../../zendesk-app/harness/harness.server.js';
+import { call } from '../support/http.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+/** Screenshots of every run (git-ignored); CHEQPOINT_SAVE_SCREENSHOTS=1 also refreshes the committed ones. */
+export const SHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
+
+export const ADA = { id: 381, name: 'Ada Lovelace', email: 'ada@example.com', role: 'agent', locale: 'en-US' };
+
+export type Stack = {
+  gateway: TestGateway;
+  harness: IHarness;
+  browser: Browser;
+  keys: { flowKey: string; agentKey: string };
+  close: () => Promise<void>;
+};
+
+/** A real gateway on a fresh database, the harness serving the built app, and headless Chromium. */
+export async function startStack(distDir: string): Promise<Stack> {
+  const gateway = await startTestGateway({ label: 'browser' });
+  const account = await gateway.createAccount('browser');
+  const harness = await startHarness({
+    distDir,
+    settings: { gatewayUrl: gateway.url, agentKey: account.agentKey, addTicketNote: true },
+    currentUser: ADA,
+  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  return {
+    gateway,
+    harness,
+    browser,
+    keys: { flowKey: account.flowKey, agentKey: account.agentKey },
+    close: async () => {
+      await browser.close().catch(() => {});
+      await harness.close();
+      await gateway.close();
+    },
+  };
+}
+
+/** Creates a pending approval through the inbound webhook, as a Zendesk AI agent flow would. */
+export async function submit(stack: Stack, body: Record<string, unknown>): Promise<string> {
+  const res = await call(stack.gateway.url, 'POST', '/api/webhooks/inbound?wait=0', { key: stack.keys.flowKey, body });
+  if (res.status !== 202) throw new Error(`inbound answered ${res.status}: ${res.text}`);
+  return res.body.approvalId as string;
+}
+
+export async function getApproval(stack: Stack, approvalId: string) {
+  return (await call(stack.gateway.url, 'GET', `/api/approvals/${approvalId}`, { key: stack.keys.agentKey })).body;
+}
+
+/** Decides through the API, as another agent (or another tab) would. */
+export async function decideViaApi(stack: Stack, approvalId: string, body: Record<string, unknown>) {
+  return call(stack.gateway.url, 'POST', `/api/agent/approvals/${approvalId}/decision`, {
+    key: stack.keys.agentKey,
+    body,
+  });
+}
+
+export async function openHarness(
+  stack: Stack,
+  query: Record<string, string>,
+  viewport = { width: 1024, height: 768 },
+): Promise<{ page: Page; sidebar: FrameLocator; queue: FrameLocator }> {
+  const page = await stack.browser.newPage({ viewport });
+  page.on('pageerror', (err) => process.stderr.write(`[harness page error] ${err.message}\n`));
+  await page.goto(`${stack.harness.url}?${new URLSearchParams(query)}`);
+  return { page, sidebar: page.frameLocator('#app-ticket_sidebar'), queue: page.frameLocator('#app-nav_bar') };
+}
+
+/** The card of one approval inside an app frame. */
+export const cardOf = (frame: FrameLocator, approvalId: string) =>
+  frame.locator(`article[data-approval-id="${approvalId}"]`);
+
+export async function saveScreenshot(
+  page: Page,
+  name: string,
+  options: { selector?: string; committed?: string[] } = {},
+) {
+  mkdirSync(SHOT_DIR, { recursive: true });
+  const file = path.join(SHOT_DIR, name);
+  if (options.selector) await page.locator(options.selector).screenshot({ path: file });
+  else await page.screenshot({ path: file });
+  if (process.env['CHEQPOINT_SAVE_SCREENSHOTS'] === '1') {
+    for (const target of options.committed ?? []) {
+      mkdirSync(path.dirname(path.join(REPO_ROOT, target)), { recursive: true });
+      copyFileSync(file, path.join(REPO_ROOT, target));
+    }
+  }
+  return file;
+}

@@ -1,0 +1,223 @@
+/**
+ * The built package (zendesk-app/dist layout) against Zendesk's documented validation rules
+ * (zendesk_apps_support: manifest, parameters, translations, assets, file types, http:// and secret scans).
+ */
+import { copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { BLOCKED_EXTENSIONS, packageDist } from '../../zendesk-app/build/package-app.js';
+import { pngSize } from '../../zendesk-app/build/png.js';
+import { listZip } from '../../zendesk-app/build/zip.js';
+
+const dist = inject('appDistDir');
+const readJson = (file: string) => JSON.parse(readFileSync(path.join(dist, file), 'utf8'));
+const manifest = readJson('manifest.json');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return lstatSync(full).isDirectory() ? filesUnder(full) : [path.relative(dist, full)];
+  });
+}
+
+const MANIFEST_KEYS = [
+  'name',
+  'author',
+  'defaultLocale',
+  'private',
+  'location',
+  'version',
+  'frameworkVersion',
+  'domainWhitelist',
+  'parameters',
+  'requirementsOnly',
+  'marketingOnly',
+  'singleInstall',
+  'signedUrls',
+  'noTemplate',
+  'oauth',
+  'remoteInstallationURL',
+  'termsConditionsURL',
+  'gaID',
+  'experiments',
+];
+const SUPPORT_LOCATIONS = [
+  'ticket_sidebar',
+  'new_ticket_sidebar',
+  'user_sidebar',
+  'organization_sidebar',
+  'top_bar',
+  'nav_bar',
+  'system_top_bar',
+  'background',
+  'modal',
+  'ticket_editor',
+];
+const LOCATION_OPTIONS = ['url', 'flexible', 'autoLoad', 'autoHide', 'size', 'signed', 'legacy', 'objectTypes'];
+const PARAMETER_TYPES = ['text', 'checkbox', 'url', 'number', 'multiline', 'hidden', 'oauth'];
+const SCOPES = ['header', 'body', 'url', 'jwt_secret_key', 'jwt_claim', 'basic_auth_username', 'basic_auth_password'];
+/** http:// strings the validator flags in minified libraries that are identifiers, never fetched. */
+const KNOWN_HTTP_FALSE_POSITIVES = [
+  /^http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink|1999\/xhtml|1998\/Math\/MathML|XML\/1998\/namespace)/, // DOM namespaces (React)
+  /^http:\/\/json-schema\.org\/draft-\d\d\/schema#/, // zod's JSON Schema $schema ids
+  /^http:\/\/\[\$\{/, // zod's IPv6 check builds `http://[${value}]` to parse it with URL
+  /^http:\/\/fb\.me\/use-check-prop-types/, // prop-types error text
+  /^http:\/\/mdn\.io\/animation/, // styled-components error text
+];
+const SECRET_PATTERNS = [
+  /cqp_(agent|flow)_[0-9A-Za-z]{20,}/, // Cheqpoint keys
+  /whsec_[0-9A-Za-z+/=]{20,}/, // signing secrets
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /AKIA[0-9A-Z]{16}/,
+  /gh[pousr]_[0-9A-Za-z]{36}/,
+  /xox[baprs]-[0-9A-Za-z-]{10,}/,
+];
+
+describe('Zendesk package validation', () => {
+  it('When the manifest is read, then it has the required keys with the right types and no unknown key', () => {
+    expect(existsSync(path.join(dist, 'manifest.json'))).toBe(true);
+    for (const key of Object.keys(manifest)) expect(MANIFEST_KEYS).toContain(key);
+    expect(manifest.author).toEqual({
+      name: expect.any(String),
+      email: expect.stringMatching(/@/),
+      url: expect.any(String),
+    });
+    expect(new URL(manifest.author.url).protocol).toMatch(/^https?:$/);
+    expect(manifest.defaultLocale).toBe('en');
+    expect(manifest.frameworkVersion).toBe('2.0');
+    expect(manifest.version).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const key of ['requirementsOnly', 'marketingOnly', 'singleInstall', 'signedUrls', 'private']) {
+      if (key in manifest) expect(typeof manifest[key]).toBe('boolean');
+    }
+    expect(manifest.domainWhitelist).toEqual([expect.stringMatching(/^[a-z0-9.-]+$/)]);
+  });
+
+  it('When locations are read, then each is a Support location whose url is a packaged asset', () => {
+    expect(Object.keys(manifest.location)).toEqual(['support']);
+    const locations = manifest.location.support as Record<string, Record<string, unknown>>;
+    expect(Object.keys(locations).sort()).toEqual(['nav_bar', 'ticket_sidebar']);
+    for (const [name, options] of Object.entries(locations)) {
+      expect(SUPPORT_LOCATIONS).toContain(name);
+      for (const key of Object.keys(options)) expect(LOCATION_OPTIONS).toContain(key);
+      expect(options['url']).toMatch(/^assets\//);
+      expect(existsSync(path.join(dist, String(options['url'])))).toBe(true);
+    }
+    expect(locations['ticket_sidebar']?.['flexible']).toBe(true);
+  });
+
+  it('When parameters are read, then they follow the parameter and secure-setting rules', () => {
+    const parameters = manifest.parameters as Record<string, unknown>[];
+    const names = parameters.map((p) => p['name']);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).not.toContain('name');
+    expect(parameters.filter((p) => p['type'] === 'oauth').length).toBeLessThanOrEqual(1);
+    for (const p of parameters) {
+      const type = (p['type'] as string | undefined) ?? 'text';
+      expect(PARAMETER_TYPES).toContain(type);
+      expect(!(type === 'hidden' && p['required'])).toBe(true);
+      if (p['secure']) {
+        expect(type).not.toBe('oauth');
+        expect(p['scopes']).toEqual(expect.arrayContaining([expect.any(String)]));
+        for (const scope of p['scopes'] as string[]) expect(SCOPES).toContain(scope);
+        expect('default' in p).toBe(false);
+      } else {
+        expect('scopes' in p).toBe(false);
+        if (type === 'text') expect(String(p['name'])).not.toMatch(/token|key|pwd|password/i);
+      }
+    }
+    expect(parameters.find((p) => p['name'] === 'gatewayUrl')).toMatchObject({ type: 'url', required: true });
+    expect(parameters.find((p) => p['name'] === 'agentKey')).toMatchObject({ secure: true, scopes: ['header'] });
+  });
+
+  it('When translations are read, then locale names, required keys and parameter labels are present', () => {
+    const files = readdirSync(path.join(dist, 'translations'));
+    expect(files).toContain(`${manifest.defaultLocale}.json`);
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const file of files) {
+      expect(file).toMatch(/^[a-z]{2,3}(-\w{2,3})?\.json$/);
+      const { app } = readJson(path.join('translations', file));
+      expect(typeof app.name).toBe('string');
+      expect(app.name).not.toMatch(/for zendesk/i);
+      for (const p of manifest.parameters) expect(app.parameters[p.name].label).toEqual(expect.any(String));
+    }
+    const { app } = readJson('translations/en.json');
+    for (const key of ['short_description', 'long_description', 'installation_instructions']) {
+      expect(app[key]).toEqual(expect.any(String));
+    }
+    expect(app.short_description.length).toBeLessThanOrEqual(80);
+  });
+
+  it('When UI strings are compared, then every locale has exactly the English keys', () => {
+    const dir = path.resolve(import.meta.dirname, '../../zendesk-app/src/translations');
+    const en = Object.keys(JSON.parse(readFileSync(path.join(dir, 'en.json'), 'utf8')).ui).sort();
+    for (const file of readdirSync(dir)) {
+      expect(Object.keys(JSON.parse(readFileSync(path.join(dir, file), 'utf8')).ui).sort(), file).toEqual(en);
+    }
+  });
+
+  it('When assets are read, then the logos have the required sizes and screenshots are numbered from 0', () => {
+    expect(pngSize(readFileSync(path.join(dist, 'assets/logo.png')))).toMatchObject({ width: 320, height: 320 });
+    expect(pngSize(readFileSync(path.join(dist, 'assets/logo-small.png')))).toEqual({
+      width: 128,
+      height: 128,
+      colorType: 6,
+    });
+    const shots = readdirSync(path.join(dist, 'assets')).filter((f) => f.startsWith('screenshot'));
+    expect(shots.length).toBeGreaterThanOrEqual(1);
+    expect(shots.length).toBeLessThanOrEqual(3);
+    shots.sort().forEach((file, index) => {
+      expect(file).toBe(`screenshot-${index}.png`);
+      expect(pngSize(readFileSync(path.join(dist, 'assets', file)))).not.toBeNull();
+      expect(statSync(path.join(dist, 'assets', file)).size).toBeLessThanOrEqual(500 * 1024);
+    });
+    const icon = readFileSync(path.join(dist, 'assets/icon_nav_bar.svg'), 'utf8');
+    expect(icon).toMatch(/^<svg /);
+    expect(icon).not.toMatch(/<script|\son\w+=|javascript:/i);
+  });
+
+  it('When files are listed, then there is no symlink and no blocked file type', () => {
+    for (const file of filesUnder(dist)) {
+      expect(lstatSync(path.join(dist, file)).isSymbolicLink()).toBe(false);
+      expect(BLOCKED_EXTENSIONS as readonly string[]).not.toContain(path.extname(file));
+    }
+  });
+
+  it('When JavaScript and HTML are scanned, then no http:// URL (beyond library identifiers) and no key material appear', () => {
+    const code = filesUnder(dist).filter((f) => /\.(js|html)$/.test(f));
+    expect(code).toEqual(expect.arrayContaining(['assets/index.html', 'assets/index.js']));
+    for (const file of code) {
+      const text = readFileSync(path.join(dist, file), 'utf8');
+      const urls = text.match(/http:\/\/[^\s"'`)]*/g) ?? [];
+      const unexpected = urls.filter((url) => !KNOWN_HTTP_FALSE_POSITIVES.some((re) => re.test(url)));
+      expect(unexpected, file).toEqual([]);
+      for (const pattern of SECRET_PATTERNS) expect(pattern.test(text), `${file} ${pattern}`).toBe(false);
+    }
+    const js = readFileSync(path.join(dist, 'assets/index.js'), 'utf8');
+    expect(js).toContain('{{setting.agentKey}}');
+    expect(js).not.toMatch(/console\.log\(/);
+    const html = readFileSync(path.join(dist, 'assets/index.html'), 'utf8');
+    expect(html).toContain('https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js');
+  });
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'cheqpoint-zip-'));
+  afterAll(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(path.join(dist, 'zcli.apps.config.json'), { force: true });
+  });
+
+  it('When the package is zipped offline, then it holds the app and leaves zcli.apps.config.json out', () => {
+    copyFileSync(
+      path.resolve(import.meta.dirname, '../../zcli.apps.config.json'),
+      path.join(dist, 'zcli.apps.config.json'),
+    );
+    const zip = path.join(tmp, 'app.zip');
+    packageDist(dist, zip);
+    const names = listZip(readFileSync(zip));
+    expect(names).toEqual(
+      expect.arrayContaining(['manifest.json', 'translations/en.json', 'assets/index.html', 'assets/logo.png']),
+    );
+    expect(names).not.toContain('zcli.apps.config.json');
+    expect(names).not.toContain('.zcliignore');
+  });
+});

@@ -1,0 +1,89 @@
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GatewayError } from '../../zendesk-app/src/app/api/gateway-client';
+import { POLL_INTERVAL_MS } from '../../zendesk-app/src/app/hooks/useApprovals';
+import { Queue } from '../../zendesk-app/src/app/locations/Queue';
+import { TicketSidebar } from '../../zendesk-app/src/app/locations/TicketSidebar';
+import { buildApproval, fakeClient, fakeGateway, renderWithClient } from './support';
+
+afterEach(() => vi.useRealTimers());
+
+describe('TicketSidebar', () => {
+  it('When approvals are loading, then skeletons show, then the cards', async () => {
+    let resolve: (value: ReturnType<typeof buildApproval>[]) => void = () => {};
+    const listForTicket = vi.fn(() => new Promise<ReturnType<typeof buildApproval>[]>((r) => (resolve = r)));
+    const gateway = fakeGateway({ listForTicket });
+    renderWithClient(<TicketSidebar />, { gateway });
+    expect(screen.getByTestId('card-skeleton')).toBeTruthy();
+    expect(screen.getByText('Loading approvals…')).toBeTruthy();
+    await act(async () => resolve([buildApproval()]));
+    expect(screen.getByRole('article', { name: 'Refund order' })).toBeTruthy();
+    expect(screen.queryByTestId('card-skeleton')).toBeNull();
+    expect(gateway.listForTicket).toHaveBeenCalledWith('9921');
+  });
+
+  it('When the ticket has no approvals, then the empty state says what will appear', async () => {
+    renderWithClient(<TicketSidebar />);
+    expect(await screen.findByText('No approvals for this ticket')).toBeTruthy();
+    expect(screen.getByText(/When an AI agent asks to do something for this customer/)).toBeTruthy();
+  });
+
+  it('When the key is refused, then a retryable error explains it', async () => {
+    const listForTicket = vi
+      .fn()
+      .mockRejectedValueOnce(new GatewayError('unauthorized', 'no', 401))
+      .mockResolvedValueOnce([buildApproval()]);
+    renderWithClient(<TicketSidebar />, { gateway: fakeGateway({ listForTicket }) });
+    expect(await screen.findByText('The agent key was refused')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByRole('article', { name: 'Refund order' })).toBeTruthy();
+  });
+
+  it('When the gateway is unreachable, then the error says so', async () => {
+    const listForTicket = vi.fn().mockRejectedValue(new GatewayError('unreachable', 'down'));
+    renderWithClient(<TicketSidebar />, { gateway: fakeGateway({ listForTicket }) });
+    expect(await screen.findByText('Cannot reach the Cheqpoint gateway')).toBeTruthy();
+  });
+
+  it('When the app is activated, a ticket event fires or the poll ticks, then it re-fetches; deactivated pauses the poll', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const client = fakeClient();
+    const gateway = fakeGateway({ listForTicket: vi.fn(async () => [buildApproval()]) });
+    const { unmount } = renderWithClient(<TicketSidebar />, { client, gateway });
+    await waitFor(() => expect(gateway.listForTicket).toHaveBeenCalledTimes(1));
+    await act(async () => client.emit('app.activated'));
+    await act(async () => client.emit('ticket.updated'));
+    expect(gateway.listForTicket).toHaveBeenCalledTimes(3);
+    await act(async () => vi.advanceTimersByTime(POLL_INTERVAL_MS));
+    expect(gateway.listForTicket).toHaveBeenCalledTimes(4);
+    await act(async () => client.emit('app.deactivated'));
+    await act(async () => vi.advanceTimersByTime(POLL_INTERVAL_MS * 3));
+    expect(gateway.listForTicket).toHaveBeenCalledTimes(4);
+    unmount();
+    expect(client.handlers.get('app.activated')?.size ?? 0).toBe(0);
+    expect(client.handlers.get('ticket.updated')?.size ?? 0).toBe(0);
+  });
+});
+
+describe('Queue', () => {
+  it('When pending approvals exist, then they are listed with a link that opens their ticket', async () => {
+    const client = fakeClient();
+    const first = buildApproval();
+    const second = buildApproval({ action: 'cancel_subscription', ticketId: '77', summary: 'Cancel plan' });
+    const gateway = fakeGateway({ listPending: vi.fn(async () => [first, second]) });
+    renderWithClient(<Queue />, { client, gateway, location: 'nav_bar' });
+    expect(await screen.findByText('Pending: 2')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Open ticket #77' }));
+    expect(client.invoke).toHaveBeenCalledWith('routeTo', 'ticket', '77');
+  });
+
+  it('When an action is chosen, then the queue is re-fetched for that action', async () => {
+    const gateway = fakeGateway({
+      listPending: vi.fn(async () => [buildApproval(), buildApproval({ action: 'cancel_subscription' })]),
+    });
+    renderWithClient(<Queue />, { gateway, location: 'nav_bar' });
+    await screen.findByText('Pending: 2');
+    fireEvent.change(screen.getByLabelText('Action'), { target: { value: 'cancel_subscription' } });
+    await waitFor(() => expect(gateway.listPending).toHaveBeenLastCalledWith({ action: 'cancel_subscription' }));
+  });
+});

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import react from '@vitejs/plugin-react';
+import type { InlineConfig } from 'vite';
+import { PLACEHOLDER_GATEWAY_HOST, zendeskPackage } from './zendesk-package.plugin.js';
+
+/** The zendesk-app folder. */
+export const APP_ROOT = path.resolve(import.meta.dirname, '..');
+
+export interface IAppBuildOptions {
+  /** Package folder to write (manifest.json, translations/, assets/); default zendesk-app/dist. */
+  distDir?: string;
+  /** Host for domainWhitelist; default env CHEQPOINT_GATEWAY_HOST, else a placeholder. */
+  gatewayHost?: string;
+}
+
+/** The Vite configuration of the Zendesk app, shared by vite.config.ts, the dev harness and the tests. */
+export function appViteConfig(options: IAppBuildOptions = {}): InlineConfig {
+  const srcDir = path.join(APP_ROOT, 'src');
+  const distDir = options.distDir ?? path.join(APP_ROOT, 'dist');
+  const gatewayHost = options.gatewayHost ?? process.env['CHEQPOINT_GATEWAY_HOST'] ?? PLACEHOLDER_GATEWAY_HOST;
+  const { version } = JSON.parse(readFileSync(path.join(APP_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return {
+    configFile: false,
+    root: srcDir,
+    base: './',
+    logLevel: 'warn',
+    plugins: [react(), zendeskPackage({ srcDir, gatewayHost, version })],
+    resolve: { dedupe: ['react', 'react-dom', 'styled-components'] },
+    build: {
+      outDir: path.join(distDir, 'assets'),
+      emptyOutDir: true,
+      assetsDir: '.',
+      target: 'es2022',
+      sourcemap: false,
+      reportCompressedSize: false,
+      chunkSizeWarningLimit: 1024, // [1] the budget is gzip size, measured by npm run bench:app
+      rolldownOptions: {
+        output: { entryFileNames: '[name].js', chunkFileNames: '[name].js', assetFileNames: '[name][extname]' },
+      },
+    },
+  };
+}

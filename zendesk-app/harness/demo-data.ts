@@ -1,0 +1,35 @@
+/** Demo approvals the dev harness seeds on one ticket (and one on another, for the queue). */
+export const DEMO_TICKET_ID = '9921';
+
+export const DEMO_REQUESTS = [
+  {
+    action: 'refund_order',
+    summary: 'Refund order #1001 after a late delivery',
+    details: { ticket_id: DEMO_TICKET_ID, order_id: '1001', amount: 40, currency: 'EUR', notify_customer: true },
+    justification: 'The parcel arrived nine days late; the customer asks for a full refund.',
+    riskLevel: 'medium',
+    agentName: 'Support AI',
+  },
+  {
+    action: 'cancel_subscription',
+    summary: "Cancel the 'Premium' plan at the end of the billing period",
+    details: {
+      ticket_id: DEMO_TICKET_ID,
+      subscription_id: 'sub_5521',
+      churn_reason: 'Price too high',
+      effective: { at: 'period_end', prorate: false },
+    },
+    justification: 'User explicitly asked to cancel after being offered a discount.',
+    riskLevel: 'high',
+    priority: 'high',
+    agentName: 'Support AI',
+  },
+  {
+    action: 'update_shipping_address',
+    summary: 'Change the shipping address of order #1002',
+    details: { ticket_id: '9922', order_id: '1002', address: { city: 'Berlin', zip: '10115' } },
+    justification: 'The customer moved last week.',
+    riskLevel: 'low',
+    agentName: 'Support AI',
+  },
+] as const;

@@ -1,0 +1,293 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import ts from 'typescript';
+
+/** Settings as an admin would enter them; `secure` ones stay on this server, like in Zendesk. */
+export interface IHarnessSettings {
+  gatewayUrl: string;
+  agentKey: string;
+  addTicketNote?: boolean;
+}
+
+export interface IHarnessOptions {
+  /** The built package (manifest.json, assets/). */
+  distDir: string;
+  settings: IHarnessSettings;
+  /** Port of the harness page (the "Zendesk" origin); 0 = any. The app gets its own origin on another port. */
+  port?: number;
+  host?: string;
+  currentUser?: { id: number; name: string; email: string; role: string; locale: string };
+}
+
+export interface IHarnessNote {
+  ticketId: string;
+  body: string;
+  public: boolean;
+  author: string;
+}
+
+export interface IHarness {
+  /** The harness page, e.g. http://127.0.0.1:4567/ */
+  url: string;
+  /** Origin the app iframe is served from. */
+  appOrigin: string;
+  /** Internal notes the app added through the emulated Zendesk API. */
+  notes: IHarnessNote[];
+  /** Requests the emulated proxy forwarded (with placeholders, never the substituted secret). */
+  proxied: { method: string; url: string; status: number }[];
+  close: () => Promise<void>;
+}
+
+const CDN_SDK =
+  /<script src="https:\/\/static\.zdassets\.com\/zendesk_app_framework_sdk\/2\.0\/zaf_sdk\.min\.js"><\/script>/;
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+const DEFAULT_USER = { id: 381, name: 'Ada Lovelace', email: 'ada@example.com', role: 'agent', locale: 'en-US' };
+
+/** The npm build of the ZAF SDK (CommonJS) wrapped into one browser script that sets window.ZAFClient. */
+function bundleZafSdk(): string {
+  const require = createRequire(import.meta.url);
+  const dir = path.dirname(require.resolve('zendesk_app_framework_sdk/lib/index.js'));
+  const files = { index: 'index.js', './client': 'client.js', './utils': 'utils.js' } as const;
+  const modules = Object.entries(files)
+    .map(([name, file]) => {
+      const source = readFileSync(path.join(dir, file), 'utf8');
+      return `${JSON.stringify(name)}: function (module, exports, require) {\n${source}\n}`;
+    })
+    .join(',\n');
+  return `(function () {
+  var modules = {${modules}};
+  var cache = {};
+  function load(name) {
+    if (cache[name]) return cache[name].exports;
+    if (!modules[name]) throw new Error('zaf sdk: ' + name + ' is not bundled');
+    var module = (cache[name] = { exports: {} });
+    modules[name](module, module.exports, load);
+    return module.exports;
+  }
+  window.ZAFClient = load('index');
+})();\n`;
+}
+
+function compileHostScript(): string {
+  const source = readFileSync(path.join(import.meta.dirname, 'host-page.ts'), 'utf8');
+  return ts.transpileModule(source, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+  }).outputText;
+}
+
+function hostPage(config: unknown): string {
+  const css = readFileSync(path.join(import.meta.dirname, 'host-page.css'), 'utf8');
+  const json = JSON.stringify(config).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Cheqpoint – local Zendesk harness</title>
+<style>${css}</style>
+</head>
+<body data-location="ticket_sidebar">
+<header>
+  <strong>Cheqpoint harness</strong>
+  <nav aria-label="Locations">
+    <button id="tab-ticket" type="button">Ticket</button>
+    <button id="tab-queue" type="button">Queue (nav bar)</button>
+  </nav>
+  <form id="ticket-form"><label>Ticket <input id="ticket-input" size="6" inputmode="numeric"></label> <button>Open</button></form>
+  <button id="scheme" type="button">Dark mode</button>
+  <span class="events">Send:
+    <button type="button" data-event="app.activated">app.activated</button>
+    <button type="button" data-event="app.deactivated">app.deactivated</button>
+    <button type="button" data-event="ticket.updated">ticket.updated</button>
+  </span>
+</header>
+<main>
+  <section id="ticket-view" aria-labelledby="ticket-title">
+    <div class="ticket">
+      <h1 id="ticket-title">Ticket</h1>
+      <p>This stands in for the Zendesk ticket. Internal notes the app adds through the Zendesk API appear below.</p>
+      <ul id="notes"></ul>
+    </div>
+    <aside id="sidebar" aria-label="Apps"></aside>
+  </section>
+  <section id="queue" aria-label="Nav bar app"></section>
+</main>
+<details><summary>ZAF log</summary><ol id="log"></ol></details>
+<script id="harness-config" type="application/json">${json}</script>
+<script type="module" src="/harness/host.js"></script>
+</body>
+</html>`;
+}
+
+const readBody = (req: http.IncomingMessage) =>
+  new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+function send(res: http.ServerResponse, status: number, body: string | Buffer, type = 'application/json') {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Starts the harness: a "Zendesk" page that hosts the app's ticket_sidebar and nav_bar iframes and a
+ * second origin that serves the built app (with the npm ZAF SDK in place of Zendesk's CDN copy).
+ */
+export async function startHarness(options: IHarnessOptions): Promise<IHarness> {
+  const host = options.host ?? '127.0.0.1';
+  const manifest = JSON.parse(readFileSync(path.join(options.distDir, 'manifest.json'), 'utf8')) as {
+    version: string;
+    domainWhitelist?: string[];
+    parameters: { name: string; secure?: boolean; default?: unknown }[];
+  };
+  const secureNames = new Set(manifest.parameters.filter((p) => p.secure).map((p) => p.name));
+  const allSettings: Record<string, unknown> = {
+    ...Object.fromEntries(manifest.parameters.filter((p) => p.default !== undefined).map((p) => [p.name, p.default])),
+    ...options.settings,
+  };
+  const publicSettings = Object.fromEntries(Object.entries(allSettings).filter(([name]) => !secureNames.has(name)));
+  const whitelist = new Set((manifest.domainWhitelist ?? []).map((h) => h.toLowerCase()));
+  const notes: IHarnessNote[] = [];
+  const proxied: IHarness['proxied'] = [];
+  const zafSdk = bundleZafSdk();
+  const hostScript = compileHostScript();
+  const user = options.currentUser ?? DEFAULT_USER;
+
+  /** `{{setting.name}}` → value; secure values only for hosts on the domainWhitelist (as Zendesk's proxy). */
+  function substitute(text: string, isSecureAllowed: boolean): string {
+    return text.replace(/\{\{\s*setting\.(\w+)\s*\}\}/g, (whole, name: string) => {
+      if (secureNames.has(name) && !isSecureAllowed) return whole;
+      const value = allSettings[name];
+      return value === undefined ? '' : String(value);
+    });
+  }
+
+  async function zendeskApi(method: string, url: string, body: string) {
+    const match = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(url.split('?')[0] ?? '');
+    if (match && method === 'PUT') {
+      const comment = (JSON.parse(body || '{}') as { ticket?: { comment?: { body?: string; public?: boolean } } })
+        .ticket?.comment;
+      if (comment?.body)
+        notes.push({
+          ticketId: match[1] as string,
+          body: comment.body,
+          public: comment.public !== false,
+          author: user.name,
+        });
+      return { status: 200, statusText: 'OK', responseText: JSON.stringify({ ticket: { id: Number(match[1]) } }) };
+    }
+    if (match && method === 'GET') {
+      return { status: 200, statusText: 'OK', responseText: JSON.stringify({ ticket: { id: Number(match[1]) } }) };
+    }
+    return { status: 404, statusText: 'Not Found', responseText: JSON.stringify({ error: 'RecordNotFound' }) };
+  }
+
+  /** Plays Zendesk's request proxy (cors: false): the request leaves from this server, not the browser. */
+  async function proxy(options: Record<string, unknown>) {
+    const method = String(options['type'] ?? 'GET').toUpperCase();
+    const rawUrl = String(options['url'] ?? '');
+    const data =
+      typeof options['data'] === 'string'
+        ? options['data']
+        : options['data'] === undefined
+          ? ''
+          : JSON.stringify(options['data']);
+    if (rawUrl.startsWith('/')) {
+      const reply = await zendeskApi(method, rawUrl, data);
+      proxied.push({ method, url: rawUrl, status: reply.status });
+      return reply;
+    }
+    const url = new URL(substitute(rawUrl, false));
+    const isSecureAllowed = options['secure'] === true && whitelist.has(url.hostname.toLowerCase());
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries((options['headers'] ?? {}) as Record<string, string>)) {
+      headers[name] = substitute(String(value), isSecureAllowed);
+    }
+    if (options['contentType'] && data) headers['content-type'] = String(options['contentType']);
+    try {
+      const response = await fetch(url, {
+        method,
+        headers,
+        ...(data && method !== 'GET' ? { body: substitute(data, isSecureAllowed) } : {}),
+        signal: AbortSignal.timeout(Number(options['timeout'] ?? 30_000)),
+      });
+      const responseText = await response.text();
+      proxied.push({ method, url: rawUrl, status: response.status });
+      return { status: response.status, statusText: response.statusText, responseText };
+    } catch (err) {
+      proxied.push({ method, url: rawUrl, status: 502 });
+      return { status: 502, statusText: 'Bad Gateway', responseText: JSON.stringify({ error: String(err) }) };
+    }
+  }
+
+  const appServer = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://app');
+    if (url.pathname === '/zaf_sdk.js') return send(res, 200, zafSdk, CONTENT_TYPES['.js']);
+    const file = path.normalize(path.join(options.distDir, decodeURIComponent(url.pathname)));
+    if (!file.startsWith(path.join(options.distDir, 'assets') + path.sep))
+      return send(res, 404, 'Not found', 'text/plain');
+    try {
+      let body: string | Buffer = readFileSync(file);
+      if (file.endsWith('.html')) body = body.toString('utf8').replace(CDN_SDK, '<script src="/zaf_sdk.js"></script>');
+      send(res, 200, body, CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream');
+    } catch {
+      send(res, 404, 'Not found', 'text/plain');
+    }
+  });
+  const appPort = await listen(appServer, 0, host);
+  const appOrigin = `http://${host}:${appPort}`;
+
+  const pageConfig = { appOrigin, appVersion: manifest.version, settings: publicSettings, currentUser: user };
+  const hostServer = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://harness');
+      if (url.pathname === '/' && req.method === 'GET')
+        return send(res, 200, hostPage(pageConfig), CONTENT_TYPES['.html']);
+      if (url.pathname === '/harness/host.js') return send(res, 200, hostScript, CONTENT_TYPES['.js']);
+      if (url.pathname === '/harness/notes') {
+        const ticket = url.searchParams.get('ticket');
+        return send(res, 200, JSON.stringify(notes.filter((n) => n.ticketId === ticket)));
+      }
+      if (url.pathname === '/harness/proxy' && req.method === 'POST') {
+        const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+        return send(res, 200, JSON.stringify(await proxy(body)));
+      }
+      send(res, 404, 'Not found', 'text/plain');
+    })().catch((err: unknown) => send(res, 500, JSON.stringify({ error: String(err) })));
+  });
+  const hostPort = await listen(hostServer, options.port ?? 0, host);
+
+  return {
+    url: `http://${host}:${hostPort}/`,
+    appOrigin,
+    notes,
+    proxied,
+    close: async () => {
+      for (const server of [hostServer, appServer]) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * Browser side of the local harness: plays Zendesk's part of the ZAF postMessage protocol for the app
+ * iframes (handshake, get/set/invoke, events, client.request through the harness proxy).
+ * Compiled on the fly by the harness server; everything it does is logged in `window.harness.log`.
+ */
+
+interface IHarnessConfig {
+  appOrigin: string;
+  appVersion: string;
+  /** Non-secure settings only: secure ones never leave the harness server. */
+  settings: Record<string, unknown>;
+  currentUser: { id: number; name: string; email: string; role: string; locale: string };
+}
+
+interface IFrameState {
+  iframe: HTMLIFrameElement;
+  appGuid: string;
+  location: 'ticket_sidebar' | 'nav_bar';
+  ticketId: number | null;
+  subscriptions: Map<string, number>;
+}
+
+interface ILogEntry {
+  type: string;
+  at: number;
+  [key: string]: unknown;
+}
+
+type Message = Record<string, unknown> & { key?: string; id?: number; request?: string; params?: unknown };
+
+declare global {
+  interface Window {
+    harness: {
+      config: IHarnessConfig;
+      log: ILogEntry[];
+      colorScheme: 'light' | 'dark';
+      trigger: (event: string, data?: unknown) => void;
+      setColorScheme: (scheme: 'light' | 'dark') => void;
+      openTicket: (ticketId: number) => void;
+      showLocation: (location: 'ticket_sidebar' | 'nav_bar') => void;
+      frames: () => IFrameState[];
+    };
+  }
+}
+
+const config = JSON.parse((document.getElementById('harness-config') as HTMLScriptElement).text) as IHarnessConfig;
+const frames: IFrameState[] = [];
+const params = new URLSearchParams(location.search);
+let colorScheme: 'light' | 'dark' = params.get('colorScheme') === 'dark' ? 'dark' : 'light';
+let currentTicket = Number(params.get('ticket') ?? '9921');
+
+const log = (type: string, data: Record<string, unknown> = {}) => {
+  const entry: ILogEntry = { type, at: performance.now(), ...data };
+  window.harness.log.push(entry);
+  const list = document.getElementById('log');
+  if (list) {
+    const item = document.createElement('li');
+    item.textContent = `${type} ${JSON.stringify(data)}`;
+    list.prepend(item);
+    while (list.children.length > 60) list.lastElementChild?.remove();
+  }
+};
+
+function post(frame: IFrameState, message: Record<string, unknown>) {
+  frame.iframe.contentWindow?.postMessage(JSON.stringify(message), config.appOrigin);
+}
+
+function emit(frame: IFrameState, event: string, data?: unknown) {
+  if (event !== 'app.registered' && !frame.subscriptions.get(event)) return;
+  post(frame, { key: `zaf.${event}`, message: data });
+}
+
+function contextOf(frame: IFrameState) {
+  return {
+    product: 'support',
+    location: frame.location,
+    instanceGuid: frame.appGuid,
+    account: { subdomain: 'harness' },
+    ...(frame.ticketId !== null ? { ticketId: frame.ticketId } : {}),
+  };
+}
+
+function getValue(frame: IFrameState, path: string): unknown {
+  switch (path) {
+    case 'currentUser':
+      return config.currentUser;
+    case 'colorScheme':
+      return colorScheme;
+    case 'ticket.id':
+      if (frame.location !== 'ticket_sidebar') throw new Error('not available');
+      return frame.ticketId;
+    case 'currentAccount':
+      return { subdomain: 'harness', planName: 'harness' };
+    default:
+      throw new Error(`"${path}" is not available in the harness`);
+  }
+}
+
+async function proxy(frame: IFrameState, key: string, options: Record<string, unknown>) {
+  log('request', { location: frame.location, url: options['url'], type: options['type'] ?? 'GET' });
+  try {
+    const response = await fetch('/harness/proxy', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(options),
+    });
+    const reply = (await response.json()) as { status: number; statusText: string; responseText: string };
+    let json: unknown;
+    try {
+      json = reply.responseText ? JSON.parse(reply.responseText) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const xhr = {
+      status: reply.status,
+      statusText: reply.statusText,
+      responseText: reply.responseText,
+      responseJSON: json,
+    };
+    if (reply.status >= 200 && reply.status < 300) {
+      const data = options['dataType'] === 'text' ? reply.responseText : (json ?? reply.responseText);
+      post(frame, { key: `zaf.${key}.done`, message: { responseArgs: [data, 'success', xhr] } });
+    } else {
+      post(frame, { key: `zaf.${key}.fail`, message: { responseArgs: [xhr, 'error', reply.statusText] } });
+    }
+    if (String(options['url']).startsWith('/api/v2/tickets/')) void refreshNotes();
+  } catch (err) {
+    const xhr = { status: 0, statusText: 'error', responseText: String(err) };
+    post(frame, { key: `zaf.${key}.fail`, message: { responseArgs: [xhr, 'error', 'error'] } });
+  }
+}
+
+function invoke(frame: IFrameState, name: string, args: unknown[]): unknown {
+  if (name === 'resize') {
+    const size = (args[0] ?? {}) as { width?: string; height?: string };
+    if (size.height) frame.iframe.style.height = /^\d+$/.test(size.height) ? `${size.height}px` : size.height;
+    log('resize', { location: frame.location, height: size.height });
+    return {};
+  }
+  if (name === 'routeTo') {
+    log('routeTo', { location: frame.location, args });
+    if (args[0] === 'ticket') window.harness.openTicket(Number(args[1]));
+    return {};
+  }
+  log('invoke', { location: frame.location, name, args });
+  return {};
+}
+
+function onMessage(event: MessageEvent) {
+  const frame = frames.find((f) => f.iframe.contentWindow === event.source);
+  if (!frame || event.origin !== config.appOrigin) return;
+  let data: Message;
+  try {
+    data = (typeof event.data === 'string' ? JSON.parse(event.data) : event.data) as Message;
+  } catch {
+    return;
+  }
+  const key = data.key ?? '';
+  if (key === 'iframe.handshake') {
+    log('handshake', { location: frame.location });
+    const metadata = {
+      appId: 0,
+      installationId: 0,
+      name: 'Cheqpoint',
+      version: config.appVersion,
+      settings: { title: 'Cheqpoint', ...config.settings },
+    };
+    emit(frame, 'app.registered', { context: contextOf(frame), metadata });
+    setTimeout(() => emit(frame, 'app.activated', { firstLoad: true }), 0);
+    return;
+  }
+  if (key.startsWith('iframe.on:') || key.startsWith('iframe.off:')) {
+    const name = key.slice(key.indexOf(':') + 1);
+    const count = Number((data['message'] as { subscriberCount?: number } | undefined)?.subscriberCount ?? 0);
+    frame.subscriptions.set(name, count);
+    return;
+  }
+  if (key.startsWith('request:')) {
+    void proxy(frame, key, (data['message'] ?? {}) as Record<string, unknown>);
+    return;
+  }
+  if (data.request && data.id !== undefined) {
+    const result: Record<string, unknown> = { errors: {} };
+    const errors = result['errors'] as Record<string, unknown>;
+    if (data.request === 'get') {
+      for (const path of data.params as string[]) {
+        try {
+          result[path] = getValue(frame, path);
+        } catch (err) {
+          errors[path] = { name: 'Error', message: (err as Error).message, path };
+        }
+      }
+    } else if (data.request === 'invoke') {
+      for (const [name, args] of Object.entries(data.params as Record<string, unknown[]>)) {
+        result[name] = invoke(frame, name, args);
+      }
+    } else if (data.request === 'set') {
+      log('set', { location: frame.location, params: data.params });
+    }
+    post(frame, { id: data.id, result });
+  }
+}
+
+function mount(location: 'ticket_sidebar' | 'nav_bar', container: HTMLElement, ticketId: number | null) {
+  const existing = frames.findIndex((f) => f.location === location);
+  if (existing >= 0) {
+    frames[existing]?.iframe.remove();
+    frames.splice(existing, 1);
+  }
+  const appGuid = crypto.randomUUID();
+  const iframe = document.createElement('iframe');
+  iframe.id = `app-${location}`;
+  iframe.title = location === 'ticket_sidebar' ? 'Cheqpoint ticket sidebar app' : 'Cheqpoint queue app';
+  const query = new URLSearchParams({ origin: window.location.origin, app_guid: appGuid, colorScheme, location });
+  iframe.src = `${config.appOrigin}/assets/index.html?${query}`;
+  const state: IFrameState = { iframe, appGuid, location, ticketId, subscriptions: new Map() };
+  frames.push(state);
+  iframe.addEventListener('load', () => log('iframe.load', { location }));
+  container.replaceChildren(iframe);
+  log('mount', { location, ticketId });
+}
+
+async function refreshNotes() {
+  const list = document.getElementById('notes');
+  if (!list) return;
+  const response = await fetch(`/harness/notes?ticket=${currentTicket}`);
+  const notes = (await response.json()) as { body: string; author: string }[];
+  list.replaceChildren(
+    ...notes.map((note) => {
+      const item = document.createElement('li');
+      item.textContent = `${note.author} (internal note): ${note.body}`;
+      return item;
+    }),
+  );
+}
+
+function applyScheme() {
+  document.documentElement.dataset['colorScheme'] = colorScheme;
+  const toggle = document.getElementById('scheme');
+  if (toggle) toggle.textContent = colorScheme === 'dark' ? 'Light mode' : 'Dark mode';
+}
+
+window.harness = {
+  config,
+  log: [],
+  colorScheme,
+  trigger(event, data) {
+    log('event', { event });
+    for (const frame of frames) emit(frame, event, data);
+  },
+  setColorScheme(scheme) {
+    colorScheme = scheme;
+    window.harness.colorScheme = scheme;
+    applyScheme();
+    for (const frame of frames) emit(frame, 'colorScheme.changed', scheme);
+  },
+  openTicket(ticketId) {
+    currentTicket = ticketId;
+    (document.getElementById('ticket-title') as HTMLElement).textContent = `Ticket #${ticketId}`;
+    window.harness.showLocation('ticket_sidebar');
+    mount('ticket_sidebar', document.getElementById('sidebar') as HTMLElement, ticketId);
+    void refreshNotes();
+  },
+  showLocation(location) {
+    document.body.dataset['location'] = location;
+    if (location === 'nav_bar' && !frames.some((f) => f.location === 'nav_bar')) {
+      mount('nav_bar', document.getElementById('queue') as HTMLElement, null);
+    }
+  },
+  frames: () => frames,
+};
+
+window.addEventListener('message', onMessage);
+document
+  .getElementById('scheme')
+  ?.addEventListener('click', () => window.harness.setColorScheme(colorScheme === 'dark' ? 'light' : 'dark'));
+document.getElementById('tab-ticket')?.addEventListener('click', () => window.harness.showLocation('ticket_sidebar'));
+document.getElementById('tab-queue')?.addEventListener('click', () => window.harness.showLocation('nav_bar'));
+document.getElementById('ticket-form')?.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = document.getElementById('ticket-input') as HTMLInputElement;
+  if (/^\d+$/.test(input.value)) window.harness.openTicket(Number(input.value));
+});
+for (const button of document.querySelectorAll<HTMLButtonElement>('[data-event]')) {
+  button.addEventListener('click', () => window.harness.trigger(button.dataset['event'] as string));
+}
+applyScheme();
+const initial = params.get('location') === 'nav_bar' ? 'nav_bar' : 'ticket_sidebar';
+if (initial === 'nav_bar') window.harness.showLocation('nav_bar');
+else window.harness.openTicket(currentTicket);
+
+export {};

@@ -1,0 +1,117 @@
+import { createContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { IZafClient, IZafContext, IZafMetadata } from '../../types/zaf';
+import { createGatewayClient, type IGatewayClient } from '../api/gateway-client';
+import { createTranslator, pickLocale, type SupportedLocale, type Translate } from '../lib/i18n';
+
+export const COLOR_SCHEMES = ['light', 'dark'] as const;
+export type ColorScheme = (typeof COLOR_SCHEMES)[number];
+
+/** The signed-in Zendesk user, as `client.get('currentUser')` reports it (display data, not proof). */
+export interface ICurrentUser {
+  id: string;
+  name: string;
+  email?: string;
+  locale?: string;
+}
+
+/** What `app.registered` delivers. */
+export interface IRegistration {
+  context: IZafContext;
+  metadata: IZafMetadata;
+}
+
+export interface IClientContextValue {
+  client: IZafClient;
+  /** `ticket_sidebar`, `nav_bar`, … */
+  location: string;
+  /** The open ticket (sidebar only). */
+  ticketId: string | null;
+  currentUser: ICurrentUser;
+  colorScheme: ColorScheme;
+  locale: SupportedLocale;
+  t: Translate;
+  gateway: IGatewayClient;
+  /** The optional internal-note setting (on unless an admin turns it off). */
+  isTicketNoteEnabled: boolean;
+}
+
+export const ClientContext = createContext<IClientContextValue | null>(null);
+
+export interface IClientProviderProps {
+  /** The initialised ZAF client. */
+  client: IZafClient;
+  /** Resolves once Zendesk has answered the handshake (`app.registered`). */
+  registered: Promise<IRegistration>;
+  /** Colour scheme from the iframe URL, used until ZAF answers. */
+  initialColorScheme?: ColorScheme;
+  children: ReactNode;
+}
+
+const asScheme = (value: unknown, fallback: ColorScheme): ColorScheme =>
+  value === 'dark' || value === 'light' ? value : fallback;
+
+function userOf(raw: unknown): ICurrentUser {
+  const user = (raw ?? {}) as Record<string, unknown>;
+  return {
+    id: String(user['id'] ?? ''),
+    name: typeof user['name'] === 'string' ? user['name'] : '',
+    ...(typeof user['email'] === 'string' ? { email: user['email'] } : {}),
+    ...(typeof user['locale'] === 'string' ? { locale: user['locale'] } : {}),
+  };
+}
+
+/** Renders nothing until Zendesk has registered the app, then provides the client and what it told us. */
+export function ClientProvider({ client, registered, initialColorScheme = 'light', children }: IClientProviderProps) {
+  const [state, setState] = useState<
+    | (Omit<IClientContextValue, 'colorScheme' | 't' | 'gateway'> & {
+        gatewayUrl: string;
+      })
+    | null
+  >(null);
+  const [colorScheme, setColorScheme] = useState<ColorScheme>(initialColorScheme);
+
+  useEffect(() => {
+    let isMounted = true;
+    const onScheme = (value: unknown) => setColorScheme((current) => asScheme(value, current));
+    void registered.then(async ({ context, metadata }) => {
+      const data = await client.get([
+        'currentUser',
+        'colorScheme',
+        ...(context.location === 'ticket_sidebar' ? ['ticket.id'] : []),
+      ]);
+      if (!isMounted) return;
+      const user = userOf(data['currentUser']);
+      const ticket = data['ticket.id'] ?? context.ticketId;
+      const settings = metadata.settings ?? {};
+      setColorScheme((current) => asScheme(data['colorScheme'], current));
+      setState({
+        client,
+        location: context.location,
+        ticketId: ticket === undefined || ticket === null ? null : String(ticket),
+        currentUser: user,
+        locale: pickLocale(user.locale),
+        gatewayUrl: typeof settings['gatewayUrl'] === 'string' ? settings['gatewayUrl'] : '',
+        isTicketNoteEnabled: settings['addTicketNote'] !== false && settings['addTicketNote'] !== 'false',
+      });
+    });
+    client.on('colorScheme.changed', onScheme);
+    return () => {
+      isMounted = false;
+      client.off('colorScheme.changed', onScheme);
+    };
+  }, [client, registered]);
+
+  const value = useMemo<IClientContextValue | null>(() => {
+    if (!state) return null;
+    const { gatewayUrl, ...rest } = state;
+    return {
+      ...rest,
+      colorScheme,
+      t: createTranslator(state.locale),
+      gateway: createGatewayClient(client, gatewayUrl),
+    };
+  }, [state, colorScheme, client]);
+
+  if (!value) return null;
+  return <ClientContext.Provider value={value}>{children}</ClientContext.Provider>;
+}
