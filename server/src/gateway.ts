@@ -142,9 +142,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const repository = approvalsRepository(conn);
   /** Audit writes never fail the request that caused them: a committed decision stays committed. */
-  const recordEvent: RecordEvent = async (approval, type, actor, data, at) => {
+  const recordEvent: RecordEvent = async (approval, type, actor, data, at, expectedSeq) => {
     try {
-      await appendEvent(conn, approval.accountId, approval._id, type, actor, data, at);
+      await appendEvent(conn, approval.accountId, approval._id, type, actor, data, at, expectedSeq);
     } catch (err) {
       logger.error('audit append failed', { approvalId: approval._id, type, error: String((err as Error).message) });
     }

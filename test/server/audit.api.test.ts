@@ -100,6 +100,25 @@ describe('Appending audit events', () => {
     expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('When the expected position is right, too low, too high or contended, then the chain stays unbroken', async () => {
+    const approvalId = newApprovalId();
+    const append = (attempt: number, expectedSeq?: number) =>
+      appendEvent(gw.conn, a.accountId, approvalId, 'callback_attempted', system, { attempt }, new Date(), expectedSeq);
+    expect((await append(1, 1)).seq).toBe(1); // right
+    expect((await append(2, 1)).seq).toBe(2); // too low: walks forward
+    expect((await append(3, 9)).seq).toBe(3); // too high: no event 8, falls back to the sorted read
+    expect((await append(4, 4)).seq).toBe(4);
+    // Ten appends all expecting position 5 at once.
+    const contended = await Promise.all(Array.from({ length: 10 }, (_, i) => append(5 + i, 5)));
+    expect(contended.map((e) => e.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => i + 5));
+    const events = await listEvents(gw.conn, a.accountId, approvalId);
+    expect(verifyChain(events)).toEqual({ ok: true, count: 14 });
+    // Another account's approval is refused even when reached by key.
+    await expect(
+      appendEvent(gw.conn, b.accountId, approvalId, 'requested', system, {}, new Date(), 15),
+    ).rejects.toThrow(/another account/);
+  });
+
   it('When another account lists an approval, then it sees no events', async () => {
     const approvalId = await chainOf(2);
     expect(await listEvents(gw.conn, b.accountId, approvalId)).toEqual([]);

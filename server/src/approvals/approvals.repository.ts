@@ -8,6 +8,10 @@ const DECIDED_PER_TICKET = 20;
 /**
  * The only module that touches the approval collections. Every call is scoped by account.
  * Filters run with mongoose `sanitizeFilter`; operators written here are marked `trusted()`.
+ *
+ * Reads of one approval or decision filter on `_id` alone and check the account in code: ids are
+ * random and global, and `{ _id }` is the one filter FerretDB's SQLite backend hands to SQLite instead
+ * of decoding and testing every document of the collection in Go (MongoDB serves both from an index).
  */
 export function approvalsRepository(conn: Connection) {
   const { Approval, Decision, Idempotency, DeliveryClaim } = approvalModels(conn);
@@ -35,7 +39,10 @@ export function approvalsRepository(conn: Connection) {
     const wanted = docs.filter((d) => d.status === 'pending' || d.callbackUrl !== null).map((d) => d._id);
     const map = new Map<string, DecisionDoc>();
     if (wanted.length === 0) return map;
-    const found = await Decision.find({ _id: trusted({ $in: wanted }) }).lean<DecisionDoc[]>();
+    const found =
+      wanted.length === 1
+        ? await Decision.find({ _id: wanted[0] }).lean<DecisionDoc[]>()
+        : await Decision.find({ _id: trusted({ $in: wanted }) }).lean<DecisionDoc[]>();
     for (const decision of found) {
       map.set(decision._id, decision);
       const doc = docs.find((d) => d._id === decision._id);
@@ -57,14 +64,15 @@ export function approvalsRepository(conn: Connection) {
     },
 
     async findApproval(accountId: string, approvalId: string) {
-      const doc = await Approval.findOne({ _id: approvalId, accountId }).lean<ApprovalDoc>();
-      if (!doc) return null;
+      const doc = await Approval.findOne({ _id: approvalId }).lean<ApprovalDoc>();
+      if (!doc || doc.accountId !== accountId) return null;
       const decision = (await decisionsFor([doc])).get(doc._id) ?? null;
       return { doc, decision };
     },
 
     async findDecision(accountId: string, approvalId: string) {
-      return Decision.findOne({ _id: approvalId, accountId }).lean<DecisionDoc>();
+      const decision = await Decision.findOne({ _id: approvalId }).lean<DecisionDoc>();
+      return decision && decision.accountId === accountId ? decision : null;
     },
 
     /** Ids among `ids` that have a decision record (any account; used by the shared wait watcher). */
@@ -84,9 +92,12 @@ export function approvalsRepository(conn: Connection) {
       }
     },
 
-    /** Denormalises the decision onto the approval (readers repair it if this write is lost). */
+    /**
+     * Denormalises the decision onto the approval (readers repair it if this write is lost). The
+     * decision was made for an approval read with its account checked, so `_id` alone names it.
+     */
     async markDecided(decision: DecisionDoc) {
-      await Approval.updateOne({ _id: decision._id, accountId: decision.accountId }, { $set: statusFields(decision) });
+      await Approval.updateOne({ _id: decision._id }, { $set: statusFields(decision) });
     },
 
     /** Pending approvals of a ticket (oldest first), then its latest decided ones. */

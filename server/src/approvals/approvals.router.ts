@@ -74,6 +74,7 @@ export function approvalsRouter(deps: {
     const { approval } = await approvals.submit(principal, input, {
       requestSha256: requestSha256(req),
       idempotencyKey,
+      account,
     });
     // The wait counts from the request's arrival; when intake alone used it up, answer with what we have.
     const startedAt = receivedAtOf(res);

@@ -6,6 +6,7 @@ import type {
   ParsedInboundRequest,
 } from '@cheqpoint/shared';
 import { ticketIdOf } from '@cheqpoint/shared';
+import type { AccountDoc } from '../accounts/account.model.js';
 import type { AccountsService, Principal } from '../accounts/accounts.service.js';
 import { CallbackUrlError, checkCallbackUrl, type CallbackUrlPolicy } from '../callbacks/callback-url.js';
 import type { AuditActor, AuditEventType } from '../audit/audit-event.model.js';
@@ -64,6 +65,8 @@ export type RecordEvent = (
   actor: AuditActor,
   data: Record<string, unknown>,
   at: Date,
+  /** Where the event is expected in the approval's chain (a hint; the writer finds the true position). */
+  expectedSeq?: number,
 ) => Promise<void>;
 
 /** The audit actor behind a decision. */
@@ -73,7 +76,12 @@ function actorOf(decidedBy: DecidedBy): AuditActor {
   return { type: 'system', name: 'expiry' };
 }
 
-export type SubmitOptions = { requestSha256: string; idempotencyKey: string | null };
+export type SubmitOptions = {
+  requestSha256: string;
+  idempotencyKey: string | null;
+  /** The key's account when the caller has read it already (saves a read); otherwise it is read here. */
+  account?: AccountDoc | null;
+};
 
 export function approvalsService(deps: ApprovalsDeps) {
   const { repository, waiter, clock } = deps;
@@ -89,9 +97,9 @@ export function approvalsService(deps: ApprovalsDeps) {
     principal: Principal,
     input: ParsedInboundRequest,
     approvalId: string,
-    requestSha256: string,
+    options: SubmitOptions,
   ) {
-    const account = await deps.accounts.getAccount(principal.accountId);
+    const account = options.account ?? (await deps.accounts.getAccount(principal.accountId));
     if (!account) throw new AppError('unauthorized', 401, 'The account of this key no longer exists');
     const rawCallback = input.callbackUrl ?? input.webhookUrl;
     let callbackUrl: string | null = null;
@@ -122,7 +130,7 @@ export function approvalsService(deps: ApprovalsDeps) {
       priority: input.priority ?? null,
       agentName: input.agentName ?? null,
       metadataJson: input.metadata ? JSON.stringify(input.metadata) : null,
-      requestSha256,
+      requestSha256: options.requestSha256,
       status: 'pending',
       createdAt: now,
       expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
@@ -178,6 +186,8 @@ export function approvalsService(deps: ApprovalsDeps) {
         decisionRequestId: decision.decisionRequestId,
       },
       decidedAt,
+      // After `requested` and, when a policy was in force, `policy_evaluated`.
+      doc.policy ? 3 : 2,
     );
     await deps.onDecided?.(decision, doc);
     return { isWinner: true, decision };
@@ -211,7 +221,7 @@ export function approvalsService(deps: ApprovalsDeps) {
      */
     async submit(principal: Principal, input: ParsedInboundRequest, options: SubmitOptions) {
       const approvalId = newApprovalId();
-      const { doc, evaluation, stored } = await buildApproval(principal, input, approvalId, options.requestSha256);
+      const { doc, evaluation, stored } = await buildApproval(principal, input, approvalId, options);
       const isKeyed = options.idempotencyKey !== null;
       const recordId = isKeyed
         ? `${principal.accountId}:key:${options.idempotencyKey}`
@@ -243,6 +253,7 @@ export function approvalsService(deps: ApprovalsDeps) {
               requestSha256: doc.requestSha256,
             },
             doc.createdAt,
+            1,
           );
           if (stored) {
             await recordEvent(
@@ -255,6 +266,7 @@ export function approvalsService(deps: ApprovalsDeps) {
                 expiresInSeconds: evaluation.expiresInSeconds,
               },
               doc.createdAt,
+              2,
             );
           }
           const byPolicy = policyDecision(evaluation);

@@ -58,8 +58,15 @@ function cleanActor(actor: AuditActor): AuditActor {
 }
 
 /**
- * Appends an event to an approval's chain: reads the last event, inserts seq + 1 pointing at its
- * hash, and on losing the position to a concurrent append (duplicate `_id`) tries again.
+ * Appends an event to an approval's chain at the next free position: reads the previous event, inserts
+ * seq + 1 pointing at its hash, and on losing the position to a concurrent append (duplicate `_id`)
+ * moves on to the next one.
+ *
+ * `expectedSeq` is where the caller expects the event to land (1 for the first event of a new
+ * approval). The previous event is then read by its `_id`, which every backend serves by key, instead
+ * of by a sorted query on `approvalId` (an index on MongoDB, a scan of every event on FerretDB SQLite).
+ * A wrong guess costs a retry, never a broken chain: too low loses the insert and walks forward, too
+ * high finds no previous event and falls back to the sorted query.
  */
 export async function appendEvent(
   conn: Connection,
@@ -69,13 +76,30 @@ export async function appendEvent(
   actor: AuditActor,
   data: Record<string, unknown> = {},
   at: Date = new Date(),
+  expectedSeq?: number,
 ): Promise<AuditEventDoc> {
   const { AuditEvent } = auditModels(conn);
   const dataJson = canonicalJson(data);
+  type Last = Pick<AuditEventDoc, 'seq' | 'hash' | 'accountId'>;
+  const lastBySort = () =>
+    AuditEvent.findOne({ approvalId }, { seq: 1, hash: 1, accountId: 1 }).sort({ seq: -1 }).lean<Last>();
+  /** The event before position `seq`, or undefined when it is not stored (the guess was too high). */
+  const eventBefore = async (seq: number): Promise<Last | null | undefined> => {
+    if (seq <= 1) return null;
+    return (
+      (await AuditEvent.findById(`${approvalId}:${seq - 1}`, { seq: 1, hash: 1, accountId: 1 }).lean<Last>()) ??
+      undefined
+    );
+  };
+  let next = expectedSeq !== undefined && expectedSeq >= 1 ? Math.floor(expectedSeq) : null;
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-    const last = await AuditEvent.findOne({ approvalId }, { seq: 1, hash: 1, accountId: 1 })
-      .sort({ seq: -1 })
-      .lean<Pick<AuditEventDoc, 'seq' | 'hash' | 'accountId'>>();
+    let last: Last | null;
+    if (next === null) {
+      last = await lastBySort();
+    } else {
+      const before = await eventBefore(next);
+      last = before === undefined ? await lastBySort() : before;
+    }
     if (last && last.accountId !== accountId) {
       throw new Error(`Approval ${approvalId} has audit events of another account`);
     }
@@ -96,7 +120,9 @@ export async function appendEvent(
       return doc;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      await sleep(Math.random() * Math.min(20, attempt + 1));
+      // Someone holds this position: the next free one is further on (read by key again).
+      next = seq + 1;
+      if (attempt > 0) await sleep(Math.random() * Math.min(20, attempt));
     }
   }
   throw new Error(`Could not append to the audit trail of ${approvalId}: too many concurrent appends`);

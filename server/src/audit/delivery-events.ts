@@ -21,7 +21,7 @@ export async function auditDeliveryEvent(conn: Connection, event: DeliveryEvent)
     return;
   }
   const dispatcher: AuditActor = { type: 'system', name: 'dispatcher' };
-  await appendEvent(
+  const attempted = await appendEvent(
     conn,
     event.accountId,
     event.approvalId,
@@ -46,6 +46,7 @@ export async function auditDeliveryEvent(conn: Connection, event: DeliveryEvent)
       dispatcher,
       { webhookId: event.webhookId, attempts: event.attempt },
       event.at,
+      attempted.seq + 1,
     );
   }
 }

@@ -99,7 +99,9 @@ export function deliveriesRepository(conn: Connection) {
 
     /** What an attempt needs besides the decision: the approval and the account's signing secrets. */
     async context(decision: DecisionDoc) {
-      const approval = await Approval.findOne({ _id: decision._id, accountId: decision.accountId }).lean<ApprovalDoc>();
+      // By `_id` alone (served by key on every backend), the account checked here.
+      const found = await Approval.findById(decision._id).lean<ApprovalDoc>();
+      const approval = found && found.accountId === decision.accountId ? found : null;
       const account = await Account.findById(decision.accountId, { signingSecrets: 1 }).lean();
       return { approval, signingSecrets: account?.signingSecrets ?? null };
     },
