@@ -31,6 +31,7 @@ import {
   withDatabase,
   type BenchContext,
 } from './lib/context.js';
+import { runLoad } from './lib/load.js';
 import { childPids, cpuSecondsOf, installCleanup, killOnExit, stopAll, waitQuiet } from './lib/procs.js';
 import { round } from './lib/stats.js';
 import { buildReport, writeReport, type BenchResults } from './lib/report.js';
@@ -82,6 +83,12 @@ async function teardown() {
   ferretdb = null;
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   dataDir = null;
+}
+
+/** autocannon setupRequest that cycles the path over `ids`. */
+function cycleIds(prefix: string, ids: string[]) {
+  let i = 0;
+  return (req: object) => ({ ...req, path: `${prefix}${ids[i++ % ids.length]}` });
 }
 
 async function main() {
@@ -248,6 +255,37 @@ async function main() {
       return await heldWaitsPhase({ ...ctx, gateway: compiled }, ids.slice(0, settings.waitApprovals), settings.waits);
     } finally {
       await compiled.proc.stop();
+    }
+  });
+  results.heldWaitsSmall = await phase('held waits (--optimize-for-size)', async () => {
+    // The same waits on the gateway started as `npm start` does, with V8's --optimize-for-size (smaller heap
+    // growth and young generation), and what that costs: status reads on it against the default gateway.
+    const small = await startGatewayProcess('gateway-small', uriFor(dbName), {}, undefined, ['--optimize-for-size']);
+    try {
+      const held = await heldWaitsPhase(
+        { ...ctx, gateway: small },
+        ids.slice(0, settings.waitApprovals),
+        settings.waits,
+      );
+      const statusRun = (url: string) =>
+        runLoad({
+          url,
+          requests: [
+            {
+              method: 'GET',
+              headers: { 'x-api-key': account.flowKey },
+              setupRequest: cycleIds('/api/approvals/', ids),
+            },
+          ],
+          connections: settings.connections,
+          durationS: settings.loadS,
+        });
+      log(`held waits (--optimize-for-size): status reads, ${settings.loadS} s on each gateway`);
+      const statusSmall = await statusRun(small.url);
+      const statusDefault = await statusRun(gateway.url);
+      return { ...held, statusSmall, statusDefault };
+    } finally {
+      await small.proc.stop();
     }
   });
   await Promise.all([gateway.proc.stop(), baseline.proc.stop()]);

@@ -76,9 +76,11 @@ export async function startGatewayProcess(
   env: Record<string, string> = {},
   /** A compiled bundle of the gateway to run with plain `node` instead of the TypeScript sources. */
   bundle?: string,
+  /** Flags for node itself (V8 options such as --optimize-for-size). */
+  nodeFlags: string[] = [],
 ): Promise<RunningServer> {
   const port = await freePort();
-  const args = bundle ? [bundle] : ['--import', 'tsx', 'server/src/main.ts'];
+  const args = [...nodeFlags, ...(bundle ? [bundle] : ['--import', 'tsx', 'server/src/main.ts'])];
   const proc = spawnNode(name, args, {
     MONGODB_URI: uri,
     PORT: String(port),

@@ -207,6 +207,10 @@ describe('Zendesk package validation', () => {
   });
 
   it('When the package is zipped offline, then it holds the app and leaves zcli.apps.config.json out', () => {
+    // The build seeds dist/zcli.apps.config.json for zcli from the top-level one: settings, never the key.
+    const seeded = readFileSync(path.join(dist, 'zcli.apps.config.json'), 'utf8');
+    expect(JSON.parse(seeded)).toMatchObject({ parameters: { gatewayUrl: expect.any(String) } });
+    expect(seeded).not.toMatch(/agentKey|cqp_/);
     copyFileSync(
       path.resolve(import.meta.dirname, '../../zcli.apps.config.json'),
       path.join(dist, 'zcli.apps.config.json'),

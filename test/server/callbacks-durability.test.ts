@@ -1,29 +1,14 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { accountsService, type CreatedAccount } from '../../server/src/accounts/accounts.service.js';
 import { approvalModels } from '../../server/src/approvals/approval.model.js';
-import { REPO_ROOT } from '../../server/src/config.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
-import { freePort } from '../../server/src/db/embedded-ferretdb.js';
 import { movableClock } from '../support/clock.js';
+import { spawnGatewayProcess, until, waitForReady } from '../support/process.js';
 import { startTestGateway, uniqueDbName, type TestGateway } from '../support/gateway.js';
 import { agent, call, uniqueRequest } from '../support/http.js';
 import { startReceiver, type ReceivedRequest, type Receiver, type Reply } from '../support/receiver.js';
-
-const MAIN = path.join(REPO_ROOT, 'server', 'src', 'main.ts');
-
-async function until<T>(probe: () => Promise<T | undefined | null | false> | T, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const delivery = async (conn: Connection, id: string) =>
   (await approvalModels(conn).Decision.findById(id).lean())?.delivery ?? null;
@@ -44,44 +29,17 @@ describe('T7.1, T7.2 the gateway process is killed with SIGKILL around a callbac
    * (`node --import tsx`), so that SIGKILL hits the gateway itself and not a wrapper.
    */
   async function spawnGateway(crashAt?: 'before-send' | 'after-send') {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: process.env['HOME'] ?? '/tmp',
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        MONGODB_URI: `${inject('mongodbUri')}${dbName}`,
-        PORT: String(port),
-        CHEQPOINT_CALLBACK_ALLOWLIST: `127.0.0.1:${receiver.port}`,
-        CHEQPOINT_DISPATCH_INTERVAL_MS: '100',
-        CHEQPOINT_CALLBACK_TIMEOUT_MS: '1000',
-        CHEQPOINT_CALLBACK_LEASE_MS: '2000',
-        ...(crashAt ? { CHEQPOINT_TEST_CRASH_AT: crashAt } : {}),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const gateway = await spawnGatewayProcess({
+      MONGODB_URI: `${inject('mongodbUri')}${dbName}`,
+      CHEQPOINT_CALLBACK_ALLOWLIST: `127.0.0.1:${receiver.port}`,
+      CHEQPOINT_DISPATCH_INTERVAL_MS: '100',
+      CHEQPOINT_CALLBACK_TIMEOUT_MS: '1000',
+      CHEQPOINT_CALLBACK_LEASE_MS: '2000',
+      ...(crashAt ? { CHEQPOINT_TEST_CRASH_AT: crashAt } : {}),
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-      child.once('exit', (code, signal) => resolve(signal ?? code)),
-    );
-    children.push({ kill: () => child.kill('SIGKILL') });
-    const url = `http://127.0.0.1:${port}`;
-    const ready = await until(
-      async () => {
-        const res = await fetch(`${url}/readyz`).catch(() => null);
-        return res?.status === 200;
-      },
-      'the gateway to be ready',
-      30_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${output}`);
-    });
-    expect(ready).toBe(true);
-    return { url, child, exited, output: () => output };
+    children.push({ kill: () => gateway.child.kill('SIGKILL') });
+    await waitForReady(gateway);
+    return gateway;
   }
 
   async function decideWithCallback(url: string, path: string) {

@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../../server/src/config.js';
 import { movableClock } from '../support/clock.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { agent, call, uniqueRequest } from '../support/http.js';
+import { until } from '../support/process.js';
 import { startReceiver, type Receiver, type ReceivedRequest, type Reply } from '../support/receiver.js';
 
 type Keys = Awaited<ReturnType<TestGateway['createAccount']>>;
@@ -23,16 +24,6 @@ async function routedReceiver() {
   });
   const at = (p: string) => receiver.requests.filter((r) => r.path === p);
   return { receiver, routes, at };
-}
-
-async function until<T>(probe: () => Promise<T | undefined | null | false> | T, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function createWithCallback(gw: TestGateway, keys: Keys, callbackUrl: string) {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 import { BRAND, drawLogo } from './png.js';
@@ -79,6 +79,11 @@ export function zendeskPackage(options: IZendeskPackageOptions): Plugin {
       );
       writeFileSync(path.join(assetsDir, 'icon_nav_bar.svg'), NAV_BAR_ICON);
       copyFileSync(path.join(options.srcDir, '..', '.zcliignore'), path.join(distDir, '.zcliignore'));
+      // `zcli apps:server|create|update <dist>` read dist/zcli.apps.config.json: seed it from the top-level
+      // one (non-secret settings), and keep it once there: `apps:create` writes the app_id into it.
+      const zcliConfig = path.join(distDir, 'zcli.apps.config.json');
+      const topConfig = path.join(options.srcDir, '..', '..', 'zcli.apps.config.json');
+      if (!existsSync(zcliConfig) && existsSync(topConfig)) copyFileSync(topConfig, zcliConfig);
       const shots = path.join(options.srcDir, 'assets');
       for (const file of readdirSync(shots)) {
         if (/^screenshot-[0-2]\.png$/.test(file)) copyFileSync(path.join(shots, file), path.join(assetsDir, file));
