@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Connection } from 'mongoose';
 import { accountsService } from './accounts/accounts.service.js';
+import type { DecisionDoc } from './approvals/approval.model.js';
 import { approvalsRepository } from './approvals/approvals.repository.js';
 import { approvalsService, type RecordEvent } from './approvals/approvals.service.js';
 import { appendEvent } from './audit/audit.service.js';
@@ -124,7 +125,7 @@ export function listen(server: http.Server, port: number, host: string): Promise
 export type Gateway = {
   url: string;
   server: http.Server;
-  waiter: DecisionWaiter;
+  waiter: DecisionWaiter<DecisionDoc>;
   metrics: GatewayMetrics;
   /** Sends callbacks; `nudge()` it after a decision so the first attempt goes out at once. */
   dispatcher: CallbackDispatcher;
@@ -164,7 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await options.onCallbackEvent?.(event);
   };
   const accounts = accountsService(conn, clock);
-  const waiter = new DecisionWaiter({
+  const waiter = new DecisionWaiter<DecisionDoc>({
     maxWaiters: config.CHEQPOINT_MAX_WAITERS,
     intervalMs: config.CHEQPOINT_WATCH_INTERVAL_MS,
     findDecided: (ids) => repository.decidedAmong(ids),

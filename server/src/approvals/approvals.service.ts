@@ -19,7 +19,7 @@ import { newApprovalId, sha256Hex } from '../lib/ids.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import { toApprovalView } from './approval.view.js';
 import type { ApprovalsRepository } from './approvals.repository.js';
-import type { DecisionWaiter } from './decision-waiter.js';
+import type { DecisionWaiter, WaitOutcome } from './decision-waiter.js';
 
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -29,7 +29,7 @@ export const KEYLESS_DEDUPE_MS = 10 * 60 * 1000;
 export type ApprovalsDeps = {
   repository: ApprovalsRepository;
   accounts: AccountsService;
-  waiter: DecisionWaiter;
+  waiter: DecisionWaiter<DecisionDoc>;
   clock: Clock;
   callbackPolicy: CallbackUrlPolicy;
   /** Test-only: pause between reading an approval and writing its decision (race tests). */
@@ -173,8 +173,10 @@ export function approvalsService(deps: ApprovalsDeps) {
       if (!winner) throw new AppError('already-decided', 409, 'This approval was decided meanwhile');
       return { isWinner: false, decision: winner };
     }
+    // The decision record is the truth from here on: release waiting calls with it at once, then
+    // denormalise it onto the approval (a reader that comes first repairs the status from the record).
+    waiter.publish(doc._id, decision);
     await repository.markDecided(decision);
-    waiter.publish(doc._id);
     await recordEvent(
       doc,
       decision.decidedBy.type === 'expiry' ? 'expired' : 'decided',
@@ -329,17 +331,23 @@ export function approvalsService(deps: ApprovalsDeps) {
       // Subscribe before reading, so a decision landing in between is not missed.
       const subscription = waiter.subscribe(approvalId, waitMs, signal);
       let doc: ApprovalDoc;
+      let outcome: WaitOutcome;
       try {
         const found = await repository.findApproval(accountId, approvalId);
         if (!found) throw notFound();
         doc = found.doc;
         const current = await expireIfDue(found.doc, found.decision);
         if (current) return toApprovalView(found.doc, current);
-        await subscription.done;
+        outcome = await subscription.done;
       } finally {
         subscription.cancel();
       }
-      const decision = await repository.findDecision(accountId, approvalId);
+      // The caller went away: nobody reads this answer, so spend no database read on it.
+      if (outcome === 'aborted' && signal?.aborted) return toApprovalView(doc);
+      // Released in this process: the decision came with the signal. Otherwise one read by key.
+      const carried = subscription.payload();
+      const decision =
+        carried && carried.accountId === accountId ? carried : await repository.findDecision(accountId, approvalId);
       return toApprovalView(doc, await expireIfDue(doc, decision));
     },
 

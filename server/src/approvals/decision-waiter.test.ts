@@ -18,6 +18,23 @@ describe('DecisionWaiter', () => {
     expect(w.count).toBe(0);
   });
 
+  it('When a publish carries the decision, then the released waiters get it; a poll release carries none', async () => {
+    const w = new DecisionWaiter<{ outcome: string }>({
+      maxWaiters: 10,
+      intervalMs: 20,
+      findDecided: async (ids) => ids.filter((id) => id === 'polled'),
+      logger: silentLogger,
+    });
+    const local = w.subscribe('local', 5_000);
+    const polled = w.subscribe('polled', 5_000);
+    w.publish('local', { outcome: 'approved' });
+    w.publish('local', { outcome: 'late' }); // no one left to release: changes nothing
+    expect(await local.done).toBe('signalled');
+    expect(local.payload()).toEqual({ outcome: 'approved' });
+    expect(await polled.done).toBe('signalled');
+    expect(polled.payload()).toBeUndefined();
+  });
+
   it('When a decision is made elsewhere, then one shared query for all waiting ids finds it', async () => {
     const calls: string[][] = [];
     const w = waiter(async (ids) => {

@@ -7,8 +7,8 @@ export type WaitOutcome = 'signalled' | 'timeout' | 'aborted' | 'closing';
  * through `publish`; decisions made by other processes are found by one shared query per interval for
  * all waiting ids (`findDecided`), never a query per waiting call.
  */
-export class DecisionWaiter {
-  private readonly listeners = new Map<string, Set<() => void>>();
+export class DecisionWaiter<T = unknown> {
+  private readonly listeners = new Map<string, Set<(payload?: T) => void>>();
   private size = 0;
   private timer: NodeJS.Timeout | null = null;
   private isClosing = false;
@@ -34,23 +34,28 @@ export class DecisionWaiter {
 
   /**
    * Subscribes before the caller reads the database, so a decision landing in between is not missed.
-   * Returns the wait (resolved by a decision, the timeout, the signal or shutdown) and a cancel function.
+   * Returns the wait (resolved by a decision, the timeout, the signal or shutdown), a cancel function,
+   * and what the releasing `publish` carried (a decision made in this process; undefined otherwise).
    */
   subscribe(
     approvalId: string,
     timeoutMs: number,
     signal?: AbortSignal,
-  ): { done: Promise<WaitOutcome>; cancel: () => void } {
+  ): { done: Promise<WaitOutcome>; cancel: () => void; payload: () => T | undefined } {
     let settle!: (outcome: WaitOutcome) => void;
     const done = new Promise<WaitOutcome>((resolve) => {
       settle = resolve;
     });
     if (this.isClosing) {
       settle('closing');
-      return { done, cancel: () => {} };
+      return { done, cancel: () => {}, payload: () => undefined };
     }
     let isSettled = false;
-    const listener = () => finish('signalled');
+    let carried: T | undefined;
+    const listener = (payload?: T) => {
+      if (!isSettled) carried = payload;
+      finish('signalled');
+    };
     const onAbort = () => finish('aborted');
     const timer = setTimeout(() => finish('timeout'), timeoutMs);
     const finish = (outcome: WaitOutcome) => {
@@ -73,14 +78,14 @@ export class DecisionWaiter {
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) finish('aborted');
     this.startWatching();
-    return { done, cancel: () => finish('aborted') };
+    return { done, cancel: () => finish('aborted'), payload: () => carried };
   }
 
-  /** Releases every call waiting on this approval. */
-  publish(approvalId: string) {
+  /** Releases every call waiting on this approval, handing them `payload` (the decision, when known). */
+  publish(approvalId: string, payload?: T) {
     const set = this.listeners.get(approvalId);
     if (!set) return;
-    for (const listener of [...set]) listener();
+    for (const listener of [...set]) listener(payload);
   }
 
   /** Shutdown: release every waiter now; later subscriptions resolve at once. */
