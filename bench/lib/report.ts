@@ -582,9 +582,9 @@ export function notesFor(report: Report): string[] {
   }
   if (missed('Decision')) {
     notes.push(
-      '- **Decision → answer**: the decision reads the approval and its decision record (by `_id`), inserts the ' +
-        'decision (the race arbiter), updates the approval (by `_id`) and appends an audit event (its predecessor read ' +
-        'by `_id`); the released call then reads the decision record once. ' +
+      '- **Decision → answer**: the decision reads the approval and its decision record (by `_id`) and inserts the ' +
+        'decision (the race arbiter); that insert releases a call held in the same process with the decision in hand ' +
+        '(no read), then the approval is updated (by `_id`) and an audit event appended. ' +
         (sqlite
           ? 'On FerretDB SQLite an `_id` filter is handed to SQLite, which still scans the table (the `_id` index is on ' +
             'another expression than the query uses), so each of those steps costs time in proportion to the collection, ' +
