@@ -5,7 +5,7 @@ import { accountsService } from './accounts/accounts.service.js';
 import type { DecisionDoc } from './approvals/approval.model.js';
 import { approvalsRepository } from './approvals/approvals.repository.js';
 import { approvalsService, type RecordEvent } from './approvals/approvals.service.js';
-import { appendEvent } from './audit/audit.service.js';
+import { appendEvent, appendEventAt, listEvents } from './audit/audit.service.js';
 import { auditDeliveryEvent } from './audit/delivery-events.js';
 import { policiesRepository } from './policies/policies.repository.js';
 import { DecisionWaiter } from './approvals/decision-waiter.js';
@@ -142,10 +142,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await ensureIndexes(conn);
 
   const repository = approvalsRepository(conn);
-  /** Audit writes never fail the request that caused them: a committed decision stays committed. */
-  const recordEvent: RecordEvent = async (approval, type, actor, data, at, expectedSeq) => {
+  /**
+   * Audit writes after a decision never fail the request that caused them: a committed decision stays
+   * committed. The intake's own first events (written at a fixed place) are part of the intake: when one
+   * cannot be written the request fails (503 on a database fault) and its retry writes it.
+   */
+  const recordEvent: RecordEvent = async (approval, type, actor, data, at, place) => {
+    if (typeof place === 'object') {
+      await appendEventAt(conn, approval.accountId, approval._id, place.exactly, type, actor, data, at);
+      return;
+    }
     try {
-      await appendEvent(conn, approval.accountId, approval._id, type, actor, data, at, expectedSeq);
+      await appendEvent(conn, approval.accountId, approval._id, type, actor, data, at, place);
     } catch (err) {
       logger.error('audit append failed', { approvalId: approval._id, type, error: String((err as Error).message) });
     }
@@ -213,6 +221,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
     policies: policiesRepository(conn, clock),
     recordEvent,
+    missingDecisionEvent: async (approval) => {
+      const events = await listEvents(conn, approval.accountId, approval._id);
+      if (events.some((e) => e.type === 'decided' || e.type === 'expired')) return null;
+      return (events.at(-1)?.seq ?? 0) + 1;
+    },
     onDecided: (decision, approval) => {
       metrics.approvalDecided(decision, approval.createdAt);
       if (decision.delivery.state === 'pending') dispatcher.nudge();

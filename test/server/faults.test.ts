@@ -3,7 +3,10 @@ import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { accountsService, type CreatedAccount } from '../../server/src/accounts/accounts.service.js';
 import { approvalModels } from '../../server/src/approvals/approval.model.js';
+import { verifyChain } from '../../server/src/audit/audit-chain.js';
+import { listEvents } from '../../server/src/audit/audit.service.js';
 import { boundedConnectionOptions, connectDatabase } from '../../server/src/db/connection.js';
+import { policiesRepository } from '../../server/src/policies/policies.repository.js';
 import { startTestGateway, uniqueDbName, type TestGateway } from '../support/gateway.js';
 import { agent, call, uniqueRequest, type JsonResponse } from '../support/http.js';
 import { spawnGatewayProcess, until, waitForReady } from '../support/process.js';
@@ -136,10 +139,17 @@ describe('T7.5 the database connection reset in the middle of a write', () => {
   let rig: Rig;
   beforeAll(async () => {
     rig = await gatewayBehindProxy('reset');
+    // Small refunds are approved by the policy at intake, so a retried intake must also finish that.
+    await policiesRepository(rig.direct).setPolicy(rig.keys.accountId, {
+      rules: [
+        { name: 'small-auto-refunds', action: 'auto_refund', conditions: { amount: { lte: 20 } }, outcome: 'approve' },
+        { name: 'everything-else', action: '*', outcome: 'require_human' },
+      ],
+    });
   });
   afterAll(async () => rig?.close());
 
-  const writes = ['idempotency_records', 'approvals', 'audit_events'] as const;
+  const writes = ['idempotency_records', 'approvals', 'audit_events', 'decisions'] as const;
   const actions = ['reset-before', 'reset-after'] as const;
 
   for (const collection of writes) {
@@ -150,7 +160,7 @@ describe('T7.5 the database connection reset in the middle of a write', () => {
         const intake = () =>
           call(rig.gw.url, 'POST', '/api/webhooks/inbound?wait=0', {
             key: rig.keys.flowKey,
-            body: { action: 'refund', summary: 'Refund', details: { ticket_id: ticket, amount: 10 } },
+            body: { action: 'auto_refund', summary: 'Refund', details: { ticket_id: ticket, amount: 10 } },
             headers: { 'idempotency-key': key },
           });
         const triggered = rig.proxy.arm({ match: bsonStringElement('insert', collection), action });
@@ -166,6 +176,16 @@ describe('T7.5 the database connection reset in the middle of a write', () => {
         if (first.status < 300) expect(retried.body.approvalId).toBe(first.body.approvalId);
         const stored = await Approval.find({ ticketId: ticket }).lean();
         expect(stored.map((a) => a._id)).toEqual([retried.body.approvalId]);
+        // The intake finished exactly once, whichever write was cut: decided by the policy, with its
+        // first events in place and one unbroken audit chain.
+        expect(retried.status).toBe(200);
+        expect(retried.body).toMatchObject({
+          status: 'approved',
+          decidedBy: { type: 'policy', rule: 'small-auto-refunds' },
+        });
+        const events = await listEvents(rig.direct, rig.keys.accountId, retried.body.approvalId as string);
+        expect(events.map((e) => e.type)).toEqual(['requested', 'policy_evaluated', 'decided']);
+        expect(verifyChain(events)).toEqual({ ok: true, count: 3 });
       });
     }
   }
@@ -196,6 +216,10 @@ describe('T7.5 the database connection reset in the middle of a write', () => {
       expect(await Decision.countDocuments({ _id: id })).toBe(1);
       const status = await call(rig.gw.url, 'GET', `/api/approvals/${id}`, { key: rig.keys.flowKey });
       expect(status.body.status).toBe('approved');
+      // The decision's audit event is there once, also when the first request lost it with the ack.
+      const events = await listEvents(rig.direct, rig.keys.accountId, id);
+      expect(events.map((e) => e.type)).toEqual(['requested', 'policy_evaluated', 'decided']);
+      expect(verifyChain(events)).toEqual({ ok: true, count: 3 });
     });
   }
 });

@@ -12,7 +12,7 @@ import { CallbackUrlError, checkCallbackUrl, type CallbackUrlPolicy } from '../c
 import type { AuditActor, AuditEventType } from '../audit/audit-event.model.js';
 import { AppError, notFound, validationError } from '../http/app-error.js';
 import { assertModifiedDetailsAllowed } from '../policies/edit-limits.js';
-import type { PoliciesRepository } from '../policies/policies.repository.js';
+import type { PoliciesRepository, StoredPolicy } from '../policies/policies.repository.js';
 import { evaluatePolicy, policyDecision, toPolicyVerdict } from '../policies/policy.evaluator.js';
 import type { Clock } from '../lib/clock.js';
 import { newApprovalId, sha256Hex } from '../lib/ids.js';
@@ -36,10 +36,16 @@ export type ApprovalsDeps = {
   decideDelayMs?: number;
   /** Per-account rules that settle requests at intake and bound what a person may modify. */
   policies?: Pick<PoliciesRepository, 'getPolicy'>;
-  /** Appends to an approval's audit trail; never throws (failures are logged by the caller's adapter). */
+  /** Appends to an approval's audit trail. Throws only for `{ exactly }` places (the intake's first events, which a retry writes); other failures are logged by the adapter. */
   recordEvent?: RecordEvent;
   /** Runs once for the winning decision of an approval, whoever made it (agent, policy, expiry). */
   onDecided?: (decision: DecisionDoc, approval: ApprovalDoc) => void | Promise<void>;
+  /**
+   * Where an approval's missing `decided`/`expired` event would go (the next free position), or null
+   * when it has one. Used on replays to repair a decision whose later steps were lost (a crash, or a
+   * lost acknowledgement after the decision insert landed).
+   */
+  missingDecisionEvent?: (approval: Pick<ApprovalDoc, '_id' | 'accountId'>) => Promise<number | null>;
   /** Runs once when a request stores a new approval (not for replays or deduplicated requests). */
   onCreated?: (approval: ApprovalDoc) => void;
 };
@@ -65,8 +71,11 @@ export type RecordEvent = (
   actor: AuditActor,
   data: Record<string, unknown>,
   at: Date,
-  /** Where the event is expected in the approval's chain (a hint; the writer finds the true position). */
-  expectedSeq?: number,
+  /**
+   * Where the event goes in the approval's chain: a number is where it is expected (a hint: the writer
+   * finds the next free position); `{ exactly }` writes it at that position or, when taken, not at all.
+   */
+  place?: number | { exactly: number },
 ) => Promise<void>;
 
 /** The audit actor behind a decision. */
@@ -177,7 +186,14 @@ export function approvalsService(deps: ApprovalsDeps) {
     // denormalise it onto the approval (a reader that comes first repairs the status from the record).
     waiter.publish(doc._id, decision);
     await repository.markDecided(decision);
-    await recordEvent(
+    // After `requested` and, when a policy was in force, `policy_evaluated`.
+    await recordDecisionEvent(doc, decision, doc.policy ? 3 : 2);
+    await deps.onDecided?.(decision, doc);
+    return { isWinner: true, decision };
+  }
+
+  function recordDecisionEvent(doc: ApprovalDoc, decision: DecisionDoc, place: number | { exactly: number }) {
+    return recordEvent(
       doc,
       decision.decidedBy.type === 'expiry' ? 'expired' : 'decided',
       actorOf(decision.decidedBy),
@@ -187,12 +203,19 @@ export function approvalsService(deps: ApprovalsDeps) {
         modifiedDetailsSha256: decision.modifiedDetailsJson ? sha256Hex(decision.modifiedDetailsJson) : null,
         decisionRequestId: decision.decisionRequestId,
       },
-      decidedAt,
-      // After `requested` and, when a policy was in force, `policy_evaluated`.
-      doc.policy ? 3 : 2,
+      decision.decidedAt,
+      place,
     );
-    await deps.onDecided?.(decision, doc);
-    return { isWinner: true, decision };
+  }
+
+  /**
+   * On a replay of a decided approval: brings back what the deciding request may not have finished (its
+   * status on the approval and its audit event). At a fixed position, so concurrent replays write it once.
+   */
+  async function repairDecided(doc: ApprovalDoc, decision: DecisionDoc) {
+    if (doc.status === 'pending') await repository.markDecided(decision);
+    const next = await deps.missingDecisionEvent?.(doc);
+    if (next !== undefined && next !== null) await recordDecisionEvent(doc, decision, { exactly: next });
   }
 
   /** Settles a pending approval past its expiry as rejected by expiry; returns the decision in force. */
@@ -207,6 +230,49 @@ export function approvalsService(deps: ApprovalsDeps) {
       decisionRequestId: null,
     });
     return settled.decision;
+  }
+
+  /**
+   * The rest of an intake once the approval is stored: its `requested` and `policy_evaluated` events at
+   * their fixed places (written once, however many requests get here), then the policy's decision. Safe
+   * to run again for the same approval: the events' positions and the decision insert arbitrate.
+   */
+  async function completeIntake(
+    doc: ApprovalDoc,
+    principal: Principal,
+    evaluation: ReturnType<typeof evaluatePolicy>,
+    stored: StoredPolicy | null,
+  ): Promise<Approval> {
+    await recordEvent(
+      doc,
+      'requested',
+      { type: 'flow', id: principal.keyId },
+      {
+        action: doc.action,
+        ticketId: doc.ticketId,
+        detailsSha256: doc.detailsSha256,
+        requestSha256: doc.requestSha256,
+      },
+      doc.createdAt,
+      { exactly: 1 },
+    );
+    if (!stored) return toApprovalView(doc);
+    await recordEvent(
+      doc,
+      'policy_evaluated',
+      { type: 'policy' },
+      {
+        ...toPolicyVerdict(evaluation, stored.version),
+        policySha256: stored.sha256,
+        expiresInSeconds: evaluation.expiresInSeconds,
+      },
+      doc.createdAt,
+      { exactly: 2 },
+    );
+    const byPolicy = policyDecision(evaluation);
+    if (!byPolicy) return toApprovalView(doc);
+    const settled = await settle(doc, { ...byPolicy, modifiedDetailsJson: null, decisionRequestId: null });
+    return toApprovalView(doc, settled.decision);
   }
 
   async function readView(accountId: string, approvalId: string): Promise<Approval | null> {
@@ -244,37 +310,7 @@ export function approvalsService(deps: ApprovalsDeps) {
         if (isClaimed) {
           await repository.insertApproval(doc);
           deps.onCreated?.(doc);
-          await recordEvent(
-            doc,
-            'requested',
-            { type: 'flow', id: principal.keyId },
-            {
-              action: doc.action,
-              ticketId: doc.ticketId,
-              detailsSha256: doc.detailsSha256,
-              requestSha256: doc.requestSha256,
-            },
-            doc.createdAt,
-            1,
-          );
-          if (stored) {
-            await recordEvent(
-              doc,
-              'policy_evaluated',
-              { type: 'policy' },
-              {
-                ...toPolicyVerdict(evaluation, stored.version),
-                policySha256: stored.sha256,
-                expiresInSeconds: evaluation.expiresInSeconds,
-              },
-              doc.createdAt,
-              2,
-            );
-          }
-          const byPolicy = policyDecision(evaluation);
-          if (!byPolicy) return { approval: toApprovalView(doc), isNew: true };
-          const settled = await settle(doc, { ...byPolicy, modifiedDetailsJson: null, decisionRequestId: null });
-          return { approval: toApprovalView(doc, settled.decision), isNew: true };
+          return { approval: await completeIntake(doc, principal, evaluation, stored), isNew: true };
         }
         const record = await repository.findIdempotency(recordId);
         if (!record) continue;
@@ -289,18 +325,30 @@ export function approvalsService(deps: ApprovalsDeps) {
             'This Idempotency-Key was already used with a different request body',
           );
         }
-        let existing = await readView(principal.accountId, record.approvalId);
-        if (!existing) {
+        let found = await repository.findApproval(principal.accountId, record.approvalId);
+        if (!found) {
           // The first request claimed the key but its approval is not stored (yet, or it crashed): store it.
           await repository.insertApproval({ ...doc, _id: record.approvalId });
-          existing = await readView(principal.accountId, record.approvalId);
+          found = await repository.findApproval(principal.accountId, record.approvalId);
         }
-        if (!existing) continue;
+        if (!found) continue;
+        const existing = toApprovalView(found.doc, await expireIfDue(found.doc, found.decision));
         if (!isKeyed && existing.status !== 'pending') {
           await repository.releaseIdempotency(recordId, record.approvalId);
           continue;
         }
-        return { approval: existing, isNew: false };
+        if (existing.status !== 'pending') {
+          const decision = found.decision ?? (await repository.findDecision(principal.accountId, found.doc._id));
+          if (decision) await repairDecided(found.doc, decision);
+          return { approval: existing, isNew: false };
+        }
+        // Still pending: the first request may have stopped between storing the approval and finishing
+        // its intake (a crash, or a lost acknowledgement answered 503). Finish it, once, as it would have:
+        // its first audit events, and the policy's decision when the same policy version is in force (a
+        // policy changed since leaves the approval to a person).
+        const isSamePolicy = stored !== null && found.doc.policy?.policyVersion === stored.version;
+        const completed = await completeIntake(found.doc, principal, evaluation, isSamePolicy ? stored : null);
+        return { approval: completed, isNew: false };
       }
       throw new AppError('idempotency-key-in-use', 409, 'The same request is being processed; retry shortly', {
         headers: { 'Retry-After': '1' },
@@ -408,7 +456,7 @@ export function approvalsService(deps: ApprovalsDeps) {
       for (const doc of await repository.findExpiredPending(clock.now(), limit)) {
         const existing = await repository.findDecision(doc.accountId, doc._id);
         if (existing) {
-          await repository.markDecided(existing);
+          await repairDecided(doc, existing);
           continue;
         }
         const decision = await expireIfDue(doc, null);
@@ -418,9 +466,10 @@ export function approvalsService(deps: ApprovalsDeps) {
     },
   };
 
-  function conflictOrReplay(doc: ApprovalDoc, decision: DecisionDoc, decisionRequestId: string | null) {
+  async function conflictOrReplay(doc: ApprovalDoc, decision: DecisionDoc, decisionRequestId: string | null) {
     const approval = toApprovalView(doc, decision);
     if (decisionRequestId !== null && decision.decisionRequestId === decisionRequestId) {
+      await repairDecided(doc, decision);
       return { approval, isReplay: true };
     }
     const by = decision.decidedBy.type === 'agent' ? decision.decidedBy.name : decision.decidedBy.type;

@@ -128,6 +128,50 @@ export async function appendEvent(
   throw new Error(`Could not append to the audit trail of ${approvalId}: too many concurrent appends`);
 }
 
+/**
+ * Writes an event at exactly position `seq` of the approval's chain, or nothing when that position is
+ * taken already (returns null). For events that belong at a fixed place and must be written once even
+ * when several requests try (the first events of an approval, written again by a retried intake).
+ */
+export async function appendEventAt(
+  conn: Connection,
+  accountId: string,
+  approvalId: string,
+  seq: number,
+  type: AuditEventType,
+  actor: AuditActor,
+  data: Record<string, unknown>,
+  at: Date,
+): Promise<AuditEventDoc | null> {
+  const { AuditEvent } = auditModels(conn);
+  type Prev = Pick<AuditEventDoc, 'hash' | 'accountId'>;
+  const prev =
+    seq > 1 ? await AuditEvent.findById(`${approvalId}:${seq - 1}`, { hash: 1, accountId: 1 }).lean<Prev>() : null;
+  if (seq > 1 && !prev)
+    throw new Error(`Audit event ${seq - 1} of ${approvalId} is missing: cannot write event ${seq}`);
+  if (prev && prev.accountId !== accountId) {
+    throw new Error(`Approval ${approvalId} has audit events of another account`);
+  }
+  const unhashed = {
+    approvalId,
+    accountId,
+    seq,
+    type,
+    actor: cleanActor(actor),
+    at,
+    data: canonicalJson(data),
+    prevHash: prev?.hash ?? null,
+  };
+  const doc: AuditEventDoc = { _id: `${approvalId}:${seq}`, ...unhashed, hash: eventHash(unhashed) };
+  try {
+    await AuditEvent.collection.insertOne(doc as never);
+    return doc;
+  } catch (err) {
+    if (isDuplicateKey(err)) return null;
+    throw err;
+  }
+}
+
 /** An approval's events in order; empty for an unknown approval or another account's. */
 export async function listEvents(conn: Connection, accountId: string, approvalId: string): Promise<AuditEventDoc[]> {
   const { AuditEvent } = auditModels(conn);
