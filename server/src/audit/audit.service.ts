@@ -57,6 +57,41 @@ function cleanActor(actor: AuditActor): AuditActor {
   return out;
 }
 
+type ChainLink = Pick<AuditEventDoc, 'hash' | 'accountId'>;
+
+/**
+ * Inserts the event at position `seq` after `prev` (null for the first); null when that position is
+ * taken (the unique `_id` `<approvalId>:<seq>` arbitrates).
+ */
+async function insertAt(
+  conn: Connection,
+  event: { accountId: string; approvalId: string; type: AuditEventType; actor: AuditActor; at: Date; data: string },
+  seq: number,
+  prev: ChainLink | null,
+): Promise<AuditEventDoc | null> {
+  if (prev && prev.accountId !== event.accountId) {
+    throw new Error(`Approval ${event.approvalId} has audit events of another account`);
+  }
+  const unhashed = {
+    approvalId: event.approvalId,
+    accountId: event.accountId,
+    seq,
+    type: event.type,
+    actor: cleanActor(event.actor),
+    at: event.at,
+    data: event.data,
+    prevHash: prev?.hash ?? null,
+  };
+  const doc: AuditEventDoc = { _id: `${event.approvalId}:${seq}`, ...unhashed, hash: eventHash(unhashed) };
+  try {
+    await auditModels(conn).AuditEvent.collection.insertOne(doc as never);
+    return doc;
+  } catch (err) {
+    if (isDuplicateKey(err)) return null;
+    throw err;
+  }
+}
+
 /**
  * Appends an event to an approval's chain at the next free position: reads the previous event, inserts
  * seq + 1 pointing at its hash, and on losing the position to a concurrent append (duplicate `_id`)
@@ -100,30 +135,12 @@ export async function appendEvent(
       const before = await eventBefore(next);
       last = before === undefined ? await lastBySort() : before;
     }
-    if (last && last.accountId !== accountId) {
-      throw new Error(`Approval ${approvalId} has audit events of another account`);
-    }
     const seq = (last?.seq ?? 0) + 1;
-    const unhashed = {
-      approvalId,
-      accountId,
-      seq,
-      type,
-      actor: cleanActor(actor),
-      at,
-      data: dataJson,
-      prevHash: last?.hash ?? null,
-    };
-    const doc: AuditEventDoc = { _id: `${approvalId}:${seq}`, ...unhashed, hash: eventHash(unhashed) };
-    try {
-      await AuditEvent.collection.insertOne(doc as never);
-      return doc;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      // Someone holds this position: the next free one is further on (read by key again).
-      next = seq + 1;
-      if (attempt > 0) await sleep(Math.random() * Math.min(20, attempt));
-    }
+    const doc = await insertAt(conn, { accountId, approvalId, type, actor, at, data: dataJson }, seq, last);
+    if (doc) return doc;
+    // Someone holds this position: the next free one is further on (read by key again).
+    next = seq + 1;
+    if (attempt > 0) await sleep(Math.random() * Math.min(20, attempt));
   }
   throw new Error(`Could not append to the audit trail of ${approvalId}: too many concurrent appends`);
 }
@@ -143,33 +160,16 @@ export async function appendEventAt(
   data: Record<string, unknown>,
   at: Date,
 ): Promise<AuditEventDoc | null> {
-  const { AuditEvent } = auditModels(conn);
-  type Prev = Pick<AuditEventDoc, 'hash' | 'accountId'>;
   const prev =
-    seq > 1 ? await AuditEvent.findById(`${approvalId}:${seq - 1}`, { hash: 1, accountId: 1 }).lean<Prev>() : null;
-  if (seq > 1 && !prev)
+    seq > 1
+      ? await auditModels(conn)
+          .AuditEvent.findById(`${approvalId}:${seq - 1}`, { hash: 1, accountId: 1 })
+          .lean<ChainLink>()
+      : null;
+  if (seq > 1 && !prev) {
     throw new Error(`Audit event ${seq - 1} of ${approvalId} is missing: cannot write event ${seq}`);
-  if (prev && prev.accountId !== accountId) {
-    throw new Error(`Approval ${approvalId} has audit events of another account`);
   }
-  const unhashed = {
-    approvalId,
-    accountId,
-    seq,
-    type,
-    actor: cleanActor(actor),
-    at,
-    data: canonicalJson(data),
-    prevHash: prev?.hash ?? null,
-  };
-  const doc: AuditEventDoc = { _id: `${approvalId}:${seq}`, ...unhashed, hash: eventHash(unhashed) };
-  try {
-    await AuditEvent.collection.insertOne(doc as never);
-    return doc;
-  } catch (err) {
-    if (isDuplicateKey(err)) return null;
-    throw err;
-  }
+  return insertAt(conn, { accountId, approvalId, type, actor, at, data: canonicalJson(data) }, seq, prev);
 }
 
 /** An approval's events in order; empty for an unknown approval or another account's. */
