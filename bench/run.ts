@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { accountsService } from '../server/src/accounts/accounts.service.js';
-import { REPO_ROOT } from '../server/src/config.js';
+import { loadConfig, REPO_ROOT } from '../server/src/config.js';
 import { connectDatabase } from '../server/src/db/connection.js';
 import {
   ensureFerretdbBinary,
@@ -239,7 +239,8 @@ async function main() {
         holderUrl: gateway.url,
         deciderUrl: other.url,
         ...settings.cross,
-        watchIntervalMs: 500,
+        // The gateways run with the default interval (CHEQPOINT_WATCH_INTERVAL_MS unset).
+        watchIntervalMs: loadConfig({}).CHEQPOINT_WATCH_INTERVAL_MS,
       });
     } finally {
       await other.proc.stop();

@@ -590,7 +590,7 @@ export function notesFor(report: Report): string[] {
             'another expression than the query uses), so each of those steps costs time in proportion to the collection, ' +
             'and the writes queue behind the one SQLite writer: the p50 is a few round trips, the p99 is the queue. '
           : '') +
-        'Across processes the release also waits for the next shared poll (every 500 ms, so up to 500 ms), whose ' +
+        `Across processes the release also waits for the next shared poll (every ${r.decisionCrossProcess?.watchIntervalMs ?? '–'} ms, so up to that long), whose ` +
         '`decisions.find({ _id: { $in: ids } })`' +
         (sqlite ? ' scans every decision' : ' is one indexed query') +
         '; change streams on a MongoDB replica set, or a shorter CHEQPOINT_WATCH_INTERVAL_MS, shorten it.',

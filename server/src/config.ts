@@ -43,7 +43,7 @@ export const ConfigSchema = z.object({
     .number()
     .int()
     .min(50)
-    .default(500)
+    .default(250)
     .describe('How often one shared query looks for decisions made by other processes'),
   CHEQPOINT_EXPIRY_SWEEP_MS: z.coerce
     .number()
