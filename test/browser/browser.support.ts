@@ -1,19 +1,10 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { launchChromium } from '../../zendesk-app/harness/chromium.js';
 import { startHarness, type IHarness } from '../../zendesk-app/harness/harness.server.js';
 import { call } from '../support/http.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 /** Screenshots of every run (git-ignored); CHEQPOINT_SAVE_SCREENSHOTS=1 also refreshes the committed ones. */
@@ -38,7 +29,7 @@ export async function startStack(distDir: string): Promise<Stack> {
     settings: { gatewayUrl: gateway.url, agentKey: account.agentKey, addTicketNote: true },
     currentUser: ADA,
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  const browser = await launchChromium({ timeout: 30_000 });
   return {
     gateway,
     harness,

@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { appViteConfig } from '../build/app-vite-config.js';
+import { launchChromium } from './chromium.js';
 import { startHarness } from './harness.server.js';
 
 const RUNS = 7;
@@ -70,17 +70,7 @@ async function main() {
     await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
     const gatewayUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
     const harness = await startHarness({ distDir, settings: { gatewayUrl, agentKey: 'cqp_agent_bench' } });
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     const afterLoad: number[] = [];
     const afterNavigation: number[] = [];
     try {

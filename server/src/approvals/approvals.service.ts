@@ -363,9 +363,9 @@ export function approvalsService(deps: ApprovalsDeps) {
 
     /**
      * Holds until the approval is decided or `seconds` pass, counted from `startedAt` (when the request
-     * arrived, so a slow database does not stretch the wait); returns its state then. After the wait one
-     * indexed read (the decision record) settles the answer, so it comes within about one database round
-     * trip of the deadline.
+     * arrived, so a slow database does not stretch the wait); returns its state then. A decision made in
+     * this process arrives with its release; otherwise one read by key (the decision record) settles the
+     * answer, so it comes within about one database round trip of the deadline.
      */
     async waitForDecision(
       accountId: string,
