@@ -67,7 +67,7 @@ async function main() {
       throw err;
     }
     uri = `${embedded.uri}cheqpoint`;
-    logger.info(embedded.isOwned ? 'embedded FerretDB started' : 'using the embedded FerretDB already running', {
+    logger.info(embedded.isStarted ? 'embedded FerretDB started' : 'using the embedded FerretDB already running', {
       port: config.CHEQPOINT_EMBEDDED_DB_PORT,
     });
   }
@@ -89,7 +89,10 @@ async function main() {
     if (gateway) await gateway.stop();
     else await new Promise<void>((resolve) => httpHost.server.close(() => resolve()));
     await conn?.close();
-    if (embedded?.isOwned) await embedded.stop();
+    // Leaves the embedded FerretDB running while another gateway or CLI command still uses it.
+    await embedded
+      ?.stop()
+      .catch((err: unknown) => logger.warn('stopping the embedded FerretDB failed', { error: String(err) }));
     logger.info('stopped');
     process.exit(0);
   };

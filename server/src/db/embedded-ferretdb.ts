@@ -1,58 +1,34 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { REPO_ROOT } from '../config.js';
+import mongoose from 'mongoose';
+import { ensureFerretdbBinary } from './ferretdb-build.js';
+import { EmbeddedDatabaseError } from './ferretdb-errors.js';
+import {
+  acquireLock,
+  isProcessAlive,
+  processStartTime,
+  readJsonFile,
+  thisProcess,
+  writeJsonFileAtomic,
+  type ProcessRef,
+} from './ferretdb-processes.js';
 
-/** FerretDB release the embedded database is built from (see tools/ferretdb/go.mod). */
-export const FERRETDB_VERSION = 'v1.24.2';
-const SOURCE_DIR = path.join(REPO_ROOT, 'tools', 'ferretdb');
-
-export class EmbeddedDatabaseError extends Error {}
-
-const run = promisify(execFile);
-
-/** Path of the FerretDB binary, building it with Go the first time. */
-export async function ensureFerretdbBinary(
-  toolsDir: string,
-  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
-): Promise<string> {
-  const bin = path.join(toolsDir, `ferretdb-${FERRETDB_VERSION}`);
-  if (existsSync(bin)) return bin;
-  try {
-    await run('go', ['version'], { timeout: 10_000 });
-  } catch {
-    throw new EmbeddedDatabaseError(
-      [
-        `The embedded database (FerretDB ${FERRETDB_VERSION}) is not built yet, and Go is not installed to build it.`,
-        'Two ways out:',
-        '  1. Point the gateway at your own MongoDB 6+: MONGODB_URI=mongodb://host:27017/cheqpoint npm start',
-        '  2. Install Go (https://go.dev/dl/, 1.24 or newer) and run npm start again; the first start builds FerretDB once.',
-      ].join('\n'),
-    );
-  }
-  mkdirSync(toolsDir, { recursive: true });
-  log(`Building FerretDB ${FERRETDB_VERSION} into ${toolsDir} (first run only, about a minute)…`);
-  const tmp = `${bin}.${process.pid}.tmp`;
-  try {
-    await run('go', ['build', '-trimpath', '-o', tmp, '.'], {
-      cwd: SOURCE_DIR,
-      timeout: 15 * 60_000,
-      env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    renameSync(tmp, bin);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    const detail = (err as { stderr?: string }).stderr ?? String(err);
-    throw new EmbeddedDatabaseError(
-      `Building FerretDB failed:\n${detail.slice(-4000)}\nSet MONGODB_URI to use your own MongoDB instead.`,
-    );
-  }
-  log('FerretDB built.');
-  return bin;
-}
+export { applyPatches, ensureFerretdbBinary, FERRETDB_UPSTREAM_VERSION, FERRETDB_VERSION } from './ferretdb-build.js';
+export { EmbeddedDatabaseError } from './ferretdb-errors.js';
 
 /** Resolves true when something accepts TCP connections on 127.0.0.1:port. */
 export function isPortOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
@@ -82,8 +58,14 @@ export function freePort(): Promise<number> {
 
 export type EmbeddedDatabase = {
   uri: string;
-  /** True when this process started FerretDB (and so stops it). */
+  /**
+   * True when this process holds a share of the FerretDB and calls `stop()` when done: it started it, or
+   * it uses the one a Cheqpoint process started for the same data folder. `stop()` then stops FerretDB
+   * only if no other live process still uses it. False: nothing of ours to stop.
+   */
   isOwned: boolean;
+  /** True when this call started the FerretDB process. */
+  isStarted: boolean;
   stop: () => Promise<void>;
 };
 
@@ -97,15 +79,22 @@ export type StartOptions = {
   startTimeoutMs?: number;
 };
 
-/** Starts FerretDB on 127.0.0.1:port and waits until it accepts connections. */
-export async function startFerretdb(options: StartOptions): Promise<EmbeddedDatabase> {
-  const { bin, port, dataDir, handler = 'sqlite', startTimeoutMs = 30_000 } = options;
-  mkdirSync(dataDir, { recursive: true });
+function ferretdbArgs(options: Pick<StartOptions, 'port' | 'dataDir' | 'handler' | 'postgresqlUrl'>): string[] {
+  const { port, dataDir, handler = 'sqlite' } = options;
   const args = [`-listen-addr=127.0.0.1:${port}`, `-handler=${handler}`, '-log-level=error'];
   if (handler === 'sqlite') args.push(`-sqlite-url=file:${dataDir.replace(/\/?$/, '/')}`);
   else args.push(`-postgresql-url=${options.postgresqlUrl ?? ''}`);
+  return args;
+}
 
-  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Starts FerretDB as a child of this process on 127.0.0.1:port and waits until it accepts connections;
+ * `stop()` ends it. For throw-away databases (tests, bench); the gateway uses openEmbeddedDatabase.
+ */
+export async function startFerretdb(options: StartOptions): Promise<EmbeddedDatabase> {
+  const { bin, port, dataDir, startTimeoutMs = 30_000 } = options;
+  mkdirSync(dataDir, { recursive: true });
+  const child: ChildProcess = spawn(bin, ferretdbArgs(options), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -129,22 +118,311 @@ export async function startFerretdb(options: StartOptions): Promise<EmbeddedData
     await exit;
     clearTimeout(timer);
   };
-  return { uri: `mongodb://127.0.0.1:${port}/`, isOwned: true, stop };
+  return { uri: `mongodb://127.0.0.1:${port}/`, isOwned: true, isStarted: true, stop };
 }
 
-/**
- * The gateway's default database: FerretDB on a fixed local port with data under `dataDir`.
- * Reuses one already listening there (started by another gateway or the CLI), else starts it.
- */
-export async function openEmbeddedDatabase(options: {
+// --- The embedded database shared by the gateways and CLI commands of one data folder ---------------
+//
+// <dataDir>/ferretdb/ holds FerretDB's SQLite files (it reads only *.sqlite there) and:
+//   embedded.json   which FerretDB serves the folder: {pid, startTime, port, instanceId, startedAt}
+//   embedded.lock   held (file created with `wx`) while a process starts, adopts or stops FerretDB
+//   users/          one file per process using it; the last one to leave stops FerretDB
+//   ferretdb.log    FerretDB's output (it runs detached, in its own process group)
+// and in database `cheqpoint`, collection `cheqpoint_embedded` (a collection of its own, read by _id
+// only), the marker {_id: 'embedded-database', instanceId, dataDir}, rewritten at every start: a FerretDB
+// answering on the port with the instanceId of embedded.json and this folder's path is the one serving
+// this folder; anything else is not used.
+
+const STATE_FILE = 'embedded.json';
+const LOCK_FILE = 'embedded.lock';
+const USERS_DIR = 'users';
+const LOG_FILE = 'ferretdb.log';
+const MARKER_DB = 'cheqpoint';
+const MARKER_COLLECTION = 'cheqpoint_embedded';
+const MARKER_ID = 'embedded-database';
+const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
+
+type EmbeddedState = {
+  pid: number | null;
+  startTime: string | null;
+  port: number;
+  instanceId: string;
+  startedAt: string;
+};
+
+type Marker = { _id: string; instanceId: string; dataDir: string; writtenAt: Date };
+
+export type OpenOptions = {
   toolsDir: string;
   dataDir: string;
   port: number;
   log?: (line: string) => void;
-}): Promise<EmbeddedDatabase> {
-  if (await isPortOpen(options.port)) {
-    return { uri: `mongodb://127.0.0.1:${options.port}/`, isOwned: false, stop: async () => {} };
+  startTimeoutMs?: number;
+};
+
+/**
+ * The gateway's default database: FerretDB (SQLite) on 127.0.0.1:port with its files under
+ * `<dataDir>/ferretdb`, shared by every gateway and CLI command of that data folder. Uses the FerretDB
+ * already serving this folder on the port, else starts one, detached, so that it outlives this process
+ * (and Ctrl-C of the terminal); refuses a port where anything else listens. Call `stop()` when done.
+ */
+export async function openEmbeddedDatabase(options: OpenOptions): Promise<EmbeddedDatabase> {
+  const { port, log = (l: string) => process.stderr.write(`${l}\n`) } = options;
+  const dbDir = path.join(path.resolve(options.dataDir), 'ferretdb');
+  mkdirSync(path.join(dbDir, USERS_DIR), { recursive: true });
+  const folder = realpathSync(dbDir);
+  const uri = `mongodb://127.0.0.1:${port}/`;
+
+  // Build first, outside the lock: a first build takes minutes, the lock only guards starts and stops.
+  let bin = (await isPortOpen(port)) ? null : await ensureFerretdbBinary(options.toolsDir, log);
+
+  const release = await lockFolder(folder, log);
+  try {
+    const state = readJsonFile<EmbeddedState>(path.join(folder, STATE_FILE));
+    if (await isPortOpen(port)) {
+      const problem = await whyNotOurs(uri, folder, state);
+      if (problem) throw foreignDatabaseError(port, options.dataDir, problem);
+      const isManaged = state !== null && state.port === port && isProcessAlive(ferretdbRef(state));
+      return share(folder, uri, { isOwned: isManaged, isStarted: false, port });
+    }
+
+    // Nothing listens on the port. A FerretDB of ours still running elsewhere uses these same files.
+    if (state && isProcessAlive(ferretdbRef(state))) {
+      if (state.port !== port) {
+        throw new EmbeddedDatabaseError(
+          [
+            `The embedded database of ${options.dataDir} is already running on port ${state.port} (pid ${state.pid}),`,
+            `not on port ${port} (CHEQPOINT_EMBEDDED_DB_PORT). Two database processes must not share one data folder.`,
+            `Fix: set CHEQPOINT_EMBEDDED_DB_PORT=${state.port}, or stop the gateways using port ${state.port} first.`,
+          ].join('\n'),
+        );
+      }
+      // Ours, on this port, but not accepting connections: hung or on its way out. End it first.
+      await terminate(ferretdbRef(state));
+    }
+    bin ??= await ensureFerretdbBinary(options.toolsDir, log);
+    const ref = await spawnDetached(bin, port, folder, options.startTimeoutMs ?? 30_000);
+    try {
+      const instanceId = randomBytes(12).toString('hex');
+      await writeMarker(uri, { _id: MARKER_ID, instanceId, dataDir: folder, writtenAt: new Date() });
+      writeJsonFileAtomic(path.join(folder, STATE_FILE), {
+        pid: ref.pid,
+        startTime: ref.startTime ?? null,
+        port,
+        instanceId,
+        startedAt: new Date().toISOString(),
+      } satisfies EmbeddedState);
+    } catch (err) {
+      await terminate(ref);
+      throw err;
+    }
+    return share(folder, uri, { isOwned: true, isStarted: true, port });
+  } finally {
+    release();
   }
-  const bin = await ensureFerretdbBinary(options.toolsDir, options.log);
-  return startFerretdb({ bin, port: options.port, dataDir: path.join(options.dataDir, 'ferretdb') });
+}
+
+const ferretdbRef = (state: EmbeddedState): ProcessRef | null =>
+  state.pid ? { pid: state.pid, startTime: state.startTime } : null;
+
+function lockFolder(folder: string, log: (line: string) => void) {
+  return acquireLock(path.join(folder, LOCK_FILE), {
+    // Held for a start (≤ its timeout plus the marker) or a stop (≤ 7 s).
+    timeoutMs: 90_000,
+    staleAfterMs: 120_000,
+    onWait: (holder) => log(`Waiting for process ${holder.pid}, which is starting or stopping the embedded database…`),
+    timeoutMessage: `Timed out waiting for another process to start or stop the embedded database in ${folder}`,
+  });
+}
+
+/**
+ * Registers this process as a user of the folder's FerretDB (removed again at exit, whatever the exit)
+ * and returns its handle.
+ */
+function share(
+  folder: string,
+  uri: string,
+  { isOwned, isStarted, port }: { isOwned: boolean; isStarted: boolean; port: number },
+): EmbeddedDatabase {
+  const file = path.join(folder, USERS_DIR, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
+  writeFileSync(file, JSON.stringify({ ...thisProcess(), port, since: new Date().toISOString() }));
+  const unregister = () => rmSync(file, { force: true });
+  process.once('exit', unregister);
+  let isStopped = false;
+  const stop = async () => {
+    if (isStopped) return;
+    isStopped = true;
+    process.off('exit', unregister);
+    const release = await lockFolder(folder, () => {}).catch(() => null);
+    try {
+      unregister();
+      if (!isOwned || !release) return;
+      if (liveUsers(folder).length > 0) return; // another gateway or command still uses it
+      const state = readJsonFile<EmbeddedState>(path.join(folder, STATE_FILE));
+      if (!state || state.port !== port || !isProcessAlive(ferretdbRef(state))) return;
+      await terminate(ferretdbRef(state));
+      writeJsonFileAtomic(path.join(folder, STATE_FILE), { ...state, pid: null, startTime: null });
+    } finally {
+      release?.();
+    }
+  };
+  return { uri, isOwned, isStarted, stop };
+}
+
+/** Registrations of live processes; those of dead ones are removed. */
+function liveUsers(folder: string): ProcessRef[] {
+  const dir = path.join(folder, USERS_DIR);
+  const live: ProcessRef[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.json')) continue;
+    const ref = readJsonFile<ProcessRef>(path.join(dir, name));
+    if (ref && isProcessAlive(ref)) live.push(ref);
+    else if (ref || isOlderThan(path.join(dir, name), 60_000)) rmSync(path.join(dir, name), { force: true });
+  }
+  return live;
+}
+
+function isOlderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the database answering on the port is not this folder's FerretDB, or null when it is. */
+async function whyNotOurs(uri: string, folder: string, state: EmbeddedState | null): Promise<string | null> {
+  let marker: Marker | null;
+  try {
+    marker = await withClient(uri, (client) =>
+      client.db(MARKER_DB).collection<Marker>(MARKER_COLLECTION).findOne({ _id: MARKER_ID }),
+    );
+  } catch (err) {
+    return `it does not answer as MongoDB/FerretDB (${(err as Error).message})`;
+  }
+  if (!marker) return 'it carries no marker of a Cheqpoint embedded database';
+  if (marker.dataDir !== folder) return `it is the embedded database of another data folder (${marker.dataDir})`;
+  if (!state || marker.instanceId !== state.instanceId) {
+    return `its marker does not match the record in ${path.join(folder, STATE_FILE)}`;
+  }
+  return null;
+}
+
+function foreignDatabaseError(port: number, dataDir: string, problem: string): EmbeddedDatabaseError {
+  return new EmbeddedDatabaseError(
+    [
+      `Port 127.0.0.1:${port} (CHEQPOINT_EMBEDDED_DB_PORT) is taken by a database that is not the embedded`,
+      `database of the data folder ${dataDir} (CHEQPOINT_DATA_DIR): ${problem}.`,
+      'Cheqpoint does not use it, so as not to mix up the data of two folders.',
+      `Fix: set CHEQPOINT_EMBEDDED_DB_PORT to a free port for this data folder (e.g. CHEQPOINT_EMBEDDED_DB_PORT=${port + 1}),`,
+      'or CHEQPOINT_DATA_DIR to the folder that database belongs to, or MONGODB_URI to use it as your own MongoDB.',
+      'If it is the embedded database of an older Cheqpoint gateway on this folder, stop that gateway and start again.',
+    ].join('\n'),
+  );
+}
+
+async function withClient<T>(uri: string, use: (client: mongoose.mongo.MongoClient) => Promise<T>): Promise<T> {
+  const client = new mongoose.mongo.MongoClient(uri, {
+    directConnection: true,
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    socketTimeoutMS: 10_000,
+  });
+  try {
+    await client.connect();
+    return await use(client);
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+async function writeMarker(uri: string, marker: Marker): Promise<void> {
+  await withClient(uri, (client) =>
+    client
+      .db(MARKER_DB)
+      .collection<Marker>(MARKER_COLLECTION)
+      .replaceOne({ _id: marker._id }, marker, { upsert: true }),
+  );
+}
+
+/**
+ * Starts FerretDB in its own process group (`detached`: a Ctrl-C of the terminal that started this
+ * gateway does not reach it), output to ferretdb.log, and waits until it accepts connections.
+ */
+async function spawnDetached(bin: string, port: number, folder: string, timeoutMs: number): Promise<ProcessRef> {
+  const logFile = path.join(folder, LOG_FILE);
+  try {
+    if (statSync(logFile).size > LOG_ROTATE_BYTES) renameSync(logFile, `${logFile}.1`);
+  } catch {
+    /* no log yet */
+  }
+  const logFd = openSync(logFile, 'a');
+  const logStart = statSync(logFile).size;
+  let child: ChildProcess;
+  try {
+    writeFileSync(
+      logFd,
+      `--- ${new Date().toISOString()} starting FerretDB on 127.0.0.1:${port} (pid ${process.pid})\n`,
+    );
+    child = spawn(bin, ferretdbArgs({ port, dataDir: folder }), { detached: true, stdio: ['ignore', logFd, logFd] });
+  } finally {
+    closeSync(logFd);
+  }
+  child.unref();
+  let hasExited = false;
+  child.once('exit', () => (hasExited = true));
+  child.once('error', () => (hasExited = true));
+  const ref: ProcessRef = { pid: child.pid ?? -1, startTime: child.pid ? processStartTime(child.pid) : null };
+
+  const deadline = Date.now() + timeoutMs;
+  while (!(await isPortOpen(port))) {
+    if (hasExited || Date.now() > deadline) {
+      if (!hasExited) await terminate(ref, 0);
+      throw new EmbeddedDatabaseError(
+        `FerretDB did not start on 127.0.0.1:${port} (its log: ${logFile}).\n${readTail(logFile, logStart)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return ref;
+}
+
+function readTail(file: string, from: number): string {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = statSync(file).size;
+      const start = Math.max(from, size - 4000);
+      const buf = Buffer.alloc(Math.max(0, size - start));
+      readSync(fd, buf, 0, buf.length, start);
+      return buf.toString();
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+async function terminate(ref: ProcessRef | null, graceMs = 5_000): Promise<void> {
+  if (!ref || !isProcessAlive(ref)) return;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(ref.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  signal(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+  const killAt = Date.now() + graceMs;
+  let isKilled = graceMs <= 0;
+  const giveUpAt = killAt + 2_000;
+  while (isProcessAlive(ref) && Date.now() < giveUpAt) {
+    if (!isKilled && Date.now() >= killAt) {
+      signal('SIGKILL');
+      isKilled = true;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
