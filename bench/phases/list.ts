@@ -1,7 +1,7 @@
 import { accountsService } from '../../server/src/accounts/accounts.service.js';
 import { approvalModels, type ApprovalDoc } from '../../server/src/approvals/approval.model.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
-import { ensureIndexes } from '../../server/src/db/indexes.js';
+import { ensureIndexes } from '../../server/src/indexes.js';
 import { startGatewayProcess, type BenchContext, type RunningServer } from '../lib/context.js';
 import { cpuSecondsOf } from '../lib/procs.js';
 import { request } from '../lib/http.js';

@@ -5,7 +5,8 @@ import type { AccountsService } from './accounts/accounts.service.js';
 import { maybePrincipalOf } from './accounts/auth.middleware.js';
 import { approvalsRouter } from './approvals/approvals.router.js';
 import { auditRouter } from './audit/audit.router.js';
-import type { ApprovalsService } from './approvals/approvals.service.js';
+import type { ApprovalsService } from './approvals/approvals.js';
+import type { AuditTrail } from './audit/audit-trail.js';
 import { callbacksRouter } from './callbacks/callbacks.router.js';
 import type { CallbacksService } from './callbacks/callbacks.service.js';
 import { pingDatabase } from './db/connection.js';
@@ -22,6 +23,8 @@ export type AppDeps = {
   conn: Connection;
   accounts: AccountsService;
   approvals: ApprovalsService;
+  /** The audit trail, served at GET /api/approvals/{id}/events; without it, not mounted. */
+  audit?: AuditTrail;
   /** Callback redelivery; without it the redeliver endpoint is not mounted. */
   callbacks?: CallbacksService;
   logger: Logger;
@@ -117,10 +120,36 @@ export function createApp(deps: AppDeps): Express {
     } else next();
   });
   // Before the JSON body parser: redeliver takes no body, so a bare POST is fine.
-  if (deps.callbacks) app.use(callbacksRouter({ ...deps, callbacks: deps.callbacks }));
+  if (deps.callbacks) {
+    app.use(
+      callbacksRouter({
+        accounts: deps.accounts,
+        callbacks: deps.callbacks,
+        readApproval: (accountId, approvalId) => deps.approvals.get(accountId, approvalId),
+        limits: deps.limits ?? null,
+      }),
+    );
+  }
   app.use(jsonBody());
   app.use(approvalsRouter(deps));
-  app.use(auditRouter({ accounts: deps.accounts, conn: deps.conn, limits: deps.limits ?? null }));
+  if (deps.audit) {
+    app.use(
+      auditRouter({
+        accounts: deps.accounts,
+        audit: deps.audit,
+        approvalExists: async (accountId, approvalId) => {
+          try {
+            await deps.approvals.get(accountId, approvalId);
+            return true;
+          } catch (err) {
+            if (err instanceof AppError && err.status === 404) return false;
+            throw err;
+          }
+        },
+        limits: deps.limits ?? null,
+      }),
+    );
+  }
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -2,66 +2,41 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Connection } from 'mongoose';
 import { accountsService } from './accounts/accounts.service.js';
+import type { ApprovalChange } from './approvals/approval-changes.js';
 import type { DecisionDoc } from './approvals/approval.model.js';
-import { approvalsRepository } from './approvals/approvals.repository.js';
-import { approvalsService, type RecordEvent } from './approvals/approvals.service.js';
-import { appendEvent, appendEventAt, listEvents } from './audit/audit.service.js';
-import { auditDeliveryEvent } from './audit/delivery-events.js';
-import { policiesRepository } from './policies/policies.repository.js';
+import { deliverySources } from './approvals/delivery-sources.js';
+import { approvalStore } from './approvals/approval-store.js';
+import { approvalsApi, followChanges } from './approvals/approvals.js';
+import type { ApprovalsContext } from './approvals/context.js';
 import { DecisionWaiter } from './approvals/decision-waiter.js';
 import { startMaintenance, type MaintenanceResult } from './approvals/maintenance.js';
+import { PendingSet } from './approvals/pending-set.js';
+import { ticketSlots } from './approvals/ticket-slots.js';
 import { createApp } from './app.js';
+import { AuditTrail } from './audit/audit-trail.js';
 import { systemResolver, type Resolver } from './callbacks/callback-url.js';
 import { callbacksService } from './callbacks/callbacks.service.js';
 import { deliveriesRepository } from './callbacks/deliveries.repository.js';
 import { CallbackDispatcher, type DeliveryEvent } from './callbacks/dispatcher.js';
-import { DEFAULT_RETRY_SCHEDULE_MS } from './callbacks/retry-schedule.js';
-import { CALLBACK_TIMEOUT_MS, createCallbackClient } from './callbacks/safe-client.js';
-import { ConfigSchema, type Config } from './config.js';
-import { ensureIndexes } from './db/indexes.js';
+import { createCallbackClient } from './callbacks/safe-client.js';
+import { ChangeFeed } from './changes/change-feed.js';
+import type { Config } from './config.js';
+import { ensureIndexes } from './indexes.js';
 import { RequestLimits } from './http/limits.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
-
-/** The schema's defaults, for settings a caller (tests, benchmarks) leaves out. */
-const DEFAULTS = ConfigSchema.parse({});
+import { policiesRepository } from './policies/policies.repository.js';
+import { upgradeStorage } from './storage-upgrade.js';
 
 export type GatewayOptions = {
-  config: Pick<
-    Config,
-    | 'PORT'
-    | 'HOST'
-    | 'CHEQPOINT_CALLBACK_ALLOWLIST'
-    | 'CHEQPOINT_MAX_WAITERS'
-    | 'CHEQPOINT_WATCH_INTERVAL_MS'
-    | 'CHEQPOINT_SHUTDOWN_GRACE_MS'
-  > &
-    Partial<
-      Pick<
-        Config,
-        | 'NODE_ENV'
-        | 'CHEQPOINT_DISPATCH_INTERVAL_MS'
-        | 'CHEQPOINT_CALLBACK_TIMEOUT_MS'
-        | 'CHEQPOINT_CALLBACK_LEASE_MS'
-        | 'CHEQPOINT_CALLBACK_RETRY_SCHEDULE'
-        | 'CHEQPOINT_TEST_CRASH_AT'
-        | 'CHEQPOINT_EXPIRY_SWEEP_MS'
-        | 'CHEQPOINT_HEADERS_TIMEOUT_MS'
-        | 'CHEQPOINT_REQUEST_TIMEOUT_MS'
-        | 'CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS'
-        | 'CHEQPOINT_RATE_LIMIT_PER_SECOND'
-        | 'CHEQPOINT_RATE_LIMIT_BURST'
-        | 'CHEQPOINT_BAD_KEY_LIMIT'
-        | 'CHEQPOINT_TRUST_PROXY'
-        | 'CHEQPOINT_METRICS_TOKEN'
-      >
-    >;
+  /** The parsed configuration (loadConfig, or ConfigSchema.parse in tests and benchmarks). */
+  config: Config;
   conn: Connection;
   logger: Logger;
   clock?: Clock;
   resolver?: Resolver;
-  /** Test-only hook, see ApprovalsDeps.decideDelayMs. */
+  /** Test-only hook, see ApprovalsContext.decideDelayMs. */
   decideDelayMs?: number;
   /** Randomness of the retry jitter (tests pin it). */
   random?: () => number;
@@ -76,20 +51,18 @@ export type GatewayOptions = {
 /** An HTTP server whose request handler can be swapped (the start-up handler, then the app). */
 export type HttpHost = { server: http.Server; setHandler: (handler: http.RequestListener) => void };
 
-type ServerTimeouts = Partial<
-  Pick<Config, 'CHEQPOINT_HEADERS_TIMEOUT_MS' | 'CHEQPOINT_REQUEST_TIMEOUT_MS' | 'CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS'>
+type ServerTimeouts = Pick<
+  Config,
+  'CHEQPOINT_HEADERS_TIMEOUT_MS' | 'CHEQPOINT_REQUEST_TIMEOUT_MS' | 'CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS'
 >;
 
 /**
  * The gateway's HTTP server with its timeouts: a client that sends its headers, or its whole request,
  * too slowly gets 408 and is disconnected (slowloris); held waits are responses, so they are not cut.
  */
-export function createHttpHost(config: ServerTimeouts = {}): HttpHost {
-  const requestTimeout = config.CHEQPOINT_REQUEST_TIMEOUT_MS ?? DEFAULTS.CHEQPOINT_REQUEST_TIMEOUT_MS;
-  const headersTimeout = Math.min(
-    config.CHEQPOINT_HEADERS_TIMEOUT_MS ?? DEFAULTS.CHEQPOINT_HEADERS_TIMEOUT_MS,
-    requestTimeout,
-  );
+export function createHttpHost(config: ServerTimeouts): HttpHost {
+  const requestTimeout = config.CHEQPOINT_REQUEST_TIMEOUT_MS;
+  const headersTimeout = Math.min(config.CHEQPOINT_HEADERS_TIMEOUT_MS, requestTimeout);
   let handler: http.RequestListener = (_req, res) => {
     res.writeHead(503, { 'retry-after': '5' }).end();
   };
@@ -97,7 +70,7 @@ export function createHttpHost(config: ServerTimeouts = {}): HttpHost {
     {
       headersTimeout,
       requestTimeout,
-      keepAliveTimeout: config.CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS ?? DEFAULTS.CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS,
+      keepAliveTimeout: config.CHEQPOINT_KEEP_ALIVE_TIMEOUT_MS,
       // How often Node checks those two timeouts (its default, 30 s, would let a slow client stay much longer).
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 4))),
     },
@@ -135,66 +108,45 @@ export type Gateway = {
   stop: () => Promise<void>;
 };
 
-/** Wires the services, ensures indexes and starts listening. */
+/** Wires the services, brings the stored data up to date and starts listening. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, conn, logger } = options;
   const clock = options.clock ?? systemClock;
   await ensureIndexes(conn);
 
-  const repository = approvalsRepository(conn);
-  /**
-   * Audit writes after a decision never fail the request that caused them: a committed decision stays
-   * committed. The intake's own first events (written at a fixed place) are part of the intake: when one
-   * cannot be written the request fails (503 on a database fault) and its retry writes it.
-   */
-  const recordEvent: RecordEvent = async (approval, type, actor, data, at, place) => {
-    if (typeof place === 'object') {
-      await appendEventAt(conn, approval.accountId, approval._id, place.exactly, type, actor, data, at);
-      return;
-    }
-    try {
-      await appendEvent(conn, approval.accountId, approval._id, type, actor, data, at, place);
-    } catch (err) {
-      logger.error('audit append failed', { approvalId: approval._id, type, error: String((err as Error).message) });
-    }
-  };
+  const feed = new ChangeFeed<ApprovalChange>(conn, { intervalMs: config.CHEQPOINT_WATCH_INTERVAL_MS, clock, logger });
+  await upgradeStorage(conn, feed, logger);
+  const audit = new AuditTrail(conn, logger);
+  const accounts = accountsService(conn, clock);
+  const waiter = new DecisionWaiter<DecisionDoc>({ maxWaiters: config.CHEQPOINT_MAX_WAITERS });
+  const metrics = createMetrics({
+    heldWaits: () => waiter.count,
+    callbacksInFlight: () => dispatcher.activeCount,
+  });
+  if (options.processMetrics) metrics.collectProcessMetrics();
 
   const onCallbackEvent = async (event: DeliveryEvent) => {
-    try {
-      await auditDeliveryEvent(conn, event);
-    } catch (err) {
-      logger.error('audit append failed', {
-        approvalId: event.approvalId,
-        type: event.type,
-        error: String((err as Error).message),
-      });
-    }
+    await audit.bestEffort({ _id: event.approvalId, accountId: event.accountId }, event.type, () =>
+      event.type === 'callback.redelivered' ? audit.recordRedelivery(event) : audit.recordDelivery(event),
+    );
     if (event.type === 'callback.attempted') metrics.callbackAttempted(event);
     await options.onCallbackEvent?.(event);
   };
-  const accounts = accountsService(conn, clock);
-  const waiter = new DecisionWaiter<DecisionDoc>({
-    maxWaiters: config.CHEQPOINT_MAX_WAITERS,
-    intervalMs: config.CHEQPOINT_WATCH_INTERVAL_MS,
-    findDecided: (ids) => repository.decidedAmong(ids),
-    logger,
-  });
   const resolver = options.resolver ?? systemResolver;
-  const callbackTimeoutMs = config.CHEQPOINT_CALLBACK_TIMEOUT_MS ?? CALLBACK_TIMEOUT_MS;
   const callbackClient = createCallbackClient({
     resolver,
     allowlist: config.CHEQPOINT_CALLBACK_ALLOWLIST,
-    timeoutMs: callbackTimeoutMs,
+    timeoutMs: config.CHEQPOINT_CALLBACK_TIMEOUT_MS,
   });
-  const deliveries = deliveriesRepository(conn);
+  const deliveries = deliveriesRepository(conn, deliverySources(conn));
   const dispatcher = new CallbackDispatcher({
     repository: deliveries,
     client: callbackClient,
     clock,
     logger,
-    intervalMs: config.CHEQPOINT_DISPATCH_INTERVAL_MS ?? 1_000,
-    leaseMs: config.CHEQPOINT_CALLBACK_LEASE_MS ?? Math.max(60_000, callbackTimeoutMs * 2),
-    scheduleMs: config.CHEQPOINT_CALLBACK_RETRY_SCHEDULE ?? DEFAULT_RETRY_SCHEDULE_MS,
+    intervalMs: config.CHEQPOINT_DISPATCH_INTERVAL_MS,
+    leaseMs: config.CHEQPOINT_CALLBACK_LEASE_MS,
+    scheduleMs: config.CHEQPOINT_CALLBACK_RETRY_SCHEDULE,
     crashAt: config.NODE_ENV === 'test' ? (config.CHEQPOINT_TEST_CRASH_AT ?? null) : null,
     ...(options.random ? { random: options.random } : {}),
     onEvent: onCallbackEvent,
@@ -206,50 +158,47 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onEvent: onCallbackEvent,
   });
 
-  const metrics = createMetrics({
-    heldWaits: () => waiter.count,
-    callbacksInFlight: () => dispatcher.activeCount,
-  });
-  if (options.processMetrics) metrics.collectProcessMetrics();
-
-  const approvals = approvalsService({
-    repository,
-    accounts,
+  const ctx: ApprovalsContext = {
+    store: approvalStore(conn),
+    tickets: ticketSlots(conn),
+    pending: new PendingSet(conn),
+    feed,
     waiter,
-    clock,
-    callbackPolicy: { allowlist: config.CHEQPOINT_CALLBACK_ALLOWLIST, resolver },
-    ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
+    audit,
+    outbox: { prepare: (id, dueAt) => deliveries.prepare(id, dueAt), sendNow: (id) => dispatcher.sendNow(id) },
+    accounts,
     policies: policiesRepository(conn, clock),
-    recordEvent,
-    missingDecisionEvent: async (approval) => {
-      const events = await listEvents(conn, approval.accountId, approval._id);
-      if (events.some((e) => e.type === 'decided' || e.type === 'expired')) return null;
-      return (events.at(-1)?.seq ?? 0) + 1;
-    },
-    onDecided: (decision, approval) => {
-      metrics.approvalDecided(decision, approval.createdAt);
-      if (decision.delivery.state === 'pending') dispatcher.nudge();
-    },
+    callbackPolicy: { allowlist: config.CHEQPOINT_CALLBACK_ALLOWLIST, resolver },
+    clock,
+    onDecided: (decision, approval) => metrics.approvalDecided(decision, approval.createdAt),
     onCreated: () => metrics.approvalCreated(),
-  });
+    ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
+  };
+  const approvals = approvalsApi(ctx);
+  // Feed position first, then the pending set: a change made in between is applied twice, never missed.
+  const unfollow = followChanges(ctx);
+  await feed.start();
+  await ctx.pending.load();
 
   const maintenance = startMaintenance({
-    repository,
+    conn,
+    feed,
+    store: ctx.store,
+    pending: ctx.pending,
+    deliveries,
     expireDue: () => approvals.expireDue(),
     clock,
     logger,
-    expiryIntervalMs: config.CHEQPOINT_EXPIRY_SWEEP_MS ?? 15_000,
+    expiryIntervalMs: config.CHEQPOINT_EXPIRY_SWEEP_MS,
     cleanupIntervalMs: 5 * 60_000,
   });
 
-  const ratePerSecond = config.CHEQPOINT_RATE_LIMIT_PER_SECOND ?? DEFAULTS.CHEQPOINT_RATE_LIMIT_PER_SECOND;
-  const badKeysPerMinute = config.CHEQPOINT_BAD_KEY_LIMIT ?? DEFAULTS.CHEQPOINT_BAD_KEY_LIMIT;
   const limits =
-    ratePerSecond > 0 || badKeysPerMinute > 0
+    config.CHEQPOINT_RATE_LIMIT_PER_SECOND > 0 || config.CHEQPOINT_BAD_KEY_LIMIT > 0
       ? new RequestLimits({
-          ratePerSecond,
-          burst: config.CHEQPOINT_RATE_LIMIT_BURST ?? DEFAULTS.CHEQPOINT_RATE_LIMIT_BURST,
-          badKeysPerMinute,
+          ratePerSecond: config.CHEQPOINT_RATE_LIMIT_PER_SECOND,
+          burst: config.CHEQPOINT_RATE_LIMIT_BURST,
+          badKeysPerMinute: config.CHEQPOINT_BAD_KEY_LIMIT,
           logger,
           onLimited: (kind) => metrics.rateLimited(kind),
         })
@@ -260,13 +209,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     conn,
     accounts,
     approvals,
+    audit,
     callbacks,
     logger,
     isShuttingDown: () => isShuttingDown,
     limits,
     metrics,
     metricsToken: config.CHEQPOINT_METRICS_TOKEN ?? null,
-    trustProxy: config.CHEQPOINT_TRUST_PROXY ?? false,
+    trustProxy: config.CHEQPOINT_TRUST_PROXY,
   });
   const host = options.http ?? createHttpHost(config);
   host.setHandler(app);
@@ -281,6 +231,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stopping ??= (async () => {
       isShuttingDown = true;
       maintenance.stop();
+      feed.stop();
+      unfollow();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       waiter.closeAll();
       server.closeIdleConnections();

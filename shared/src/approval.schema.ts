@@ -80,6 +80,13 @@ export type ApprovalList = z.infer<typeof ApprovalListSchema>;
 
 /** Decisions an agent can take. */
 export const DECISIONS = ['approve', 'reject'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+/** The status each decision leaves an approval in (a new decision type must say which, or not compile). */
+export const STATUS_OF_DECISION: Record<Decision, Exclude<ApprovalStatus, 'pending'>> = {
+  approve: 'approved',
+  reject: 'rejected',
+};
 
 /** Body of `POST /api/agent/approvals/{approvalId}/decision`. */
 export const DecisionRequestSchema = z

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { accountsService } from '../../server/src/accounts/accounts.service.js';
 import { createApp } from '../../server/src/app.js';
-import type { ApprovalsService } from '../../server/src/approvals/approvals.service.js';
+import type { ApprovalsService } from '../../server/src/approvals/approvals.js';
 import { REPO_ROOT } from '../../server/src/config.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
 import { freePort } from '../../server/src/db/embedded-ferretdb.js';

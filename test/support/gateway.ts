@@ -5,6 +5,7 @@ import { accountsService, type CreatedAccount } from '../../server/src/accounts/
 import type { Resolver } from '../../server/src/callbacks/callback-url.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../server/src/gateway.js';
+import { ConfigSchema } from '../../server/src/config.js';
 import type { Clock } from '../../server/src/lib/clock.js';
 import { silentLogger, type Logger } from '../../server/src/lib/logger.js';
 
@@ -44,6 +45,7 @@ export async function startTestGateway(
   const conn = options.conn ?? (await connectTestDatabase(options.label));
   const gateway = await startGateway({
     config: {
+      ...ConfigSchema.parse({ NODE_ENV: 'test' }),
       PORT: 0,
       HOST: '127.0.0.1',
       CHEQPOINT_CALLBACK_ALLOWLIST: options.allowlist ?? [],

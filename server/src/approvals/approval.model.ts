@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { ApprovalPolicy, ApprovalStatus, DecidedBy } from '@cheqpoint/shared';
+import { DELIVERY_FIELDS, type DecisionRecord } from '../callbacks/delivery.model.js';
 
 /** Stored approval. Free-form payloads are JSON strings so any object round-trips exactly. */
 export type ApprovalDoc = {
@@ -55,45 +56,14 @@ const approvalSchema = new Schema<ApprovalDoc>(
   },
   { versionKey: false, collection: 'approvals', strict: 'throw' },
 );
-// "Approvals of a ticket in an account by status and age" (sidebar), and the account-wide queue.
-approvalSchema.index({ accountId: 1, ticketId: 1, status: 1, createdAt: -1 }, { name: 'account_ticket_status_age' });
-approvalSchema.index({ accountId: 1, status: 1, createdAt: 1 }, { name: 'account_status_age' });
-// The expiry sweeper's scan, across accounts.
-approvalSchema.index({ status: 1, expiresAt: 1 }, { name: 'status_expires' });
+// No secondary indexes: every read is by `_id` (FerretDB v1 would maintain them on each write and use
+// none; see README "How storage stays fast").
 
 /**
- * Callback delivery states: `none` (no callbackUrl), `pending` (due at nextAttemptAt, or in flight under a
- * lease), `delivered` (2xx), `dead` (retries used up), `gone` (410), `blocked` (address refused: SSRF).
+ * The decision record. Its `_id` is the approval id, so the first insert decides any race. It carries
+ * the callback outbox (`delivery`, owned by callbacks/), written with the decision in one insert.
  */
-export type DeliveryState = 'none' | 'pending' | 'delivered' | 'dead' | 'gone' | 'blocked';
-
-/** The decision record. Its `_id` is the approval id, so the first insert decides any race. */
-export type DecisionDoc = {
-  _id: string;
-  accountId: string;
-  outcome: Exclude<ApprovalStatus, 'pending'>;
-  note: string | null;
-  modifiedDetailsJson: string | null;
-  decidedBy: DecidedBy;
-  decisionRequestId: string | null;
-  decidedAt: Date;
-  /** Callback outbox, written with the decision in one insert. */
-  delivery: {
-    state: DeliveryState;
-    webhookId: string;
-    callbackUrl: string | null;
-    attempts: number;
-    nextAttemptAt: Date | null;
-    lastError: string | null;
-    /** Lease token of the dispatcher attempting it now (fencing); absent or null when free. */
-    leaseOwner?: string | null;
-    leaseUntil?: Date | null;
-    /** HTTP status of the last attempt, null when it got no response. */
-    lastStatus?: number | null;
-    lastAttemptAt?: Date | null;
-    deliveredAt?: Date | null;
-  };
-};
+export type DecisionDoc = DecisionRecord & { decisionRequestId: string | null };
 
 const decisionSchema = new Schema<DecisionDoc>(
   {
@@ -105,23 +75,10 @@ const decisionSchema = new Schema<DecisionDoc>(
     decidedBy: { type: Schema.Types.Mixed, required: true },
     decisionRequestId: { type: String, default: null },
     decidedAt: { type: Date, required: true },
-    delivery: {
-      state: { type: String, required: true },
-      webhookId: { type: String, required: true },
-      callbackUrl: { type: String, default: null },
-      attempts: { type: Number, default: 0 },
-      nextAttemptAt: { type: Date, default: null },
-      lastError: { type: String, default: null },
-      leaseOwner: { type: String, default: null },
-      leaseUntil: { type: Date, default: null },
-      lastStatus: { type: Number, default: null },
-      lastAttemptAt: { type: Date, default: null },
-      deliveredAt: { type: Date, default: null },
-    },
+    delivery: DELIVERY_FIELDS,
   },
   { versionKey: false, collection: 'decisions', strict: 'throw' },
 );
-decisionSchema.index({ 'delivery.state': 1, 'delivery.nextAttemptAt': 1 }, { name: 'delivery_due' });
 
 /** Arbiter of inbound idempotency: one record per (account, key); its `_id` is unique. */
 export type IdempotencyDoc = {
@@ -146,35 +103,54 @@ const idempotencySchema = new Schema<IdempotencyDoc>(
   },
   { versionKey: false, collection: 'idempotency_records', strict: 'throw' },
 );
-idempotencySchema.index({ expiresAt: 1 }, { name: 'expires' });
 
 /**
- * Arbiter of one callback attempt: whoever inserts the claim of a due slot (the delivery's attempt
- * count and due time as the dispatcher saw them) sends it. Filtered updates are not atomic on FerretDB
- * v1, so two dispatchers may both "claim" by update; only one of them inserts this record.
+ * A ticket's approvals, one insert-only slot each: `_id` is `<accountId>:<ticketId>:<n>` with n = 1, 2, 3 …
+ * claimed by unique insert, so the sidebar reads a ticket's approvals by key instead of a query.
  */
-export type DeliveryClaimDoc = {
-  /** `<approvalId>:<attempts before the claim>:<nextAttemptAt in ms>`. */
-  _id: string;
-  owner: string;
-  createdAt: Date;
-};
+export type TicketSlotDoc = { _id: string; approvalId: string; createdAt: Date };
 
-const deliveryClaimSchema = new Schema<DeliveryClaimDoc>(
+const ticketSlotSchema = new Schema<TicketSlotDoc>(
   {
     _id: { type: String, required: true },
-    owner: { type: String, required: true },
+    approvalId: { type: String, required: true },
     createdAt: { type: Date, required: true },
   },
-  { versionKey: false, collection: 'delivery_claims', strict: 'throw' },
+  { versionKey: false, collection: 'ticket_slots', strict: 'throw' },
 );
-deliveryClaimSchema.index({ createdAt: 1 }, { name: 'created' });
+
+/**
+ * The pending set: one small entry per approval that may still be pending, written before the approval
+ * and removed once it is decided. Each process keeps it in memory (loaded at start, kept current by the
+ * change feed), so the queue and the expiry sweep cost what is pending, never what is stored.
+ */
+export type PendingEntryDoc = {
+  _id: string;
+  accountId: string;
+  ticketId: string | null;
+  action: string;
+  createdAt: Date;
+  expiresAt: Date;
+};
+
+const pendingSchema = new Schema<PendingEntryDoc>(
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true },
+    ticketId: { type: String, default: null },
+    action: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'pending_approvals', strict: 'throw' },
+);
 
 export type ApprovalModels = {
   Approval: Model<ApprovalDoc>;
   Decision: Model<DecisionDoc>;
   Idempotency: Model<IdempotencyDoc>;
-  DeliveryClaim: Model<DeliveryClaimDoc>;
+  TicketSlot: Model<TicketSlotDoc>;
+  Pending: Model<PendingEntryDoc>;
 };
 
 export function approvalModels(conn: Connection): ApprovalModels {
@@ -182,6 +158,7 @@ export function approvalModels(conn: Connection): ApprovalModels {
     Approval: conn.models['Approval'] ?? conn.model<ApprovalDoc>('Approval', approvalSchema),
     Decision: conn.models['Decision'] ?? conn.model<DecisionDoc>('Decision', decisionSchema),
     Idempotency: conn.models['Idempotency'] ?? conn.model<IdempotencyDoc>('Idempotency', idempotencySchema),
-    DeliveryClaim: conn.models['DeliveryClaim'] ?? conn.model<DeliveryClaimDoc>('DeliveryClaim', deliveryClaimSchema),
+    TicketSlot: conn.models['TicketSlot'] ?? conn.model<TicketSlotDoc>('TicketSlot', ticketSlotSchema),
+    Pending: conn.models['Pending'] ?? conn.model<PendingEntryDoc>('Pending', pendingSchema),
   } as ApprovalModels;
 }

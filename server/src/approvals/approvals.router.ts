@@ -15,7 +15,7 @@ import { rawBodyOf, requestSha256 } from '../http/json-body.js';
 import { parseIdempotencyKey, parseWait, receivedAtOf } from '../http/request-options.js';
 import { parseOrThrow } from '../http/validate.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyZendeskSignature } from '../zendesk/verify-signature.js';
-import type { ApprovalsService } from './approvals.service.js';
+import type { ApprovalsService } from './approvals.js';
 
 /** The only query parameter of the inbound and status calls. */
 const WaitQuery = z.strictObject({ wait: z.unknown().optional() });

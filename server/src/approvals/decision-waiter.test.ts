@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../lib/logger.js';
 import { DecisionWaiter } from './decision-waiter.js';
 
-const waiter = (findDecided: (ids: string[]) => Promise<string[]> = async () => [], maxWaiters = 10) =>
-  new DecisionWaiter({ maxWaiters, intervalMs: 20, findDecided, logger: silentLogger });
+const waiter = (maxWaiters = 10) => new DecisionWaiter({ maxWaiters });
 
 describe('DecisionWaiter', () => {
   it('When a decision is published, then every waiter of that approval is released and no other', async () => {
@@ -18,41 +16,21 @@ describe('DecisionWaiter', () => {
     expect(w.count).toBe(0);
   });
 
-  it('When a publish carries the decision, then the released waiters get it; a poll release carries none', async () => {
-    const w = new DecisionWaiter<{ outcome: string }>({
-      maxWaiters: 10,
-      intervalMs: 20,
-      findDecided: async (ids) => ids.filter((id) => id === 'polled'),
-      logger: silentLogger,
-    });
+  it('When a publish carries the decision, then the released waiters get it; a release from the feed carries none', async () => {
+    const w = new DecisionWaiter<{ outcome: string }>({ maxWaiters: 10 });
     const local = w.subscribe('local', 5_000);
-    const polled = w.subscribe('polled', 5_000);
+    const announced = w.subscribe('announced', 5_000);
     w.publish('local', { outcome: 'approved' });
     w.publish('local', { outcome: 'late' }); // no one left to release: changes nothing
+    w.publish('announced');
     expect(await local.done).toBe('signalled');
     expect(local.payload()).toEqual({ outcome: 'approved' });
-    expect(await polled.done).toBe('signalled');
-    expect(polled.payload()).toBeUndefined();
-  });
-
-  it('When a decision is made elsewhere, then one shared query for all waiting ids finds it', async () => {
-    const calls: string[][] = [];
-    const w = waiter(async (ids) => {
-      calls.push(ids);
-      return ids.filter((id) => id === 'x');
-    });
-    const x = w.subscribe('x', 5_000);
-    const y = w.subscribe('y', 5_000);
-    const z = w.subscribe('z', 5_000);
-    expect(await x.done).toBe('signalled');
-    expect(calls[0]).toEqual(['x', 'y', 'z']);
-    y.cancel();
-    z.cancel();
-    expect(w.count).toBe(0);
+    expect(await announced.done).toBe('signalled');
+    expect(announced.payload()).toBeUndefined();
   });
 
   it('When the signal aborts, the room is full or shutdown begins, then waits end and no listener leaks', async () => {
-    const w = waiter(undefined, 2);
+    const w = waiter(2);
     const controller = new AbortController();
     const aborted = w.subscribe('a', 5_000, controller.signal);
     const held = w.subscribe('b', 5_000);

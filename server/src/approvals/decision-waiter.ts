@@ -1,28 +1,16 @@
-import type { Logger } from '../lib/logger.js';
-
 export type WaitOutcome = 'signalled' | 'timeout' | 'aborted' | 'closing';
 
 /**
  * Holds the calls that wait for a decision. A decision in this process releases its waiters at once
- * through `publish`; decisions made by other processes are found by one shared query per interval for
- * all waiting ids (`findDecided`), never a query per waiting call.
+ * through `publish` (with the decision); one made by another process is published when the change feed
+ * announces it (without it: the waiter reads it by key). Nothing here touches the database.
  */
 export class DecisionWaiter<T = unknown> {
   private readonly listeners = new Map<string, Set<(payload?: T) => void>>();
   private size = 0;
-  private timer: NodeJS.Timeout | null = null;
   private isClosing = false;
-  private isPolling = false;
 
-  constructor(
-    private readonly options: {
-      maxWaiters: number;
-      intervalMs: number;
-      /** Which of these approval ids have a decision now. */
-      findDecided: (ids: string[]) => Promise<string[]>;
-      logger: Logger;
-    },
-  ) {}
+  constructor(private readonly options: { maxWaiters: number }) {}
 
   get count() {
     return this.size;
@@ -68,7 +56,6 @@ export class DecisionWaiter<T = unknown> {
         this.size--;
         if (set.size === 0) this.listeners.delete(approvalId);
       }
-      if (this.size === 0) this.stopWatching();
       settle(this.isClosing && outcome === 'signalled' ? 'closing' : outcome);
     };
     let set = this.listeners.get(approvalId);
@@ -77,7 +64,6 @@ export class DecisionWaiter<T = unknown> {
     this.size++;
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) finish('aborted');
-    this.startWatching();
     return { done, cancel: () => finish('aborted'), payload: () => carried };
   }
 
@@ -92,32 +78,5 @@ export class DecisionWaiter<T = unknown> {
   closeAll() {
     this.isClosing = true;
     for (const id of [...this.listeners.keys()]) this.publish(id);
-    this.stopWatching();
-  }
-
-  private startWatching() {
-    if (this.timer || this.isClosing) return;
-    this.timer = setInterval(() => void this.poll(), this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  private stopWatching() {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private async poll() {
-    if (this.isPolling || this.size === 0) return;
-    this.isPolling = true;
-    try {
-      const ids = [...this.listeners.keys()];
-      for (let i = 0; i < ids.length; i += 500) {
-        for (const id of await this.options.findDecided(ids.slice(i, i + 500))) this.publish(id);
-      }
-    } catch (err) {
-      this.options.logger.debug('decision watch query failed', { error: String((err as Error).message) });
-    } finally {
-      this.isPolling = false;
-    }
   }
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trusted, type Connection } from 'mongoose';
+import { firstMissing } from '../db/dense-keys.js';
 import { isDuplicateKey } from '../db/errors.js';
 import { canonicalJson, eventHash, verifyChain, type ChainCheck } from './audit-chain.js';
 import { auditModels, type AuditActor, type AuditEventDoc, type AuditEventType } from './audit-event.model.js';
@@ -92,16 +93,36 @@ async function insertAt(
   }
 }
 
+/** How far past a missing position a chain read looks for later events (a deleted event is then a gap). */
+const GAP_LOOKAHEAD = 8;
+
+type Last = Pick<AuditEventDoc, 'seq' | 'hash' | 'accountId'>;
+
+/** The event at `seq` of the approval's chain by its `_id`, or null. */
+function eventAt(conn: Connection, approvalId: string, seq: number): Promise<Last | null> {
+  return auditModels(conn)
+    .AuditEvent.findById(`${approvalId}:${seq}`, { seq: 1, hash: 1, accountId: 1 })
+    .lean<Last>()
+    .exec();
+}
+
+/**
+ * The last event of the chain (null when it has none), found by key from `hint` (the position the
+ * caller expects to be free): two lookups when the hint is right, O(log n) otherwise.
+ */
+async function lastEvent(conn: Connection, approvalId: string, hint = 1): Promise<Last | null> {
+  const free = await firstMissing(async (n) => (await eventAt(conn, approvalId, n)) !== null, Math.max(0, hint - 1));
+  return free > 1 ? eventAt(conn, approvalId, free - 1) : null;
+}
+
 /**
  * Appends an event to an approval's chain at the next free position: reads the previous event, inserts
  * seq + 1 pointing at its hash, and on losing the position to a concurrent append (duplicate `_id`)
  * moves on to the next one.
  *
- * `expectedSeq` is where the caller expects the event to land (1 for the first event of a new
- * approval). The previous event is then read by its `_id`, which every backend serves by key, instead
- * of by a sorted query on `approvalId` (an index on MongoDB, a scan of every event on FerretDB SQLite).
- * A wrong guess costs a retry, never a broken chain: too low loses the insert and walks forward, too
- * high finds no previous event and falls back to the sorted query.
+ * `expectedSeq` is where the caller expects the event to land. Every read is by `_id`
+ * (`<approvalId>:<seq>`), which every backend serves by key: a wrong guess costs a few more lookups,
+ * never a broken chain or a scan.
  */
 export async function appendEvent(
   conn: Connection,
@@ -113,28 +134,11 @@ export async function appendEvent(
   at: Date = new Date(),
   expectedSeq?: number,
 ): Promise<AuditEventDoc> {
-  const { AuditEvent } = auditModels(conn);
   const dataJson = canonicalJson(data);
-  type Last = Pick<AuditEventDoc, 'seq' | 'hash' | 'accountId'>;
-  const lastBySort = () =>
-    AuditEvent.findOne({ approvalId }, { seq: 1, hash: 1, accountId: 1 }).sort({ seq: -1 }).lean<Last>();
-  /** The event before position `seq`, or undefined when it is not stored (the guess was too high). */
-  const eventBefore = async (seq: number): Promise<Last | null | undefined> => {
-    if (seq <= 1) return null;
-    return (
-      (await AuditEvent.findById(`${approvalId}:${seq - 1}`, { seq: 1, hash: 1, accountId: 1 }).lean<Last>()) ??
-      undefined
-    );
-  };
-  let next = expectedSeq !== undefined && expectedSeq >= 1 ? Math.floor(expectedSeq) : null;
+  let next = expectedSeq !== undefined && expectedSeq >= 1 ? Math.floor(expectedSeq) : 1;
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-    let last: Last | null;
-    if (next === null) {
-      last = await lastBySort();
-    } else {
-      const before = await eventBefore(next);
-      last = before === undefined ? await lastBySort() : before;
-    }
+    const before = next > 1 ? await eventAt(conn, approvalId, next - 1) : null;
+    const last = next === 1 || before === null ? await lastEvent(conn, approvalId, next) : before;
     const seq = (last?.seq ?? 0) + 1;
     const doc = await insertAt(conn, { accountId, approvalId, type, actor, at, data: dataJson }, seq, last);
     if (doc) return doc;
@@ -172,10 +176,49 @@ export async function appendEventAt(
   return insertAt(conn, { accountId, approvalId, type, actor, at, data: canonicalJson(data) }, seq, prev);
 }
 
-/** An approval's events in order; empty for an unknown approval or another account's. */
+/**
+ * An approval's events in order; empty for an unknown approval or another account's. Read by key
+ * (`<approvalId>:1`, `:2`, …); past a missing position it looks a few positions further, so a deleted
+ * event shows as a gap that verifyChain reports.
+ */
 export async function listEvents(conn: Connection, accountId: string, approvalId: string): Promise<AuditEventDoc[]> {
   const { AuditEvent } = auditModels(conn);
-  return AuditEvent.find({ approvalId, accountId }).sort({ seq: 1 }).lean<AuditEventDoc[]>();
+  const events: AuditEventDoc[] = [];
+  let misses = 0;
+  for (let from = 1; misses < GAP_LOOKAHEAD; from += GAP_LOOKAHEAD) {
+    const batch = await Promise.all(
+      Array.from({ length: GAP_LOOKAHEAD }, (_, i) =>
+        AuditEvent.findById(`${approvalId}:${from + i}`).lean<AuditEventDoc>(),
+      ),
+    );
+    for (const doc of batch) {
+      if (!doc) {
+        misses++;
+        continue;
+      }
+      misses = 0;
+      if (doc.accountId === accountId) events.push(doc);
+    }
+  }
+  return events;
+}
+
+/**
+ * The approval's events from position 1 up to the first missing one (no look-ahead), four lookups at a
+ * time: the short read the decision writer needs on its hot path.
+ */
+export async function readChainPrefix(conn: Connection, approvalId: string): Promise<AuditEventDoc[]> {
+  const { AuditEvent } = auditModels(conn);
+  const events: AuditEventDoc[] = [];
+  for (let from = 1; ; from += 4) {
+    const batch = await Promise.all(
+      [0, 1, 2, 3].map((i) => AuditEvent.findById(`${approvalId}:${from + i}`).lean<AuditEventDoc>()),
+    );
+    for (const doc of batch) {
+      if (!doc) return events;
+      events.push(doc);
+    }
+  }
 }
 
 /** Events with `from <= at < to` (optionally of one account), oldest first, read in batches. */

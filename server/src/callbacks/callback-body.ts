@@ -1,5 +1,5 @@
 import type { ApprovalStatus, DecidedBy } from '@cheqpoint/shared';
-import type { ApprovalDoc, DecisionDoc } from '../approvals/approval.model.js';
+import type { CallbackSubject, DecisionRecord } from './delivery.model.js';
 
 /** Event type of every callback. */
 export const CALLBACK_EVENT_TYPE = 'approval.decided';
@@ -21,7 +21,7 @@ export type CallbackBody = {
 const parseObject = (json: string | null) => (json === null ? null : (JSON.parse(json) as Record<string, unknown>));
 
 /** The callback body of a decision, as the exact string that is signed and sent. */
-export function callbackBody(approval: ApprovalDoc, decision: DecisionDoc): string {
+export function callbackBody(approval: CallbackSubject, decision: DecisionRecord): string {
   const body: CallbackBody = {
     type: CALLBACK_EVENT_TYPE,
     approvalId: approval._id,

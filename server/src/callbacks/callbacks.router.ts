@@ -2,14 +2,15 @@ import { Router } from 'express';
 import { APPROVAL_ID_PATTERN } from '@cheqpoint/shared';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import { principalOf, requireKey } from '../accounts/auth.middleware.js';
-import type { ApprovalsService } from '../approvals/approvals.service.js';
+import type { Approval } from '@cheqpoint/shared';
 import { notFound } from '../http/app-error.js';
 import type { RequestLimits } from '../http/limits.js';
 import type { CallbacksService } from './callbacks.service.js';
 
 export function callbacksRouter(deps: {
   accounts: AccountsService;
-  approvals: ApprovalsService;
+  /** The approval as the API shows it (approvals/ provides it). */
+  readApproval: (accountId: string, approvalId: string) => Promise<Approval>;
   callbacks: CallbacksService;
   limits?: RequestLimits | null;
 }) {
@@ -24,7 +25,7 @@ export function callbacksRouter(deps: {
       const approvalId = req.params['approvalId'];
       if (typeof approvalId !== 'string' || !APPROVAL_ID_PATTERN.test(approvalId)) throw notFound();
       await deps.callbacks.redeliver(principal.accountId, approvalId, `key:${principal.keyId}`);
-      res.status(202).json(await deps.approvals.get(principal.accountId, approvalId));
+      res.status(202).json(await deps.readApproval(principal.accountId, approvalId));
     },
   );
 

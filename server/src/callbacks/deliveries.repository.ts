@@ -1,14 +1,18 @@
-import { trusted, type Connection } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
+import { trusted } from 'mongoose';
 import { accountModels } from '../accounts/account.model.js';
-import { approvalModels, type ApprovalDoc, type DecisionDoc, type DeliveryState } from '../approvals/approval.model.js';
-import { isDuplicateKey } from '../db/errors.js';
+import { insertUnique } from '../db/insert-unique.js';
+import {
+  callbackModels,
+  FINAL_DELIVERY_STATES,
+  type CallbackSubject,
+  type DecisionRecord,
+  type DeliveryState,
+} from './delivery.model.js';
 import type { AttemptResult, NextStep } from './retry-schedule.js';
 
 /** A due delivery as the poll sees it. */
 export type DueDelivery = { _id: string; attempts: number; nextAttemptAt: Date };
-
-/** Delivery states a redeliver starts again from. */
-const FINISHED_STATES: readonly DeliveryState[] = ['delivered', 'dead', 'gone', 'blocked'];
 
 export type RedeliverResult =
   | { kind: 'not-found' }
@@ -17,45 +21,91 @@ export type RedeliverResult =
   | { kind: 'in-flight' }
   | { kind: 'queued'; accountId: string; previousState: DeliveryState };
 
+/** Where the deliveries live: the decision records (owned by approvals/) and how to read an approval. */
+export type DeliverySources = {
+  decisions: Model<DecisionRecord>;
+  /** The approval a decision belongs to, by `_id` (null when it no longer exists). */
+  findSubject: (approvalId: string) => Promise<CallbackSubject | null>;
+};
+
+/** Entries of the outbox whose decision record is missing are looked at again after this long. */
+const ORPHAN_RECHECK_MS = 60_000;
+
 /**
- * Reads and writes the callback outbox: the `delivery` part of each decision record. The outbox is
- * written with the decision itself (one insert), so a decision never exists without its delivery.
+ * Reads and writes the callback outbox: the `delivery` part of each decision record (written with the
+ * decision itself, in one insert), and the outbox's working set of deliveries not final yet
+ * (`callback_outbox`), which is all the dispatcher's poll reads. Every other read and write is by `_id`.
  */
-export function deliveriesRepository(conn: Connection) {
-  const { Approval, Decision, DeliveryClaim } = approvalModels(conn);
+export function deliveriesRepository(conn: Connection, sources: DeliverySources) {
+  const { decisions: Decision } = sources;
+  const { Outbox, DeliveryClaim } = callbackModels(conn);
   const { Account } = accountModels(conn);
 
   /** Inserts the claim of `slot`, or of its next generation when the existing one is older than a lease. */
-  async function insertClaim(slot: string, token: string, now: Date, leaseMs: number): Promise<boolean> {
+  async function insertClaim(slot: string, token: string, now: Date, leaseMs: number): Promise<string | null> {
     for (let generation = 0; generation < 50; generation++) {
       const claimId = `${slot}#${generation}`;
-      try {
-        await DeliveryClaim.collection.insertOne({ _id: claimId, owner: token, createdAt: now } as never);
-        return true;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
+      if (await insertUnique(DeliveryClaim, { _id: claimId, owner: token, createdAt: now })) return claimId;
       const existing = await DeliveryClaim.findById(claimId).lean();
-      if (!existing || existing.createdAt.getTime() > now.getTime() - leaseMs) return false;
+      if (!existing || existing.createdAt.getTime() > now.getTime() - leaseMs) return null;
     }
-    return false;
+    return null;
+  }
+
+  /** The entry is due again at `dueAt` (a hint: the delivery's own nextAttemptAt is the truth). */
+  async function reschedule(approvalId: string, dueAt: Date) {
+    await Outbox.updateOne({ _id: approvalId }, { $set: { dueAt } });
+  }
+
+  /** Writes the outbox entry of a delivery due at `dueAt` (an existing one is made due then). */
+  async function prepare(approvalId: string, dueAt: Date) {
+    if (!(await insertUnique(Outbox, { _id: approvalId, dueAt, createdAt: dueAt })))
+      await reschedule(approvalId, dueAt);
   }
 
   return {
-    /** Pending deliveries whose time has come (a claimed one is due again only when its lease ends). */
-    async findDue(now: Date, limit: number): Promise<DueDelivery[]> {
-      const found = await Decision.find(
-        { 'delivery.state': 'pending', 'delivery.nextAttemptAt': trusted({ $lte: now }) },
-        { _id: 1, 'delivery.attempts': 1, 'delivery.nextAttemptAt': 1 },
-      )
-        .sort({ 'delivery.nextAttemptAt': 1 })
-        .limit(limit)
-        .lean<Pick<DecisionDoc, '_id' | 'delivery'>[]>();
-      return found.map((d) => ({
-        _id: d._id,
-        attempts: d.delivery.attempts,
-        nextAttemptAt: d.delivery.nextAttemptAt ?? new Date(0),
-      }));
+    /** Writes the outbox entry of a decision about to be made (a duplicate is fine). */
+    prepare,
+
+    /**
+     * Deliveries whose time has come, from the outbox's working set (a claimed one is due again only
+     * when its lease ends). Entries that turn out not to be due are rescheduled to the delivery's own
+     * time; finished ones are removed.
+     */
+    async findDue(now: Date, limit: number, skip: (id: string) => boolean = () => false): Promise<DueDelivery[]> {
+      const entries = await Outbox.find({ dueAt: trusted({ $lte: now }) }).lean();
+      const due: DueDelivery[] = [];
+      for (const entry of entries.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())) {
+        if (due.length >= limit) break;
+        if (skip(entry._id)) continue;
+        const decision = await Decision.findById(entry._id, { _id: 1, delivery: 1 }).lean<DecisionRecord>();
+        if (!decision) {
+          // Written before a decision that has not landed (yet): look again later.
+          await reschedule(entry._id, new Date(now.getTime() + ORPHAN_RECHECK_MS));
+          continue;
+        }
+        const { delivery } = decision;
+        if (delivery.state !== 'pending') {
+          // Only if nobody refreshed the entry meanwhile (a redelivery writes it again, with a new time).
+          await Outbox.deleteOne({ _id: entry._id, dueAt: entry.dueAt });
+          continue;
+        }
+        const nextAttemptAt = delivery.nextAttemptAt ?? now;
+        if (nextAttemptAt > now) {
+          await reschedule(entry._id, nextAttemptAt);
+          continue;
+        }
+        due.push({ _id: decision._id, attempts: delivery.attempts, nextAttemptAt });
+      }
+      return due;
+    },
+
+    /** The delivery of one decision as a due item, when it is due now (the first attempt's fast path). */
+    async dueNow(approvalId: string, now: Date): Promise<DueDelivery | null> {
+      const decision = await Decision.findById(approvalId, { _id: 1, delivery: 1 }).lean<DecisionRecord>();
+      const delivery = decision?.delivery;
+      if (!delivery || delivery.state !== 'pending' || (delivery.nextAttemptAt ?? now) > now) return null;
+      return { _id: approvalId, attempts: delivery.attempts, nextAttemptAt: delivery.nextAttemptAt ?? now };
     },
 
     /**
@@ -68,11 +118,17 @@ export function deliveriesRepository(conn: Connection) {
      *    is picked up again by the poll) and attempts + 1, then reads it back.
      * A claimer that died between the two steps leaves a claim and an unchanged slot: once the claim is
      * older than the lease, the next generation of the slot's claim (`#1`, `#2`, …) can be inserted.
-     * Returns the claimed record, or null when another dispatcher has it.
+     * Returns the claimed record and its claim's id, or null when another dispatcher has it.
      */
-    async claim(due: DueDelivery, token: string, now: Date, leaseUntil: Date): Promise<DecisionDoc | null> {
+    async claim(
+      due: DueDelivery,
+      token: string,
+      now: Date,
+      leaseUntil: Date,
+    ): Promise<{ decision: DecisionRecord; claimId: string } | null> {
       const slot = `${due._id}:${due.attempts}:${due.nextAttemptAt.getTime()}`;
-      if (!(await insertClaim(slot, token, now, leaseUntil.getTime() - now.getTime()))) return null;
+      const claimId = await insertClaim(slot, token, now, leaseUntil.getTime() - now.getTime());
+      if (!claimId) return null;
       const attempts = due.attempts + 1;
       const result = await Decision.updateOne(
         {
@@ -92,15 +148,16 @@ export function deliveriesRepository(conn: Connection) {
         },
       );
       if (result.matchedCount === 0) return null;
-      const doc = await Decision.findById(due._id).lean<DecisionDoc>();
+      const doc = await Decision.findById(due._id).lean<DecisionRecord>();
       if (!doc || doc.delivery.leaseOwner !== token || doc.delivery.attempts !== attempts) return null;
-      return doc;
+      // Due again when the lease ends (if this attempt is never recorded).
+      await reschedule(due._id, leaseUntil);
+      return { decision: doc, claimId };
     },
 
     /** What an attempt needs besides the decision: the approval and the account's signing secrets. */
-    async context(decision: DecisionDoc) {
-      // By `_id` alone (served by key on every backend), the account checked here.
-      const found = await Approval.findById(decision._id).lean<ApprovalDoc>();
+    async context(decision: DecisionRecord) {
+      const found = await sources.findSubject(decision._id);
       const approval = found && found.accountId === decision.accountId ? found : null;
       const account = await Account.findById(decision.accountId, { signingSecrets: 1 }).lean();
       return { approval, signingSecrets: account?.signingSecrets ?? null };
@@ -108,7 +165,9 @@ export function deliveriesRepository(conn: Connection) {
 
     /**
      * Records an attempt's outcome, fenced on (lease token, attempt number): a worker whose lease
-     * expired and was claimed again writes nothing. Returns false when the write was fenced off.
+     * expired and was claimed again writes nothing. Then the outbox entry follows: removed once the
+     * delivery is final, else due at the next attempt; and the attempt's claim record is removed (its
+     * slot can never be due again). Returns false when the write was fenced off.
      */
     async recordResult(
       id: string,
@@ -117,6 +176,7 @@ export function deliveriesRepository(conn: Connection) {
       step: NextStep,
       result: AttemptResult,
       now: Date,
+      claimId: string,
     ): Promise<boolean> {
       const written = await Decision.updateOne(
         { _id: id, 'delivery.leaseOwner': token, 'delivery.attempts': attempt },
@@ -132,11 +192,16 @@ export function deliveriesRepository(conn: Connection) {
           },
         },
       );
-      return written.matchedCount > 0;
+      if (written.matchedCount === 0) return false;
+      await Promise.all([
+        step.state === 'pending' ? reschedule(id, step.nextAttemptAt) : Outbox.deleteOne({ _id: id }),
+        DeliveryClaim.deleteOne({ _id: claimId }),
+      ]);
+      return true;
     },
 
     async findDelivery(accountId: string, approvalId: string) {
-      const decision = await Decision.findOne({ _id: approvalId, accountId }, { delivery: 1 }).lean<DecisionDoc>();
+      const decision = await Decision.findOne({ _id: approvalId, accountId }, { delivery: 1 }).lean<DecisionRecord>();
       return decision?.delivery ?? null;
     },
 
@@ -147,21 +212,28 @@ export function deliveriesRepository(conn: Connection) {
      */
     async redeliver(accountId: string | null, approvalId: string, now: Date): Promise<RedeliverResult> {
       const scope = accountId === null ? { _id: approvalId } : { _id: approvalId, accountId };
-      const decision = await Decision.findOne(scope).lean<DecisionDoc>();
+      const decision = await Decision.findOne(scope).lean<DecisionRecord>();
       if (!decision) {
-        return (await Approval.exists(scope)) ? { kind: 'not-decided' } : { kind: 'not-found' };
+        const subject = await sources.findSubject(approvalId);
+        const isVisible = subject !== null && (accountId === null || subject.accountId === accountId);
+        return isVisible ? { kind: 'not-decided' } : { kind: 'not-found' };
       }
       const delivery = decision.delivery;
       if (delivery.state === 'none' || !delivery.callbackUrl) return { kind: 'no-callback' };
       if (delivery.state === 'pending') {
         if (delivery.leaseOwner && delivery.leaseUntil && delivery.leaseUntil > now) return { kind: 'in-flight' };
+        await prepare(decision._id, now);
         await Decision.updateOne(
           { _id: decision._id, 'delivery.state': 'pending', 'delivery.attempts': delivery.attempts },
           { $set: { 'delivery.nextAttemptAt': now, 'delivery.leaseOwner': null, 'delivery.leaseUntil': null } },
         );
         return { kind: 'queued', accountId: decision.accountId, previousState: 'pending' };
       }
-      if (!FINISHED_STATES.includes(delivery.state)) return { kind: 'no-callback' };
+      if (!(FINAL_DELIVERY_STATES as readonly DeliveryState[]).includes(delivery.state)) return { kind: 'no-callback' };
+      // Entry, record, entry again: the poll removes an entry whose delivery it sees final only if the
+      // entry was not written again since it read it, and a crash in between leaves the entry, not a
+      // pending delivery without one.
+      await prepare(decision._id, now);
       await Decision.updateOne(
         { _id: decision._id, 'delivery.state': delivery.state },
         {
@@ -174,7 +246,14 @@ export function deliveriesRepository(conn: Connection) {
           },
         },
       );
+      await prepare(decision._id, new Date(now.getTime() + 1));
       return { kind: 'queued', accountId: decision.accountId, previousState: delivery.state };
+    },
+
+    /** Removes claim records older than `before` that a crashed attempt left (a scan of a small set). */
+    async sweepDeliveryClaims(before: Date) {
+      const result = await DeliveryClaim.deleteMany({ createdAt: trusted({ $lt: before }) });
+      return result.deletedCount;
     },
   };
 }

@@ -99,6 +99,46 @@ export class CallbackDispatcher {
     });
   }
 
+  /**
+   * The first attempt of a delivery just decided in this process, at once: no wait for the poll, which
+   * stays the safety net (a crash, a full process, a retry).
+   */
+  sendNow(approvalId: string) {
+    if (this.isStopping || this.inFlight.has(approvalId)) return;
+    if (this.inFlight.size >= (this.options.concurrency ?? 8)) {
+      this.nudge();
+      return;
+    }
+    const placeholder = this.options.repository
+      .dueNow(approvalId, this.options.clock.now())
+      .then((due) => {
+        this.inFlight.delete(approvalId);
+        if (due) this.run(due);
+      })
+      .catch((err: unknown) => {
+        this.inFlight.delete(approvalId);
+        this.options.logger.warn('callback attempt failed to start', {
+          approvalId,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      });
+    this.inFlight.set(approvalId, placeholder);
+  }
+
+  /** Runs one attempt in the background, tracked as in flight. */
+  private run(item: DueDelivery) {
+    if (this.inFlight.has(item._id)) return;
+    const run = this.attempt(item)
+      .catch((err: unknown) => {
+        this.options.logger.warn('callback attempt failed to run', {
+          approvalId: item._id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      })
+      .finally(() => this.inFlight.delete(item._id));
+    this.inFlight.set(item._id, run);
+  }
+
   /** Attempts in progress in this process. */
   get activeCount() {
     return this.inFlight.size;
@@ -123,21 +163,14 @@ export class CallbackDispatcher {
     try {
       do {
         this.isRequested = false;
-        const due = await this.options.repository.findDue(this.options.clock.now(), BATCH);
+        const due = await this.options.repository.findDue(this.options.clock.now(), BATCH, (id) =>
+          this.inFlight.has(id),
+        );
         for (const item of due) {
           if (this.isStopping) return;
-          if (this.inFlight.has(item._id)) continue;
           while (this.inFlight.size >= (this.options.concurrency ?? 8)) await Promise.race(this.inFlight.values());
           if (this.isStopping) return;
-          const run = this.attempt(item)
-            .catch((err: unknown) => {
-              this.options.logger.warn('callback attempt failed to run', {
-                approvalId: item._id,
-                error: err instanceof Error ? err.message : String(err),
-              });
-            })
-            .finally(() => this.inFlight.delete(item._id));
-          this.inFlight.set(item._id, run);
+          this.run(item);
         }
         if (due.length === BATCH) this.isRequested = true;
       } while (this.isRequested && !this.isStopping);
@@ -151,13 +184,9 @@ export class CallbackDispatcher {
     const { repository, clock, client } = this.options;
     const token = `${this.owner}#${++this.claimSeq}`;
     const claimedAt = clock.now();
-    const decision = await repository.claim(
-      due,
-      token,
-      claimedAt,
-      new Date(claimedAt.getTime() + this.options.leaseMs),
-    );
-    if (!decision) return;
+    const claimed = await repository.claim(due, token, claimedAt, new Date(claimedAt.getTime() + this.options.leaseMs));
+    if (!claimed) return;
+    const { decision, claimId } = claimed;
     const attempt = decision.delivery.attempts;
     this.crashIf('before-send');
 
@@ -182,7 +211,7 @@ export class CallbackDispatcher {
       scheduleMs: this.options.scheduleMs,
       random: this.options.random ?? Math.random,
     });
-    const isRecorded = await repository.recordResult(decision._id, token, attempt, step, result, now);
+    const isRecorded = await repository.recordResult(decision._id, token, attempt, step, result, now, claimId);
     const fields = {
       approvalId: decision._id,
       webhookId: decision.delivery.webhookId,

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import type { Connection } from 'mongoose';
-import { auditDeliveryEvent } from '../audit/delivery-events.js';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { deliverySources } from '../approvals/delivery-sources.js';
 import { accountsService } from '../accounts/accounts.service.js';
 import { KEY_SCOPES, type KeyScope } from '../accounts/api-key.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { connectDatabase } from '../db/connection.js';
 import { EmbeddedDatabaseError, openEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded-ferretdb.js';
-import { ensureIndexes } from '../db/indexes.js';
+import { ensureIndexes } from '../indexes.js';
+import { silentLogger } from '../lib/logger.js';
 import { AUDIT_USAGE, auditCli } from '../audit/audit.cli.js';
 import { POLICY_USAGE, policyCli, type CliContext } from '../policies/policies.cli.js';
 import { deliveriesRepository } from '../callbacks/deliveries.repository.js';
@@ -185,10 +187,9 @@ async function main(argv: string[]) {
     if (!arg) throw new UsageError('callback redeliver needs an approval id');
     const result = await withDatabase(async (conn) => {
       const now = new Date();
-      const outcome = await deliveriesRepository(conn).redeliver(null, arg, now);
+      const outcome = await deliveriesRepository(conn, deliverySources(conn)).redeliver(null, arg, now);
       if (outcome.kind === 'queued') {
-        await auditDeliveryEvent(conn, {
-          type: 'callback.redelivered',
+        await new AuditTrail(conn, silentLogger).recordRedelivery({
           approvalId: arg,
           accountId: outcome.accountId,
           actor: 'cli',

@@ -8,6 +8,7 @@ import type {
   PolicyRule,
   PolicyVerdict,
 } from '@cheqpoint/shared';
+import { STATUS_OF_DECISION } from '@cheqpoint/shared';
 import { numeric, valueAt } from './details-path.js';
 
 /** What the policy says about one request. */
@@ -131,7 +132,7 @@ export function policyDecision(
 ): { outcome: 'approved' | 'rejected'; note: string | null; decidedBy: DecidedBy } | null {
   if (evaluation.outcome === 'require_human' || evaluation.rule === null) return null;
   return {
-    outcome: evaluation.outcome === 'approve' ? 'approved' : 'rejected',
+    outcome: STATUS_OF_DECISION[evaluation.outcome],
     note: evaluation.note,
     decidedBy: { type: 'policy', rule: evaluation.rule },
   };

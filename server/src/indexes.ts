@@ -1,8 +1,8 @@
 import type { Connection } from 'mongoose';
-import { accountModels } from '../accounts/account.model.js';
-import { approvalModels } from '../approvals/approval.model.js';
-import { auditModels } from '../audit/audit-event.model.js';
-import { policyModels } from '../policies/policy.model.js';
+import { accountModels } from './accounts/account.model.js';
+import { approvalModels } from './approvals/approval.model.js';
+import { auditModels } from './audit/audit-event.model.js';
+import { policyModels } from './policies/policy.model.js';
 
 /** Creates every index the gateway relies on (no TTL, partial or sparse ones: FerretDB v1 lacks them). */
 export async function ensureIndexes(conn: Connection) {

@@ -1,0 +1,26 @@
+import type { ApprovalStatus } from '@cheqpoint/shared';
+
+/**
+ * What the change feed says of approvals, for every gateway process on the database: a new pending
+ * approval (its pending-set entry) and a decision (which releases held calls and leaves the pending set).
+ */
+export type ApprovalChange =
+  | {
+      kind: 'created';
+      approvalId: string;
+      accountId: string;
+      ticketId: string | null;
+      action: string;
+      createdAt: Date;
+      expiresAt: Date;
+      /** Its idempotency record, for the retention sweep that walks the feed. */
+      idempotencyId: string;
+    }
+  | {
+      kind: 'decided';
+      approvalId: string;
+      accountId: string;
+      ticketId: string | null;
+      action: string;
+      outcome: Exclude<ApprovalStatus, 'pending'>;
+    };

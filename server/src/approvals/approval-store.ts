@@ -1,0 +1,83 @@
+import type { Connection } from 'mongoose';
+import { insertUnique } from '../db/insert-unique.js';
+import { approvalModels, type ApprovalDoc, type DecisionDoc, type IdempotencyDoc } from './approval.model.js';
+
+/** An approval as stored, with its decision record when it has one. */
+export type StoredApproval = { doc: ApprovalDoc; decision: DecisionDoc | null };
+
+/**
+ * Approvals, decisions and idempotency records, read and written by `_id` only: ids are random and
+ * global, the account is checked in code, and an `_id` lookup is an index search on every backend
+ * (MongoDB, FerretDB on SQLite with the build's patch, FerretDB on PostgreSQL).
+ */
+export function approvalStore(conn: Connection) {
+  const { Approval, Decision, Idempotency } = approvalModels(conn);
+
+  function statusFields(decision: DecisionDoc) {
+    return {
+      status: decision.outcome,
+      decidedAt: decision.decidedAt,
+      decisionNote: decision.note,
+      modifiedDetailsJson: decision.modifiedDetailsJson,
+      decidedBy: decision.decidedBy,
+    };
+  }
+
+  async function findDecision(accountId: string, approvalId: string): Promise<DecisionDoc | null> {
+    const decision = await Decision.findById(approvalId).lean<DecisionDoc>();
+    return decision && decision.accountId === accountId ? decision : null;
+  }
+
+  return {
+    /** Inserts the approval; false when one with this id exists already. */
+    insertApproval: (doc: ApprovalDoc) => insertUnique(Approval, doc),
+
+    /** The race arbiter of a decision: true for the one caller whose insert lands first. */
+    insertDecision: (decision: DecisionDoc) => insertUnique(Decision, decision),
+
+    /**
+     * The approval and, when it may matter, its decision record: for an approval still marked pending
+     * (its status may lag behind a decision, which is then written back) and for one with a callback
+     * (whose delivery state lives on the decision).
+     */
+    async findApproval(accountId: string, approvalId: string): Promise<StoredApproval | null> {
+      const doc = await Approval.findById(approvalId).lean<ApprovalDoc>();
+      if (!doc || doc.accountId !== accountId) return null;
+      const needsDecision = doc.status === 'pending' || doc.callbackUrl !== null;
+      const decision = needsDecision ? await findDecision(accountId, approvalId) : null;
+      if (decision && doc.status === 'pending') {
+        await Approval.updateOne({ _id: doc._id, status: 'pending' }, { $set: statusFields(decision) });
+      }
+      return { doc, decision };
+    },
+
+    findDecision,
+
+    /**
+     * Denormalises the decision onto the approval (readers repair it if this write is lost). The
+     * decision was made for an approval read with its account checked, so `_id` alone names it.
+     */
+    async markDecided(decision: DecisionDoc) {
+      await Approval.updateOne({ _id: decision._id }, { $set: statusFields(decision) });
+    },
+
+    /** Claims an idempotency key; false when a record exists already. */
+    insertIdempotency: (record: IdempotencyDoc) => insertUnique(Idempotency, record),
+
+    findIdempotency: (id: string) => Idempotency.findById(id).lean<IdempotencyDoc>().exec(),
+
+    /** Frees a key, only if it still points at the same approval. */
+    async releaseIdempotency(id: string, approvalId: string) {
+      await Idempotency.deleteOne({ _id: id, approvalId });
+    },
+
+    /** Removes one idempotency record if its retention has passed (by key; see maintenance). */
+    async expireIdempotency(id: string, now: Date): Promise<boolean> {
+      const record = await Idempotency.findById(id, { expiresAt: 1 }).lean<Pick<IdempotencyDoc, 'expiresAt'>>();
+      if (!record || record.expiresAt > now) return false;
+      await Idempotency.deleteOne({ _id: id });
+      return true;
+    },
+  };
+}
+export type ApprovalStore = ReturnType<typeof approvalStore>;

@@ -1,0 +1,48 @@
+import type { ApprovalChange } from './approval-changes.js';
+import type { ApprovalsContext } from './context.js';
+import { decideApproval } from './decide.js';
+import { expireDue } from './expiry.js';
+import { submitApproval } from './intake.js';
+import { listApprovals } from './list.js';
+import { getApproval } from './read.js';
+import { waitForDecision } from './wait.js';
+
+/** The approval use cases bound to one context, for the router (each lives in its own file). */
+export function approvalsApi(ctx: ApprovalsContext) {
+  return {
+    submit: (...args: Tail<Parameters<typeof submitApproval>>) => submitApproval(ctx, ...args),
+    get: (...args: Tail<Parameters<typeof getApproval>>) => getApproval(ctx, ...args),
+    waitForDecision: (...args: Tail<Parameters<typeof waitForDecision>>) => waitForDecision(ctx, ...args),
+    list: (...args: Tail<Parameters<typeof listApprovals>>) => listApprovals(ctx, ...args),
+    decide: (...args: Tail<Parameters<typeof decideApproval>>) => decideApproval(ctx, ...args),
+    expireDue: (limit?: number) => expireDue(ctx, limit),
+  };
+}
+export type ApprovalsService = ReturnType<typeof approvalsApi>;
+
+type Tail<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;
+
+/**
+ * Keeps this process current with what every process does, from the change feed: new approvals join
+ * the pending set; decisions leave it and release the calls held here.
+ */
+export function followChanges(ctx: ApprovalsContext): () => void {
+  return ctx.feed.subscribe((change: ApprovalChange) => {
+    switch (change.kind) {
+      case 'created':
+        ctx.pending.add({
+          _id: change.approvalId,
+          accountId: change.accountId,
+          ticketId: change.ticketId,
+          action: change.action,
+          createdAt: new Date(change.createdAt),
+          expiresAt: new Date(change.expiresAt),
+        });
+        return;
+      case 'decided':
+        ctx.pending.remove(change.approvalId);
+        ctx.waiter.publish(change.approvalId);
+        return;
+    }
+  });
+}

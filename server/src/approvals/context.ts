@@ -1,0 +1,41 @@
+import type { AccountsService } from '../accounts/accounts.service.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { CallbackUrlPolicy } from '../callbacks/callback-url.js';
+import type { ChangeFeed } from '../changes/change-feed.js';
+import type { Clock } from '../lib/clock.js';
+import type { PoliciesRepository } from '../policies/policies.repository.js';
+import type { ApprovalChange } from './approval-changes.js';
+import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
+import type { ApprovalStore } from './approval-store.js';
+import type { DecisionWaiter } from './decision-waiter.js';
+import type { PendingSet } from './pending-set.js';
+import type { TicketSlots } from './ticket-slots.js';
+
+/** The callback outbox as the approvals see it (callbacks/ implements it). */
+export type CallbackOutbox = {
+  /** Writes the outbox entry of a decision about to be made (before its record; a duplicate is fine). */
+  prepare: (approvalId: string, dueAt: Date) => Promise<void>;
+  /** The first attempt, at once, from this process (the dispatcher's poll is the safety net). */
+  sendNow: (approvalId: string) => void;
+};
+
+/** What every approval use case works with. */
+export type ApprovalsContext = {
+  store: ApprovalStore;
+  tickets: TicketSlots;
+  pending: PendingSet;
+  feed: ChangeFeed<ApprovalChange>;
+  waiter: DecisionWaiter<DecisionDoc>;
+  audit: AuditTrail;
+  outbox: CallbackOutbox;
+  accounts: AccountsService;
+  policies: Pick<PoliciesRepository, 'getPolicy'>;
+  callbackPolicy: CallbackUrlPolicy;
+  clock: Clock;
+  /** Runs once for the winning decision of an approval, whoever made it (agent, policy, expiry). */
+  onDecided?: (decision: DecisionDoc, approval: ApprovalDoc) => void;
+  /** Runs once when a request stores a new approval (not for replays or deduplicated requests). */
+  onCreated?: (approval: ApprovalDoc) => void;
+  /** Test-only: pause between reading an approval and writing its decision (race tests). */
+  decideDelayMs?: number;
+};

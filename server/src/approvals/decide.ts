@@ -1,0 +1,86 @@
+import type { Approval, ParsedDecisionRequest } from '@cheqpoint/shared';
+import { STATUS_OF_DECISION } from '@cheqpoint/shared';
+import type { Principal } from '../accounts/accounts.service.js';
+import { AppError, notFound } from '../http/app-error.js';
+import { assertModifiedDetailsAllowed } from '../policies/edit-limits.js';
+import { evaluatePolicy } from '../policies/policy.evaluator.js';
+import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
+import { toApprovalView } from './approval.view.js';
+import type { ApprovalsContext } from './context.js';
+import { expireIfDue } from './expiry.js';
+import { repairDecided, settle } from './settle.js';
+
+/** Who decided, in a 409's words. */
+function deciderName(decision: DecisionDoc): string {
+  switch (decision.decidedBy.type) {
+    case 'agent':
+      return decision.decidedBy.name;
+    case 'policy':
+    case 'expiry':
+      return decision.decidedBy.type;
+  }
+}
+
+/**
+ * An already decided approval: a retry of the winning request (same Idempotency-Key) replays it and
+ * finishes what it may not have; anyone else gets 409 with the approval as it is.
+ */
+async function conflictOrReplay(
+  ctx: ApprovalsContext,
+  doc: ApprovalDoc,
+  decision: DecisionDoc,
+  decisionRequestId: string | null,
+): Promise<{ approval: Approval; isReplay: boolean }> {
+  const approval = toApprovalView(doc, decision);
+  if (decisionRequestId !== null && decision.decisionRequestId === decisionRequestId) {
+    await repairDecided(ctx, doc, decision);
+    return { approval, isReplay: true };
+  }
+  throw new AppError(
+    'already-decided',
+    409,
+    `This approval was already ${decision.outcome} (by ${deciderName(decision)})`,
+    { body: { approval } },
+  );
+}
+
+/**
+ * An agent's decision. The first decision record inserted wins; a later one gets 409 with the current
+ * approval, except a retry of the winner (same Idempotency-Key), which replays it.
+ */
+export async function decideApproval(
+  ctx: ApprovalsContext,
+  principal: Principal,
+  approvalId: string,
+  body: ParsedDecisionRequest,
+  decisionRequestId: string | null,
+): Promise<{ approval: Approval; isReplay: boolean }> {
+  const found = await ctx.store.findApproval(principal.accountId, approvalId);
+  if (!found) throw notFound();
+  const current =
+    (await expireIfDue(ctx, found.doc, found.decision)) ??
+    (found.doc.status !== 'pending' ? await ctx.store.findDecision(principal.accountId, approvalId) : null);
+  if (current) return conflictOrReplay(ctx, found.doc, current, decisionRequestId);
+  if (body.modifiedDetails) {
+    const details = JSON.parse(found.doc.detailsJson) as Record<string, unknown>;
+    const stored = (await ctx.policies.getPolicy(principal.accountId)) ?? null;
+    const { editableFields } = evaluatePolicy(stored?.policy ?? null, { action: found.doc.action, details });
+    assertModifiedDetailsAllowed(editableFields, details, body.modifiedDetails);
+  }
+  if (ctx.decideDelayMs) await new Promise((r) => setTimeout(r, ctx.decideDelayMs));
+
+  const settled = await settle(ctx, found.doc, {
+    outcome: STATUS_OF_DECISION[body.decision],
+    note: body.note?.trim() ? body.note.trim() : null,
+    modifiedDetailsJson: body.modifiedDetails ? JSON.stringify(body.modifiedDetails) : null,
+    decidedBy: {
+      type: 'agent',
+      id: body.agent.id,
+      name: body.agent.name,
+      ...(body.agent.email ? { email: body.agent.email } : {}),
+    },
+    decisionRequestId,
+  });
+  if (!settled.isWinner) return conflictOrReplay(ctx, found.doc, settled.decision, decisionRequestId);
+  return { approval: toApprovalView(found.doc, settled.decision), isReplay: false };
+}
