@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trusted, type Connection } from 'mongoose';
 import { firstMissing } from '../db/dense-keys.js';
-import { isDuplicateKey } from '../db/errors.js';
+import { insertUnique } from '../db/insert-unique.js';
 import { canonicalJson, eventHash, verifyChain, type ChainCheck } from './audit-chain.js';
 import { auditModels, type AuditActor, type AuditEventDoc, type AuditEventType } from './audit-event.model.js';
 
@@ -84,13 +84,7 @@ async function insertAt(
     prevHash: prev?.hash ?? null,
   };
   const doc: AuditEventDoc = { _id: `${event.approvalId}:${seq}`, ...unhashed, hash: eventHash(unhashed) };
-  try {
-    await auditModels(conn).AuditEvent.collection.insertOne(doc as never);
-    return doc;
-  } catch (err) {
-    if (isDuplicateKey(err)) return null;
-    throw err;
-  }
+  return (await insertUnique(auditModels(conn).AuditEvent, doc)) ? doc : null;
 }
 
 /** How far past a missing position a chain read looks for later events (a deleted event is then a gap). */

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKey } from './errors.js';
 
 /** Small documents about the database itself, by `_id` (the storage version, sweep positions). */
 export type MetaDoc = { _id: string; value: number; updatedAt: Date };
@@ -23,5 +24,12 @@ export async function readMeta(conn: Connection, key: string): Promise<number | 
 
 /** Stores `value` under `key` (last write wins). */
 export async function writeMeta(conn: Connection, key: string, value: number): Promise<void> {
-  await metaModel(conn).updateOne({ _id: key }, { $set: { value, updatedAt: new Date() } }, { upsert: true });
+  const update = { $set: { value, updatedAt: new Date() } };
+  try {
+    await metaModel(conn).updateOne({ _id: key }, update, { upsert: true });
+  } catch (err) {
+    // Two processes upserting at once (FerretDB's upsert is not atomic): the other one inserted it.
+    if (!isDuplicateKey(err)) throw err;
+    await metaModel(conn).updateOne({ _id: key }, update);
+  }
 }
