@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { accountModels } from './accounts/account.model.js';
 import type { ApprovalChange } from './approvals/approval-changes.js';
 import { approvalModels, type ApprovalDoc, type DecisionDoc } from './approvals/approval.model.js';
 import { callbackModels } from './callbacks/delivery.model.js';
@@ -56,7 +57,7 @@ export async function upgradeStorage(
   const { Approval, Decision, TicketSlot, Pending } = approvalModels(conn);
   const { Outbox } = callbackModels(conn);
   const approvals = await Approval.find({}).lean<ApprovalDoc[]>();
-  if (current === null && approvals.length === 0) {
+  if (current === null && approvals.length === 0 && (await accountModels(conn).ApiKey.countDocuments({})) === 0) {
     await writeMeta(conn, VERSION_KEY, STORAGE_VERSION);
     return { from: STORAGE_VERSION, upgraded: false };
   }
@@ -131,6 +132,14 @@ export async function upgradeStorage(
       }),
     );
   }
+
+  // Key lookups by hash.
+  const { ApiKey, ApiKeyHash } = accountModels(conn);
+  const keys = await ApiKey.find({}, { _id: 1, hash: 1 }).lean();
+  await insertAll(
+    (docs) => ApiKeyHash.collection.insertMany(docs as never[], { ordered: true }),
+    keys.map((k) => ({ _id: k.hash, keyId: k._id })),
+  );
 
   for (const [collection, names] of Object.entries(RETIRED_INDEXES)) {
     for (const name of names)

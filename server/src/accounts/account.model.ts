@@ -61,11 +61,26 @@ const apiKeySchema = new Schema<ApiKeyDoc>(
 apiKeySchema.index({ hash: 1 }, { unique: true, name: 'hash_unique' });
 apiKeySchema.index({ accountId: 1 }, { name: 'account' });
 
-export type AccountModels = { Account: Model<AccountDoc>; ApiKey: Model<ApiKeyDoc> };
+/**
+ * A key by what it hashes to: `_id` is the key's SHA-256, so authentication is one lookup by key
+ * (then the key record itself, by its id, for revocation and scope) and never a query over all keys.
+ */
+export type ApiKeyHashDoc = { _id: string; keyId: string };
+
+const apiKeyHashSchema = new Schema<ApiKeyHashDoc>(
+  {
+    _id: { type: String, required: true },
+    keyId: { type: String, required: true },
+  },
+  { versionKey: false, collection: 'api_key_hashes', strict: 'throw' },
+);
+
+export type AccountModels = { Account: Model<AccountDoc>; ApiKey: Model<ApiKeyDoc>; ApiKeyHash: Model<ApiKeyHashDoc> };
 
 export function accountModels(conn: Connection): AccountModels {
   return {
     Account: conn.models['Account'] ?? conn.model<AccountDoc>('Account', accountSchema),
     ApiKey: conn.models['ApiKey'] ?? conn.model<ApiKeyDoc>('ApiKey', apiKeySchema),
+    ApiKeyHash: conn.models['ApiKeyHash'] ?? conn.model<ApiKeyHashDoc>('ApiKeyHash', apiKeyHashSchema),
   } as AccountModels;
 }

@@ -11,11 +11,13 @@ export type CreatedAccount = { accountId: string; flowKey: string; agentKey: str
 export type Principal = { accountId: string; keyId: string; scope: KeyScope };
 
 export function accountsService(conn: Connection, clock: Clock = systemClock) {
-  const { Account, ApiKey } = accountModels(conn);
+  const { Account, ApiKey, ApiKeyHash } = accountModels(conn);
 
   async function createKey(accountId: string, scope: KeyScope) {
     const key = generateApiKey(scope);
     const keyId = newKeyId();
+    // The lookup entry first: a key record without one could never authenticate.
+    await ApiKeyHash.create({ _id: hashApiKey(key), keyId });
     await ApiKey.create({
       _id: keyId,
       accountId,
@@ -91,8 +93,10 @@ export function accountsService(conn: Connection, clock: Clock = systemClock) {
     async authenticate(key: string): Promise<Principal | null> {
       const parsed = parseApiKey(key);
       if (!parsed) return null;
-      const doc = await ApiKey.findOne({ hash: hashApiKey(key) }).lean();
-      if (!doc || doc.revokedAt !== null || doc.scope !== parsed.scope) return null;
+      const hash = hashApiKey(key);
+      const entry = await ApiKeyHash.findById(hash).lean();
+      const doc = entry ? await ApiKey.findById(entry.keyId).lean() : null;
+      if (!doc || doc.hash !== hash || doc.revokedAt !== null || doc.scope !== parsed.scope) return null;
       return { accountId: doc.accountId, keyId: doc._id, scope: doc.scope };
     },
   };
