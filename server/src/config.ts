@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { REPO_ROOT } from './paths.js';
 import { CRASH_POINTS } from './callbacks/dispatcher.js';
 import { parseSchedule } from './callbacks/retry-schedule.js';
 
-/** Root of the repository (two levels above this file). */
-export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+export { REPO_ROOT };
 
 const port = z.coerce.number().int().min(0).max(65535);
 

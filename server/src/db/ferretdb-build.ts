@@ -16,7 +16,7 @@ import {
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FERRETDB_PATCHES, PATCH_LEVEL, type SourcePatch } from '../../../tools/ferretdb/patches.js';
-import { REPO_ROOT } from '../config.js';
+import { REPO_ROOT } from '../paths.js';
 import { EmbeddedDatabaseError } from './ferretdb-errors.js';
 import { acquireLock, isProcessAlive } from './ferretdb-processes.js';
 

@@ -1,6 +1,5 @@
 import type { Request } from 'express';
 import ipaddr from 'ipaddr.js';
-import type { Principal } from '../accounts/accounts.service.js';
 import { TokenBuckets } from '../lib/token-buckets.js';
 import type { Logger } from '../lib/logger.js';
 import { AppError } from './app-error.js';
@@ -98,7 +97,7 @@ export class RequestLimits {
   }
 
   /** A key authenticated: remember it (by hash) and apply its rate limit. */
-  checkKey(principal: Principal, keyHash: string) {
+  checkKey(principal: { keyId: string }, keyHash: string) {
     if (this.badKeys) {
       this.knownGood.delete(keyHash);
       this.knownGood.set(keyHash, true);
