@@ -12,6 +12,8 @@ export type Principal = { accountId: string; keyId: string; scope: KeyScope };
 
 export function accountsService(conn: Connection, clock: Clock = systemClock) {
   const { Account, ApiKey, ApiKeyHash } = accountModels(conn);
+  /** Key id by key hash, for keys seen by this process. */
+  const keyIds = new Map<string, string>();
 
   async function createKey(accountId: string, scope: KeyScope) {
     const key = generateApiKey(scope);
@@ -94,8 +96,16 @@ export function accountsService(conn: Connection, clock: Clock = systemClock) {
       const parsed = parseApiKey(key);
       if (!parsed) return null;
       const hash = hashApiKey(key);
-      const entry = await ApiKeyHash.findById(hash).lean();
-      const doc = entry ? await ApiKey.findById(entry.keyId).lean() : null;
+      // Which key a hash names never changes (only whether the key is revoked, read every time).
+      let keyId = keyIds.get(hash);
+      if (keyId === undefined) {
+        keyId = (await ApiKeyHash.findById(hash).lean())?.keyId;
+        if (keyId !== undefined) {
+          if (keyIds.size >= 10_000) keyIds.delete(keyIds.keys().next().value as string);
+          keyIds.set(hash, keyId);
+        }
+      }
+      const doc = keyId !== undefined ? await ApiKey.findById(keyId).lean() : null;
       if (!doc || doc.hash !== hash || doc.revokedAt !== null || doc.scope !== parsed.scope) return null;
       return { accountId: doc.accountId, keyId: doc._id, scope: doc.scope };
     },

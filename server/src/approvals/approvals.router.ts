@@ -58,6 +58,9 @@ export function approvalsRouter(deps: {
   router.post('/api/webhooks/inbound', requireKey(accounts, ['flow'], limits), async (req, res) => {
     const principal = principalOf(req);
     parseOrThrow(WaitQuery, req.query);
+    // The account's policy is read alongside its account (both by key), not after it.
+    const policy = approvals.readPolicy(principal.accountId);
+    policy.catch(() => {}); // awaited by submit; a request refused before then must not leave it unhandled
     const account = await accounts.getAccount(principal.accountId);
     if (account?.zendeskWebhookSecret) {
       verifyZendeskSignature({
@@ -75,6 +78,7 @@ export function approvalsRouter(deps: {
       requestSha256: requestSha256(req),
       idempotencyKey,
       account,
+      policy,
     });
     // The wait counts from the request's arrival; when intake alone used it up, answer with what we have.
     const startedAt = receivedAtOf(res);

@@ -16,6 +16,8 @@ export function approvalsApi(ctx: ApprovalsContext) {
     list: (...args: Tail<Parameters<typeof listApprovals>>) => listApprovals(ctx, ...args),
     decide: (...args: Tail<Parameters<typeof decideApproval>>) => decideApproval(ctx, ...args),
     expireDue: (limit?: number) => expireDue(ctx, limit),
+    /** The account's policy (for a caller that starts the read early, see SubmitOptions.policy). */
+    readPolicy: (accountId: string) => ctx.policies.getPolicy(accountId),
   };
 }
 export type ApprovalsService = ReturnType<typeof approvalsApi>;

@@ -28,6 +28,8 @@ export type SubmitOptions = {
   idempotencyKey: string | null;
   /** The key's account when the caller has read it already (saves a read); otherwise it is read here. */
   account?: AccountDoc | null;
+  /** The account's policy, when the caller started reading it already; otherwise it is read here. */
+  policy?: Promise<StoredPolicy | null>;
 };
 
 type Built = { doc: ApprovalDoc; evaluation: PolicyEvaluation; stored: StoredPolicy | null };
@@ -52,7 +54,7 @@ async function buildApproval(
       throw validationError([{ path, message: `${path} ${err.message}` }]);
     }
   }
-  const stored = (await ctx.policies.getPolicy(principal.accountId)) ?? null;
+  const stored = (await (options.policy ?? ctx.policies.getPolicy(principal.accountId))) ?? null;
   const evaluation = evaluatePolicy(stored?.policy ?? null, { action: input.action, details: input.details });
   const ttlSeconds = evaluation.expiresInSeconds ?? account.approvalTtlSeconds;
   const now = ctx.clock.now();

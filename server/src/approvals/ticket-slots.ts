@@ -39,14 +39,16 @@ export function ticketSlots(conn: Connection) {
   const queues = new Map<string, Promise<unknown>>();
 
   async function claimNext(accountId: string, ticketId: string, approvalId: string, at: Date): Promise<number> {
-    let n = (await count(accountId, ticketId)) + 1;
+    // Straight at the slot after the last one this process saw (slots are never removed, so it cannot
+    // be past the end): no lookup at all while this process is the ticket's only writer.
+    let n = (hints.get(ticketKey(accountId, ticketId)) ?? 0) + 1;
     for (let attempt = 1; attempt <= 200; attempt++) {
       if (await insertUnique(TicketSlot, { _id: slotId(accountId, ticketId, n), approvalId, createdAt: at })) {
         remember(ticketKey(accountId, ticketId), n);
         return n;
       }
-      // Taken by another process: the first free slot is further on.
-      n = attempt % 5 === 0 ? (await count(accountId, ticketId)) + 1 : n + 1;
+      // Taken (by another process, or before this one started): the first free slot is further on.
+      n = attempt % 5 === 1 ? (await count(accountId, ticketId)) + 1 : n + 1;
     }
     throw new Error(`Could not claim a slot of ticket ${ticketId}: too many concurrent intakes`);
   }
