@@ -19,7 +19,7 @@ afterAll(async () => gw?.close());
 const create = (key: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   call(gw.url, 'POST', '/api/webhooks/inbound?wait=0', { key, body: uniqueRequest(extra), headers });
 
-describe('T2 keys and tenancy', () => {
+describe('Keys and tenancy', () => {
   it('When the key is missing, empty, malformed, unknown or revoked, then 401 problem+json', async () => {
     const forged = a.flowKey.slice(0, -1) + (a.flowKey.endsWith('A') ? 'B' : 'A');
     const unknown = (await accountsService(gw.conn).createKey(a.accountId, 'flow'))!;

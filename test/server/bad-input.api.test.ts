@@ -32,7 +32,7 @@ async function approvalCount() {
   return gw.conn.collection('approvals').countDocuments({});
 }
 
-describe('T1 bad input on intake', () => {
+describe('Bad input on intake', () => {
   it('When the body is 1 byte over 100 kB, then 413 names the limit; exactly 100 kB parses', async () => {
     const base = JSON.stringify(uniqueRequest({ details: { ticket_id: '1', pad: '' } }));
     const exact = base.replace('"pad":""', `"pad":"${'x'.repeat(102_400 - base.length)}"`);
@@ -213,7 +213,7 @@ describe('T1 bad input on intake', () => {
   });
 });
 
-describe('T1.13 payloads round-trip exactly', () => {
+describe('Payloads round-trip exactly', () => {
   it('When details hold dotted keys, $ keys, nested arrays, NUL and lone surrogates, then GET returns them byte for byte', async () => {
     const details = {
       ticket_id: 77,
@@ -243,7 +243,7 @@ describe('T1.13 payloads round-trip exactly', () => {
   });
 });
 
-describe('T1.15/T1.16 fuzz', () => {
+describe('Fuzzing intake and decisions', () => {
   const ALLOWED = new Set([200, 201, 202, 400, 401, 404, 409, 413, 415, 422, 429]);
 
   it('When random JSON and headers are posted, then the answer is never a 5xx', async () => {

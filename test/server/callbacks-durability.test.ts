@@ -16,7 +16,7 @@ const delivery = async (conn: Connection, id: string) =>
 const verify = (secret: string, req: ReceivedRequest) =>
   new Webhook(secret).verify(req.body, req.headers as Record<string, string>);
 
-describe('T7.1, T7.2 the gateway process is killed with SIGKILL around a callback', () => {
+describe('The gateway process is killed with SIGKILL around a callback', () => {
   const dbName = uniqueDbName('cb_kill');
   let conn: Connection;
   let keys: CreatedAccount;
@@ -137,7 +137,7 @@ describe('T7.1, T7.2 the gateway process is killed with SIGKILL around a callbac
   });
 });
 
-describe('T7.3 a stalled worker loses its lease', () => {
+describe('A stalled worker loses its lease', () => {
   it('When a worker stalls past its lease, then another delivers the callback and the stale result is not written', async () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -182,7 +182,7 @@ describe('T7.3 a stalled worker loses its lease', () => {
   });
 });
 
-describe('T9.2 graceful stop during a delivery', () => {
+describe('Graceful stop during a delivery', () => {
   it('When the gateway stops while a receiver is answering, then the attempt finishes and is recorded', async () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));

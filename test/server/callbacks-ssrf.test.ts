@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => counter?.close());
 
-describe('T4.1–T4.2 callbackUrl at intake', () => {
+describe('callbackUrl checked at intake', () => {
   let gw: TestGateway;
   let keys: Awaited<ReturnType<TestGateway['createAccount']>>;
   beforeAll(async () => {
@@ -129,7 +129,7 @@ describe('T4.1–T4.2 callbackUrl at intake', () => {
   });
 });
 
-describe('T4.3–T4.5 addresses checked again at delivery, after DNS', () => {
+describe('Addresses checked again at delivery, after DNS', () => {
   let gw: TestGateway;
   let keys: Awaited<ReturnType<TestGateway['createAccount']>>;
   const resolver = fakeResolver();
@@ -178,7 +178,7 @@ describe('T4.3–T4.5 addresses checked again at delivery, after DNS', () => {
   );
 });
 
-describe('T4.5–T4.9 the callback client', () => {
+describe('The callback client', () => {
   let receiver: Receiver;
   beforeAll(async () => {
     receiver = await startReceiver((req) =>

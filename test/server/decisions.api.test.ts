@@ -10,7 +10,7 @@ let slowKeys: Awaited<ReturnType<TestGateway['createAccount']>>;
 beforeAll(async () => {
   gw = await startTestGateway({ label: 'decide' });
   keys = await gw.createAccount();
-  // [1] Same race with a 50 ms pause between reading the approval and writing the decision (T6.6).
+  // [1] Same race with a 50 ms pause between reading the approval and writing the decision.
   slow = await startTestGateway({ label: 'decide_slow', decideDelayMs: 50 });
   slowKeys = await slow.createAccount();
 });
@@ -105,10 +105,10 @@ describe('Agent decisions', () => {
   });
 });
 
-describe('T6 races', () => {
+describe('Decision races', () => {
   for (const [label, getTarget] of [
-    ['T6.1', () => [gw, keys] as const],
-    ['T6.6 (50 ms between read and write)', () => [slow, slowKeys] as const],
+    ['At once', () => [gw, keys] as const],
+    ['With 50 ms between read and write', () => [slow, slowKeys] as const],
   ] as const) {
     it(`${label}: When 50 agents decide at once, half approve and half reject (10 rounds), then one wins and 49 get 409`, async () => {
       const [target, k] = getTarget();
@@ -143,7 +143,7 @@ describe('T6 races', () => {
     });
   }
 
-  it('T6.5: When the winner retries with the same Idempotency-Key, then it gets 200 and the original answer', async () => {
+  it('When the winner retries with the same Idempotency-Key, then it gets 200 and the original answer', async () => {
     const id = await pendingApproval(gw, keys.flowKey);
     const headers = { 'idempotency-key': `decide-${id}` };
     const first = await decide(gw, keys.agentKey, id, { decision: 'approve', note: 'ok', agent }, headers);
@@ -161,7 +161,7 @@ describe('T6 races', () => {
     expect(other.status).toBe(409);
   });
 
-  it('T6.9: When a decision lands around the moment a wait subscribes (30 tries), then every wait returns it', async () => {
+  it('When a decision lands around the moment a wait subscribes (30 tries), then every wait returns it', async () => {
     for (let i = 0; i < 30; i++) {
       const id = await pendingApproval(gw, keys.flowKey);
       const wait = call(gw.url, 'GET', `/api/approvals/${id}?wait=10`, { key: keys.flowKey });

@@ -63,7 +63,7 @@ describe('Expiry', () => {
     expect(res.body).toMatchObject({ status: 'rejected', decidedBy: { type: 'expiry' } });
   });
 
-  it('T6.3: When agents decide and the sweeper expires at the same instant (10 rounds), then there is exactly one outcome', async () => {
+  it('When agents decide and the sweeper expires at the same instant (10 rounds), then there is exactly one outcome', async () => {
     for (let round = 0; round < 10; round++) {
       const created = await pending();
       clock.advance(DAY);

@@ -13,10 +13,10 @@ import { spawnGatewayProcess, until, waitForReady } from '../support/process.js'
 import { bsonStringElement, startTcpProxy, type ArmedFault } from '../support/tcp-proxy.js';
 
 /**
- * Issue 5 §3 and T7/T9 of the reliability reference: database faults through a TCP proxy between the
+ * Database faults through a TCP proxy between the
  * gateway and the database (loopback only), slow clients, and a stop with 200 held calls. Every case
  * asserts outcomes; time bounds are generous ceilings, not speed targets. The SIGKILL-with-deliveries-
- * in-flight cases (T7.1, T7.2) are in callbacks-durability.test.ts.
+ * in-flight cases are in callbacks-durability.test.ts.
  */
 
 /** CHEQPOINT_DB_TIMEOUT_MS in these tests (production default: 5 s). */
@@ -79,7 +79,7 @@ async function retryUntil2xx(request: () => Promise<JsonResponse>): Promise<Json
   throw new Error(`still ${last?.status} after the database came back: ${last?.text}`);
 }
 
-describe('T7.4 the database blackholed during intake', () => {
+describe('The database blackholed during intake', () => {
   let rig: Rig;
   beforeAll(async () => {
     rig = await gatewayBehindProxy('blackhole');
@@ -135,7 +135,7 @@ describe('T7.4 the database blackholed during intake', () => {
   }
 });
 
-describe('T7.5 the database connection reset in the middle of a write', () => {
+describe('The database connection reset in the middle of a write', () => {
   let rig: Rig;
   beforeAll(async () => {
     rig = await gatewayBehindProxy('reset');
@@ -224,7 +224,7 @@ describe('T7.5 the database connection reset in the middle of a write', () => {
   }
 });
 
-describe('T7.7 500 ms of database latency', () => {
+describe('500 ms of database latency', () => {
   let rig: Rig;
   beforeAll(async () => {
     // The default bound (5 s): a 500 ms answer is slow, not dead.
@@ -264,7 +264,7 @@ describe('T7.7 500 ms of database latency', () => {
   });
 });
 
-describe('T7.6 the database refuses connections when the gateway starts', () => {
+describe('The database refuses connections when the gateway starts', () => {
   it('When the database is down at start, then the process stays alive, readiness is 503 and nothing is accepted; when it comes up, the gateway gets ready by itself', async () => {
     const base = databaseUri();
     const proxy = await startTcpProxy({ host: base.hostname, port: Number(base.port) });
@@ -308,7 +308,7 @@ describe('T7.6 the database refuses connections when the gateway starts', () => 
   });
 });
 
-describe('T9.1 SIGTERM with 200 held waits (the real entry point)', () => {
+describe('SIGTERM with 200 held waits (the real entry point)', () => {
   it('When SIGTERM arrives with 200 calls held, then every one is answered with the current state and the process exits 0', async () => {
     const dbName = uniqueDbName('sigterm200');
     const conn = await connectDatabase(inject('mongodbUri'), dbName);
@@ -373,7 +373,7 @@ function dribble(port: number, head: string, trickle: string, everyMs: number, m
   });
 }
 
-describe('T9.3 slow clients', () => {
+describe('Slow clients', () => {
   let gw: TestGateway;
   let keys: CreatedAccount;
   beforeAll(async () => {

@@ -23,7 +23,7 @@ const create = (body: unknown, idempotencyKey?: string) =>
 const approvalsWith = (filter: Record<string, unknown>) => gw.conn.collection('approvals').countDocuments(filter);
 const nextKey = () => `key-${Date.now()}-${n++}`;
 
-describe('T3 inbound idempotency', () => {
+describe('Inbound idempotency', () => {
   it('When the same key and body are sent twice, then the same approval comes back and one row exists', async () => {
     const key = nextKey();
     const body = uniqueRequest();

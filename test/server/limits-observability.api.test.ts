@@ -59,7 +59,7 @@ const expectTooMany = (res: JsonResponse) => {
   expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
 };
 
-describe('T8.5 per-key rate limits', () => {
+describe('Per-key rate limits', () => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startTestGateway({
@@ -84,7 +84,7 @@ describe('T8.5 per-key rate limits', () => {
   });
 });
 
-describe('T2.7 the bad-key guard', () => {
+describe('The bad-key guard', () => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startTestGateway({ label: 'badkeys', config: { CHEQPOINT_BAD_KEY_LIMIT: 5 } });

@@ -11,7 +11,7 @@ import { spawnGatewayProcess, until, waitForReady, type GatewayProcess } from '.
 import { startReceiver, type Receiver } from '../support/receiver.js';
 
 /**
- * Issue 5 §1: two real gateway processes (`node --import tsx server/src/main.ts`) on one database,
+ * Two real gateway processes (`node --import tsx server/src/main.ts`) on one database,
  * with their default limits. A wait held on one is answered by a decision made through the other
  * (released by the shared watch query of the holder), and every callback arrives exactly once with
  * both dispatchers and both expiry sweepers running.

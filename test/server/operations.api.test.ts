@@ -76,7 +76,7 @@ describe('Health, readiness and the OpenAPI document', () => {
   });
 });
 
-describe('T9.5 programming errors', () => {
+describe('Programming errors', () => {
   it('When a handler throws or rejects, then 500 problem+json without a stack, logged, and the process keeps serving', async () => {
     const gw = await startTestGateway({ label: 'throws' });
     const keys = await gw.createAccount();
@@ -151,7 +151,7 @@ describe('Database down', () => {
 });
 
 describe('Process lifecycle (the real entry point)', () => {
-  it('T9.1: When SIGTERM arrives with 50 held waits, then all are answered with the current state and the process exits 0', async () => {
+  it('When SIGTERM arrives with 50 held waits, then all are answered with the current state and the process exits 0', async () => {
     const dbName = uniqueDbName('sigterm');
     const uri = `${inject('mongodbUri')}${dbName}`;
     const conn = await connectDatabase(uri);
