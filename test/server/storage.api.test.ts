@@ -34,10 +34,17 @@ function recordCommands(conn: Connection): Command[] {
   return seen;
 }
 
-const byKey = (c: Command) =>
-  WORKING_SETS.has(c.collection) || (c.filter !== null && typeof c.filter['_id'] === 'string');
+/** An `_id`, or `{ $in: [_id, …] }`: key lookups (one or a batch) on every backend. */
+const isKey = (value: unknown) =>
+  typeof value === 'string' ||
+  (typeof value === 'object' &&
+    value !== null &&
+    Object.keys(value).length === 1 &&
+    Array.isArray((value as { $in?: unknown }).$in) &&
+    (value as { $in: unknown[] }).$in.every((id) => typeof id === 'string'));
+const byKey = (c: Command) => WORKING_SETS.has(c.collection) || (c.filter !== null && isKey(c.filter['_id']));
 
-describe('Every read and write on the request paths is addressed by key', () => {
+describe('Every read and write on the request paths is addressed by key (one or a batch)', () => {
   let gw: TestGateway;
   let keys: CreatedAccount;
   let receiver: Receiver;

@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { findByIds } from '../db/find-by-ids.js';
 import { insertUnique } from '../db/insert-unique.js';
 import { approvalModels, type ApprovalDoc, type DecisionDoc, type IdempotencyDoc } from './approval.model.js';
 
@@ -52,6 +53,30 @@ export function approvalStore(conn: Connection) {
     },
 
     findDecision,
+
+    /**
+     * Several approvals of the account at once (two queries: the approvals, then the decisions of
+     * those that need one), in the order of `ids`; unknown ids and other accounts' are left out.
+     */
+    async findApprovals(accountId: string, ids: readonly string[]): Promise<StoredApproval[]> {
+      const docs = await findByIds(Approval, ids);
+      const mine = ids.flatMap((id) => {
+        const doc = docs.get(id);
+        return doc && doc.accountId === accountId ? [doc] : [];
+      });
+      const wanted = mine.filter((d) => d.status === 'pending' || d.callbackUrl !== null).map((d) => d._id);
+      const decisions = wanted.length > 0 ? await findByIds(Decision, wanted) : new Map<string, DecisionDoc>();
+      return Promise.all(
+        mine.map(async (doc) => {
+          const found = decisions.get(doc._id);
+          const decision = found && found.accountId === accountId ? found : null;
+          if (decision && doc.status === 'pending') {
+            await Approval.updateOne({ _id: doc._id, status: 'pending' }, { $set: statusFields(decision) });
+          }
+          return { doc, decision };
+        }),
+      );
+    },
 
     /**
      * Denormalises the decision onto the approval (readers repair it if this write is lost). The

@@ -15,11 +15,9 @@ const ORPHAN_AGE_MS = 60_000;
 
 /** Reads approvals by key, in parallel, and settles those past their expiry (lists never show them pending). */
 async function readViews(ctx: ApprovalsContext, accountId: string, ids: string[]): Promise<Approval[]> {
-  const found = await Promise.all(ids.map((id) => ctx.store.findApproval(accountId, id)));
+  const found = await ctx.store.findApprovals(accountId, ids);
   return Promise.all(
-    found
-      .filter((f): f is StoredApproval => f !== null)
-      .map(async ({ doc, decision }) => toApprovalView(doc, await expireIfDue(ctx, doc, decision))),
+    found.map(async ({ doc, decision }: StoredApproval) => toApprovalView(doc, await expireIfDue(ctx, doc, decision))),
   );
 }
 
@@ -52,10 +50,16 @@ async function listPending(ctx: ApprovalsContext, accountId: string, query: Appr
   const out: Approval[] = [];
   for (let i = 0; i < entries.length && out.length < query.limit; i += query.limit) {
     const batch = entries.slice(i, i + query.limit);
-    const found = await Promise.all(batch.map((e) => ctx.store.findApproval(accountId, e._id)));
-    for (const [j, item] of found.entries()) {
-      const entry = batch[j];
-      if (!entry) continue;
+    const found = new Map(
+      (
+        await ctx.store.findApprovals(
+          accountId,
+          batch.map((e) => e._id),
+        )
+      ).map((item) => [item.doc._id, item] as const),
+    );
+    for (const entry of batch) {
+      const item = found.get(entry._id);
       if (!item) {
         if (entry.createdAt.getTime() < ctx.clock.now().getTime() - ORPHAN_AGE_MS) {
           await ctx.pending.removeDurable(entry._id);

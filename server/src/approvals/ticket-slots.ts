@@ -1,10 +1,13 @@
 import type { Connection } from 'mongoose';
 import { firstMissing } from '../db/dense-keys.js';
+import { findByIds } from '../db/find-by-ids.js';
 import { insertUnique } from '../db/insert-unique.js';
 import { approvalModels } from './approval.model.js';
 
 /** Tickets whose slot count this process remembers (a hint; a wrong one costs a few lookups). */
 const HINTS_KEPT = 10_000;
+/** Slots read per query when listing a ticket. */
+const SLOT_BATCH = 256;
 
 /**
  * A ticket's approvals by key: slot n of a ticket (`<accountId>:<ticketId>:<n>`, n = 1, 2, 3 …) names
@@ -67,14 +70,24 @@ export function ticketSlots(conn: Connection) {
       return claimed;
     },
 
-    /** Ids of the ticket's latest `max` approvals, newest first (each once). */
+    /**
+     * Ids of the ticket's latest `max` approvals, newest first (each once): its slots read in batches of
+     * 256 keys by `$in` (one query for any ticket with fewer slots than that).
+     */
     async approvalIds(accountId: string, ticketId: string, max: number): Promise<string[]> {
-      const total = await count(accountId, ticketId);
-      const positions = Array.from({ length: Math.min(max, total) }, (_, i) => total - i);
-      const slots = await Promise.all(
-        positions.map((n) => TicketSlot.findById(slotId(accountId, ticketId, n)).lean<{ approvalId: string }>()),
-      );
-      return [...new Set(slots.flatMap((slot) => (slot ? [slot.approvalId] : [])))];
+      const slots: { n: number; approvalId: string }[] = [];
+      for (let from = 1; ; from += SLOT_BATCH) {
+        const ids = Array.from({ length: SLOT_BATCH }, (_, i) => slotId(accountId, ticketId, from + i));
+        const found = await findByIds(TicketSlot, ids);
+        for (const [i, id] of ids.entries()) {
+          const slot = found.get(id);
+          if (slot) slots.push({ n: from + i, approvalId: slot.approvalId });
+        }
+        if (found.size < SLOT_BATCH) break;
+      }
+      if (slots.length > 0) remember(ticketKey(accountId, ticketId), Math.max(...slots.map((s) => s.n)));
+      const latest = slots.sort((a, b) => b.n - a.n).slice(0, max);
+      return [...new Set(latest.map((s) => s.approvalId))];
     },
   };
 }

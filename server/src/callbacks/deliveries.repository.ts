@@ -80,8 +80,11 @@ export function deliveriesRepository(conn: Connection, sources: DeliverySources)
         if (skip(entry._id)) continue;
         const decision = await Decision.findById(entry._id, { _id: 1, delivery: 1 }).lean<DecisionRecord>();
         if (!decision) {
-          // Written before a decision that has not landed (yet): look again later.
-          await reschedule(entry._id, new Date(now.getTime() + ORPHAN_RECHECK_MS));
+          // Written just before its decision record, which has not landed yet (the decider sends the first
+          // attempt itself): leave it due. One left by a decider that died first is looked at less often.
+          if (now.getTime() - entry.createdAt.getTime() > ORPHAN_RECHECK_MS) {
+            await reschedule(entry._id, new Date(now.getTime() + ORPHAN_RECHECK_MS));
+          }
           continue;
         }
         const { delivery } = decision;
@@ -147,7 +150,11 @@ export function deliveriesRepository(conn: Connection, sources: DeliverySources)
           },
         },
       );
-      if (result.matchedCount === 0) return null;
+      if (result.matchedCount === 0) {
+        // The slot moved on before our update (another attempt was recorded): this claim is void.
+        await DeliveryClaim.deleteOne({ _id: claimId });
+        return null;
+      }
       const doc = await Decision.findById(due._id).lean<DecisionRecord>();
       if (!doc || doc.delivery.leaseOwner !== token || doc.delivery.attempts !== attempts) return null;
       // Due again when the lease ends (if this attempt is never recorded).

@@ -106,7 +106,8 @@ export class CallbackDispatcher {
   sendNow(approvalId: string) {
     if (this.isStopping || this.inFlight.has(approvalId)) return;
     if (this.inFlight.size >= (this.options.concurrency ?? 8)) {
-      this.nudge();
+      // Full: send it as soon as an attempt of this process ends (not at the next poll).
+      void Promise.race(this.inFlight.values()).then(() => this.sendNow(approvalId));
       return;
     }
     const placeholder = this.options.repository

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, Model } from 'mongoose';
 import { firstMissing } from '../db/dense-keys.js';
+import { findByIds } from '../db/find-by-ids.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { changeModel, type ChangeDoc } from './change.model.js';
@@ -94,9 +95,10 @@ export class ChangeFeed<T extends Record<string, unknown>> {
   async *readBackwards(max: number, fromSeq?: number): AsyncGenerator<{ seq: number; change: T }> {
     let seq = (fromSeq ?? (await firstMissing((n) => this.exists(n), this.head))) - 1;
     for (let read = 0; seq >= 1 && read < max;) {
-      const batch = Array.from({ length: Math.min(50, seq, max - read) }, (_, i) => seq - i);
-      const docs = await Promise.all(batch.map((n) => this.model.findById(String(n)).lean<ChangeDoc>()));
-      for (const doc of docs) {
+      const batch = Array.from({ length: Math.min(200, seq, max - read) }, (_, i) => seq - i);
+      const docs = await this.read(batch);
+      for (const n of batch) {
+        const doc = docs.get(String(n));
         if (doc) yield { seq: doc.seq, change: doc.change as T };
       }
       read += batch.length;
@@ -107,15 +109,24 @@ export class ChangeFeed<T extends Record<string, unknown>> {
   /** Entries after `fromSeq`, oldest first, up to the first missing position or `max` of them. */
   async *readForward(fromSeq: number, max: number): AsyncGenerator<{ seq: number; change: T }> {
     for (let seq = fromSeq + 1, read = 0; read < max;) {
-      const batch = Array.from({ length: Math.min(50, max - read) }, (_, i) => seq + i);
-      const docs = await Promise.all(batch.map((n) => this.model.findById(String(n)).lean<ChangeDoc>()));
-      for (const doc of docs) {
+      const batch = Array.from({ length: Math.min(200, max - read) }, (_, i) => seq + i);
+      const docs = await this.read(batch);
+      for (const n of batch) {
+        const doc = docs.get(String(n));
         if (!doc) return;
         yield { seq: doc.seq, change: doc.change as T };
       }
       read += batch.length;
       seq += batch.length;
     }
+  }
+
+  /** The entries at these positions, by `_id` (one query). */
+  private read(positions: number[]): Promise<Map<string, ChangeDoc>> {
+    return findByIds(
+      this.model,
+      positions.map((n) => String(n)),
+    );
   }
 
   private async exists(n: number): Promise<boolean> {
@@ -162,9 +173,12 @@ export class ChangeFeed<T extends Record<string, unknown>> {
         if ((err as { code?: unknown }).code !== 11000 && !String(err).includes('E11000')) throw err;
       }
       // Some positions were taken by another process: keep what landed as ours, write the rest further on.
-      const landed = await Promise.all(
-        docs.map(async (doc) => (await this.model.findById(doc._id, { token: 1 }).lean())?.token === doc.token),
+      const stored = await findByIds(
+        this.model,
+        docs.map((doc) => doc._id),
+        { token: 1 },
       );
+      const landed = docs.map((doc) => stored.get(doc._id)?.token === doc.token);
       rest = rest.filter((_, i) => !landed[i]);
       this.head = Math.max(this.head, start - 1);
     }
@@ -182,12 +196,13 @@ export class ChangeFeed<T extends Record<string, unknown>> {
       }
       this.gapSince = null;
       this.deliver(first);
-      let size = 4;
+      let size = 16;
       for (let round = 0; round < 50 && !this.isStopped; round++) {
         const positions = Array.from({ length: size }, (_, i) => this.offset + 1 + i);
-        const docs = await Promise.all(positions.map((n) => this.model.findById(String(n)).lean<ChangeDoc>()));
+        const docs = await this.read(positions);
         let delivered = 0;
-        for (const doc of docs) {
+        for (const n of positions) {
+          const doc = docs.get(String(n));
           if (!doc || doc.seq !== this.offset + 1) break;
           this.deliver(doc);
           delivered++;
