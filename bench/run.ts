@@ -1,322 +1,427 @@
 /**
- * `npm run bench`: the gateway's benchmarks, each against a baseline measured in the same run.
- * Loopback only; every loop is bounded in count and time; every process started here is stopped
- * (also on Ctrl-C). Prints a table, writes bench/results/latest.json and BENCHMARKS.md.
+ * `npm run bench`: the gateway's figures at 1,000, 10,000 and 100,000 stored approvals on FerretDB
+ * SQLite and FerretDB PostgreSQL, each beside a bare baseline measured in the same run. Loopback only;
+ * every loop is bounded in count and time; every process started here is stopped and the PostgreSQL
+ * database dropped (also on Ctrl-C and on failure). Prints the tables, writes bench/results/latest.json
+ * and BENCHMARKS.md (with bench/notes.md).
  *
- * Env: MONGODB_URI (use that server instead of a throw-away FerretDB; the benchmarks create and drop
- * their own databases there), BENCH_FERRETDB_HANDLER=postgresql with BENCH_POSTGRESQL_URL (FerretDB on
- * PostgreSQL instead of SQLite, for comparison; default postgres://postgres@127.0.0.1:5432/test),
- * BENCH_QUICK=1 (short trial run).
+ * Env: BENCH_QUICK=1 (short trial run, smaller sizes), BENCH_BACKENDS=sqlite,postgresql (the default:
+ * both), BENCH_SIZES=1000,100000 (other sizes, for a closer look at one), BENCH_POSTGRESQL_URL (server for the PostgreSQL backend; default postgres://postgres@127.0.0.1:5432/,
+ * trust auth; a throw-away database cheqpoint_bench_<random> is created there and dropped).
+ *
+ * `npm run bench -- --report-only` rewrites BENCHMARKS.md from bench/results/latest.json (after editing
+ * bench/notes.md or the report generator), without measuring again.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { accountsService } from '../server/src/accounts/accounts.service.js';
-import { loadConfig, REPO_ROOT } from '../server/src/config.js';
+import { REPO_ROOT } from '../server/src/config.js';
 import { connectDatabase } from '../server/src/db/connection.js';
+import { ensureIndexes } from '../server/src/indexes.js';
 import {
-  ensureFerretdbBinary,
-  FERRETDB_VERSION,
-  freePort,
-  startFerretdb,
-  type EmbeddedDatabase,
-} from '../server/src/db/embedded-ferretdb.js';
+  BACKENDS,
+  dropLeftoverPgDatabases,
+  dropLeftoverPgDatabasesSync,
+  openBackend,
+  postgresTarget,
+  type Backend,
+  type BackendName,
+} from './lib/backend.js';
 import {
   benchSettings,
-  bundleGateway,
   startBaselineProcess,
   startGatewayProcess,
   withDatabase,
   type BenchContext,
+  type RunningServer,
 } from './lib/context.js';
-import { runLoad } from './lib/load.js';
-import { childPids, cpuSecondsOf, installCleanup, killOnExit, stopAll, waitQuiet } from './lib/procs.js';
-import { round } from './lib/stats.js';
-import { buildReport, writeReport, type BenchResults } from './lib/report.js';
-import { approvalDoc, seedApprovals } from './lib/seed.js';
+import { CpuMeter } from './lib/cpu.js';
+import { installCleanup, stopAll, waitQuiet } from './lib/procs.js';
+import { startReceiver } from './lib/receiver.js';
+import { buildReport, writeReport } from './lib/report.js';
+import type { BackendResult, BenchResults, SizeResult } from './lib/results.js';
+import { growTo, markStorageCurrent, newSeedState, noteSamples, takePending } from './lib/seed.js';
 import { callbacksPhase } from './phases/callbacks.js';
-import { decisionLatencyPhase } from './phases/decision-latency.js';
-import { heldWaitsPhase } from './phases/held-waits.js';
-import { intakePhase } from './phases/intake.js';
-import { listPhase } from './phases/list.js';
-import { statusPhase } from './phases/status.js';
+import { decisionPhase } from './phases/decisions.js';
+import { heldDecisionsPhase, heldMemoryPhase } from './phases/held-waits.js';
+import { idlePhase } from './phases/idle.js';
+import { intakeRun } from './phases/intake.js';
+import { baselineFindPhase, getByIdPhase, queuePhase, ticketListPhase } from './phases/reads.js';
 
 /**
  * At this point the phase running is abandoned and the rest skipped; the processes are stopped and the
  * report is written with what was measured. The phases are sized to finish well before.
  */
-const HARD_LIMIT_MS = 270_000;
+const HARD_LIMIT_MS = 555_000;
 /** Last resort: exit (killing every process group started) if stopping and reporting hang. */
-const EXIT_LIMIT_MS = 295_000;
+const EXIT_LIMIT_MS = 590_000;
 
 const startedAt = new Date();
 const t0 = Date.now();
 const log = (line: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+const sizeLabel = (n: number) => (n === 0 ? 'empty' : n >= 1000 ? `${n / 1000}k` : String(n));
 
-let ferretdb: EmbeddedDatabase | null = null;
-let dataDir: string | null = null;
-let conn: Connection | null = null;
-const createdDatabases: string[] = [];
-const givenUri = process.env['MONGODB_URI'] || null;
-/** FerretDB's backend when MONGODB_URI is not set: SQLite (the embedded default) or PostgreSQL (for comparison). */
-const handler = process.env['BENCH_FERRETDB_HANDLER'] === 'postgresql' ? 'postgresql' : 'sqlite';
-const postgresqlUrl = process.env['BENCH_POSTGRESQL_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
-/** Databases that outlive the run unless dropped: any but the throw-away SQLite folder. */
-const isPersistent = givenUri !== null || handler === 'postgresql';
+const quick = process.env['BENCH_QUICK'] === '1';
+const settings = benchSettings(quick);
+if (process.env['BENCH_SIZES']) {
+  // For a look at one size (debugging); the report's ratios need the default sizes.
+  settings.sizes = process.env['BENCH_SIZES']
+    .split(',')
+    .map(Number)
+    .filter((x) => x > 0);
+}
+const chosen = (process.env['BENCH_BACKENDS'] ?? BACKENDS.join(','))
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s): s is BackendName => (BACKENDS as readonly string[]).includes(s));
+
+let current: { backend: Backend | null; conn: Connection | null } = { backend: null, conn: null };
+let receiver: Awaited<ReturnType<typeof startReceiver>> | null = null;
 
 async function teardown() {
   await stopAll();
-  if (conn) {
-    if (isPersistent) {
-      for (const name of createdDatabases)
-        await conn
-          .useDb(name)
-          .dropDatabase()
-          .catch(() => {});
-    }
-    await conn.close().catch(() => {});
-    conn = null;
-  }
-  if (ferretdb) await ferretdb.stop();
-  ferretdb = null;
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  dataDir = null;
+  await current.conn?.close().catch(() => {});
+  await current.backend?.stop().catch(() => {});
+  current = { backend: null, conn: null };
+  await dropLeftoverPgDatabases(postgresTarget());
+  await receiver?.close().catch(() => {});
+  receiver = null;
 }
 
-/** autocannon setupRequest that cycles the path over `ids`. */
-function cycleIds(prefix: string, ids: string[]) {
-  let i = 0;
-  return (req: object) => ({ ...req, path: `${prefix}${ids[i++ % ids.length]}` });
-}
+/** The results so far, for the last-resort report. */
+let partial: BenchResults | null = null;
+let isOverTime = false;
+let reachLimit!: () => void;
+const overTime = new Promise<'over-time'>((resolve) => {
+  reachLimit = () => resolve('over-time');
+});
 
 async function main() {
-  const isFerretdb = !givenUri;
-  const settings = benchSettings(process.env['BENCH_QUICK'] === '1', isFerretdb);
   installCleanup(teardown);
-  let isOverTime = false;
-  let reachLimit!: () => void;
-  const overTime = new Promise<'over-time'>((resolve) => {
-    reachLimit = () => resolve('over-time');
-  });
+  // After the process groups are killed (installCleanup's exit handler runs first): no database left behind.
+  process.on('exit', () => dropLeftoverPgDatabasesSync(postgresTarget()));
   const watchdog = setTimeout(() => {
     isOverTime = true;
     log(`time limit of ${HARD_LIMIT_MS / 1000} s reached: abandoning the phase running and skipping the rest`);
     reachLimit();
   }, HARD_LIMIT_MS);
   const lastResort = setTimeout(() => {
-    console.error('the run did not finish in time: exiting');
-    process.exit(124);
+    console.error('the run did not finish in time: writing what was measured and exiting');
+    try {
+      if (partial) {
+        partial.durationS = Math.round((Date.now() - t0) / 1000);
+        partial.errors['run'] = 'stopped at the last-resort limit: stopping and reporting did not finish in time';
+        writeReport(buildReport(partial));
+      }
+    } finally {
+      process.exit(124);
+    }
   }, EXIT_LIMIT_MS);
   lastResort.unref();
+  const loadSamples = [os.loadavg()[0] ?? NaN];
+  const loadSampler = setInterval(() => loadSamples.push(os.loadavg()[0] ?? NaN), 10_000);
 
-  const loadStart = os.loadavg()[0] ?? NaN;
-  let baseUri: string;
-  let databaseLabel: string;
-  if (givenUri) {
-    baseUri = givenUri;
-    databaseLabel = 'MONGODB_URI';
-  } else {
-    const bin = await ensureFerretdbBinary(path.join(REPO_ROOT, '.tools'), log);
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cheqpoint-bench-db-'));
-    ferretdb = await startFerretdb({
-      bin,
-      port: await freePort(),
-      dataDir,
-      handler,
-      ...(handler === 'postgresql' ? { postgresqlUrl } : {}),
-    });
-    baseUri = ferretdb.uri;
-    databaseLabel =
-      handler === 'postgresql'
-        ? `FerretDB ${FERRETDB_VERSION} on PostgreSQL (${new URL(postgresqlUrl).host})`
-        : `FerretDB ${FERRETDB_VERSION} on SQLite (throw-away folder)`;
-    log(`${databaseLabel} on ${baseUri}`);
-  }
-  const dbName = `cqp_bench_${randomBytes(3).toString('hex')}`;
-  const uriFor = (name: string) => withDatabase(baseUri, name);
-  createdDatabases.push(dbName, `${dbName}_cb`, `${dbName}_list`);
-
-  const results: BenchResults = { errors: {}, cpu: {} };
-  const timeLeftMs = () => HARD_LIMIT_MS - (Date.now() - t0);
-  let gatewayPid: number | null = null;
-  const ferretdbPid = ferretdb ? (childPids('ferretdb')[0] ?? null) : null;
-  if (ferretdbPid) killOnExit(ferretdbPid);
-  const phase = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+  receiver = await startReceiver();
+  const results: BenchResults = {
+    startedAt: startedAt.toISOString(),
+    durationS: 0,
+    settings,
+    backends: [],
+    loadAverage: { start: loadSamples[0] ?? NaN, max: NaN, end: NaN, samples: loadSamples },
+    errors: {},
+    receiverPort: receiver.port,
+  };
+  partial = results;
+  log(
+    `${quick ? 'quick run' : 'full run'}: backends ${chosen.join(', ')}; sizes ${settings.sizes.map(sizeLabel).join(' → ')}; ` +
+      `load average ${loadSamples[0]?.toFixed(2)}; callback receiver on ${receiver.url}`,
+  );
+  for (const name of chosen) {
     if (isOverTime) {
       results.errors[name] = 'skipped: the run reached its time limit';
-      return undefined;
+      continue;
     }
-    // Let the database finish work left over from the previous phase (bounded), outside the phase's accounts.
-    const settleMs = ferretdbPid ? await waitQuiet([ferretdbPid], 10_000, 0.25) : 0;
-    const started = Date.now();
-    const pid = gatewayPid;
-    const before = { gateway: pid ? cpuSecondsOf(pid) : 0, db: ferretdbPid ? cpuSecondsOf(ferretdbPid) : 0 };
-    const benchBefore = process.cpuUsage();
-    const account = () => {
-      const bench = process.cpuUsage(benchBefore);
-      results.cpu[name] = {
-        wallS: round((Date.now() - started) / 1000, 1),
-        gatewayCpuS: pid ? round(cpuSecondsOf(pid) - before.gateway, 1) : null,
-        ferretdbCpuS: ferretdbPid ? round(cpuSecondsOf(ferretdbPid) - before.db, 1) : null,
-        benchCpuS: round((bench.user + bench.system) / 1e6, 1),
-        settleS: round(settleMs / 1000, 1),
-      };
+    const result: BackendResult = {
+      name,
+      label: name,
+      versions: {},
+      serverVersion: null,
+      sizes: [],
+      phases: [],
+      errors: {},
     };
-    const running = run();
-    running.catch(() => {}); // an abandoned phase may fail once its processes are stopped
+    results.backends.push(result);
     try {
-      const result = await Promise.race([running, overTime]);
-      account();
-      if (result === 'over-time') {
-        results.errors[name] = 'abandoned: the run reached its time limit';
-        return undefined;
-      }
-      log(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return result;
+      await runBackend(name, result);
     } catch (err) {
-      account();
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
       log(`${name}: FAILED: ${message}`);
-      results.errors[name] = message.slice(0, 2000);
-      return undefined;
+      result.errors['backend'] = message.slice(0, 2000);
+    } finally {
+      await stopAll();
+      await current.conn?.close().catch(() => {});
+      await current.backend?.stop().catch(() => {});
+      current = { backend: null, conn: null };
     }
-  };
+  }
+  clearTimeout(watchdog);
+  clearInterval(loadSampler);
+  await teardown();
+  loadSamples.push(os.loadavg()[0] ?? NaN);
+  results.durationS = Math.round((Date.now() - t0) / 1000);
+  results.loadAverage.max = Math.max(...loadSamples.filter(Number.isFinite));
+  results.loadAverage.end = loadSamples.at(-1) ?? NaN;
+  const report = buildReport(results);
+  writeReport(report);
+  log(`wrote bench/results/latest.json and BENCHMARKS.md (${results.durationS} s in all)`);
+  const failed =
+    Object.keys(results.errors).length + results.backends.filter((b) => Object.keys(b.errors).length).length;
+  process.exit(failed > 0 ? 1 : 0);
+}
 
-  // 1. Callback dispatch, on its own gateway process (development mode for the allowlist) and database.
-  results.callbacks = await phase('callbacks', () =>
-    callbacksPhase(uriFor(`${dbName}_cb`), { deliveries: settings.deliveries, timeS: settings.deliveryTimeS, log }),
-  );
-
-  // 2. The gateway under test (production mode) and the bare baseline, on one database.
-  conn = await connectDatabase(uriFor(dbName));
-  const gateway = await startGatewayProcess('gateway-a', uriFor(dbName));
-  const baseline = await startBaselineProcess(uriFor(dbName));
-  const account = await accountsService(conn).createAccount('bench');
+async function runBackend(name: BackendName, result: BackendResult) {
+  log(`${name}: starting FerretDB`);
+  const backend = await openBackend(name, log);
+  current.backend = backend;
+  result.label = backend.label;
+  result.versions = backend.versions;
+  const dbUri = withDatabase(backend.uri, 'cheqpoint_bench');
+  const conn = await connectDatabase(dbUri);
+  current.conn = conn;
   const buildInfo = (await conn
     .db!.admin()
     .command({ buildInfo: 1 })
     .catch(() => ({}))) as Record<string, unknown>;
-  gatewayPid = gateway.proc.pid;
+  result.serverVersion = typeof buildInfo['version'] === 'string' ? buildInfo['version'] : null;
+  await ensureIndexes(conn);
+  await markStorageCurrent(conn);
+  const account = await accountsService(conn).createAccount('bench');
+  const seed = newSeedState(account.accountId, 'key_bench', settings.auditSeeded);
+  log(`${backend.label} on ${backend.uri}`);
+
   const ctx: BenchContext = {
     settings,
-    uriFor,
-    dbName,
+    backend,
     conn,
-    ferretdbPid,
-    gateway,
-    baseline,
     account,
+    seed,
+    size: 0,
+    receiver: receiver!,
+    gatewayA: null,
+    gatewayB: null,
+    baseline: null,
     log,
-    timeLeftMs,
   };
-  log(`gateway ${gateway.url} (pid ${gateway.proc.pid}), baseline ${baseline.url} (pid ${baseline.proc.pid})`);
+  const pidOf = (s: RunningServer | null) => (s && !s.proc.hasExited() ? [s.proc.pid] : []);
+  const meter = new CpuMeter([
+    { name: 'ferretdb', pids: () => (backend.ferretdbPid ? [backend.ferretdbPid] : []) },
+    { name: 'postgres', pids: backend.postgresPids },
+    { name: 'gatewayA', pids: () => pidOf(ctx.gatewayA) },
+    { name: 'gatewayB', pids: () => pidOf(ctx.gatewayB) },
+    { name: 'baseline', pids: () => pidOf(ctx.baseline) },
+  ]);
+  const dbPids = () => [...(backend.ferretdbPid ? [backend.ferretdbPid] : []), ...backend.postgresPids()];
+  const counted = ['ferretdb', 'postgres', 'gatewayA'];
 
-  // The approvals the held waits and the status reads use: the first rows of a fresh collection.
-  const seeded = Array.from({ length: settings.statusApprovals }, (_, i) =>
-    approvalDoc(account.accountId, { ticketId: String(i % 100), n: i }),
-  );
-  await seedApprovals(conn, seeded);
-  const ids = seeded.map((d) => d._id);
-
-  results.heldWaits = await phase('held waits', () =>
-    heldWaitsPhase(ctx, ids.slice(0, settings.waitApprovals), settings.waits),
-  );
-  results.status = await phase('status reads', () => statusPhase(ctx, ids));
-  results.decisionSameProcess = await phase('decision latency (same process)', () =>
-    decisionLatencyPhase(ctx, {
-      holderUrl: gateway.url,
-      deciderUrl: gateway.url,
-      ...settings.decision,
-      watchIntervalMs: null,
-    }),
-  );
-  results.decisionCrossProcess = await phase('decision latency (two processes)', async () => {
-    const other = await startGatewayProcess('gateway-b', uriFor(dbName));
-    try {
-      return await decisionLatencyPhase(ctx, {
-        holderUrl: gateway.url,
-        deciderUrl: other.url,
-        ...settings.cross,
-        // The gateways run with the default interval (CHEQPOINT_WATCH_INTERVAL_MS unset).
-        watchIntervalMs: loadConfig({}).CHEQPOINT_WATCH_INTERVAL_MS,
+  /** Runs one measurement with its CPU accounted; abandoned at the time limit; a failure is recorded. */
+  const phase = async <T>(
+    label: string,
+    run: () => Promise<T>,
+    requests?: (r: T) => number | null,
+  ): Promise<T | undefined> => {
+    const key = `${sizeLabel(ctx.size)} ${label}`;
+    if (isOverTime) {
+      result.errors[key] = 'skipped: the run reached its time limit';
+      return undefined;
+    }
+    // Let the processes finish work left from the previous phase (bounded), outside this one's account.
+    await waitQuiet([...dbPids(), ...pidOf(ctx.gatewayA), ...pidOf(ctx.gatewayB)], 5_000, 0.15);
+    const before = meter.snapshot();
+    const running = run();
+    running.catch(() => {}); // an abandoned phase may fail once its processes are stopped
+    const account = (value: T | undefined) => {
+      const { wallS, cpuS } = meter.since(before);
+      result.phases.push({
+        backend: name,
+        size: ctx.size,
+        name: label,
+        wallS,
+        cpuS,
+        requests: value !== undefined && requests ? requests(value) : null,
       });
-    } finally {
-      await other.proc.stop();
-    }
-  });
-  results.intake = await phase('intake', () => intakePhase(ctx));
-  results.heldWaitsCompiled = await phase('held waits (compiled JS)', async () => {
-    // The same waits on the gateway compiled to one JavaScript file and run with plain node (no tsx).
-    const bundle = await bundleGateway();
-    if (!bundle) return undefined;
-    const compiled = await startGatewayProcess('gateway-compiled', uriFor(dbName), {}, bundle);
+      return wallS;
+    };
     try {
-      return await heldWaitsPhase({ ...ctx, gateway: compiled }, ids.slice(0, settings.waitApprovals), settings.waits);
-    } finally {
-      await compiled.proc.stop();
+      const value = await Promise.race([running, overTime]);
+      if (value === 'over-time') {
+        account(undefined);
+        result.errors[key] = 'abandoned: the run reached its time limit';
+        return undefined;
+      }
+      const wallS = account(value);
+      log(`${name} ${key}: done in ${wallS.toFixed(1)} s${summaryOf(value)}`);
+      return value;
+    } catch (err) {
+      account(undefined);
+      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      log(`${name} ${key}: FAILED: ${message}`);
+      result.errors[key] = message.slice(0, 2000);
+      return undefined;
     }
+  };
+
+  const startA = async () => {
+    ctx.gatewayA = await startGatewayProcess(`gateway-a-${name}`, dbUri);
+  };
+  const startOthers = async () => {
+    [ctx.gatewayB, ctx.baseline] = await Promise.all([
+      startGatewayProcess(`gateway-b-${name}`, dbUri, {
+        NODE_ENV: 'development',
+        CHEQPOINT_CALLBACK_ALLOWLIST: `127.0.0.1:${ctx.receiver.port}`,
+      }),
+      startBaselineProcess(dbUri),
+    ]);
+  };
+  const stop = async (which: 'gatewayA' | 'gatewayB' | 'baseline') => {
+    await ctx[which]?.proc.stop();
+    ctx[which] = null;
+  };
+  const idleOptions = (stored: number) => ({
+    windowS: settings.idleS,
+    quietMaxS: settings.quietMaxS,
+    stored,
+    counted,
   });
-  results.heldWaitsSmall = await phase('held waits (--optimize-for-size)', async () => {
-    // The same waits on the gateway started as `npm start` does, with V8's --optimize-for-size (smaller heap
-    // growth and young generation), and what that costs: status reads on it against the default gateway.
-    const small = await startGatewayProcess('gateway-small', uriFor(dbName), {}, undefined, ['--optimize-for-size']);
-    try {
-      const held = await heldWaitsPhase(
-        { ...ctx, gateway: small },
-        ids.slice(0, settings.waitApprovals),
-        settings.waits,
+  const quietPids = () => [...dbPids(), ...pidOf(ctx.gatewayA)];
+
+  // Idle with an empty store: the baseline of the idle figure (gateway A alone).
+  await startA();
+  result.idleEmpty = await phase('idle, gateway A alone', () => idlePhase(meter, quietPids, idleOptions(0)));
+  await stop('gatewayA');
+
+  const largest = settings.sizes.at(-1) ?? 0;
+  for (const size of settings.sizes) {
+    if (isOverTime) break;
+    ctx.size = size;
+    const sr: SizeResult = { size, stored: null, seed: null };
+    result.sizes.push(sr);
+    sr.seed =
+      (await phase(
+        'seed',
+        () => growTo(conn, seed, size),
+        (r) => Object.values(r.docs).reduce((a, b) => a + b, 0),
+      )) ?? null;
+    if (!sr.seed) continue;
+    const isLargest = size === largest;
+    log(`${name} ${sizeLabel(size)}: starting gateway A${isLargest ? '' : ', gateway B and the baseline'}`);
+    if (isLargest) {
+      await startA();
+      result.idleFull = await phase('idle, gateway A alone', () => idlePhase(meter, quietPids, idleOptions(size)));
+      await startOthers();
+    } else {
+      await Promise.all([startA(), startOthers()]);
+    }
+    sr.stored = { ...seed.counts };
+    const count = (r: { sent: number }) => r.sent;
+    sr.getById = await phase('GET /api/approvals/{id}', () => getByIdPhase(ctx), count);
+    sr.baselineFind = await phase('baseline findById', () => baselineFindPhase(ctx), count);
+    sr.ticketList = await phase('ticket list', () => ticketListPhase(ctx), count);
+    const pending = seed.counts.pending;
+    const queue = await phase('queue first page', () => queuePhase(ctx), count);
+    sr.queue = queue ? { ...queue, pending } : undefined;
+    const decided = (r: { decisionToAnswer: { count: number } }) => r.decisionToAnswer.count;
+    const sameIds = takePending(seed, settings.decisions);
+    sr.decisionSame = await phase(
+      'decision → held answer, in process',
+      () => decisionPhase(ctx, ctx.gatewayA!, ctx.gatewayA!, sameIds, settings.sameConcurrency),
+      decided,
+    );
+    noteSamples(seed, { decided: sr.decisionSame?.decisionToAnswer.count ?? 0 });
+    const crossIds = takePending(seed, settings.decisions);
+    sr.decisionCross = await phase(
+      'decision → held answer, across processes',
+      () => decisionPhase(ctx, ctx.gatewayA!, ctx.gatewayB!, crossIds, settings.crossConcurrency),
+      decided,
+    );
+    noteSamples(seed, { decided: sr.decisionCross?.decisionToAnswer.count ?? 0 });
+    if (size === settings.waitsSize) {
+      const ids = takePending(seed, settings.waits);
+      const held = await phase(
+        `${settings.waits} held waits, half decided`,
+        () => heldDecisionsPhase(ctx, ids),
+        (r) => r.waits + r.decided,
       );
-      const statusRun = (url: string) =>
-        runLoad({
-          url,
-          requests: [
-            {
-              method: 'GET',
-              headers: { 'x-api-key': account.flowKey },
-              setupRequest: cycleIds('/api/approvals/', ids),
-            },
-          ],
-          connections: settings.connections,
-          durationS: settings.loadS,
-        });
-      log(`held waits (--optimize-for-size): status reads, ${settings.loadS} s on each gateway`);
-      const statusSmall = await statusRun(small.url);
-      const statusDefault = await statusRun(gateway.url);
-      return { ...held, statusSmall, statusDefault };
-    } finally {
-      await small.proc.stop();
+      result.heldDecisions = held ? { ...held, stored: seed.counts.approvals } : undefined;
+      noteSamples(seed, { decided: held?.decisionCall.count ?? 0 });
     }
-  });
-  await Promise.all([gateway.proc.stop(), baseline.proc.stop()]);
-  gatewayPid = null;
-
-  // 3. The agent list with 100,000 approvals: its own database (seeded first) and gateway process.
-  results.list = await phase('list query', () => listPhase({ settings, log, timeLeftMs }, uriFor(`${dbName}_list`)));
-
-  clearTimeout(watchdog);
-  await teardown();
-  const report = buildReport({
-    results,
-    settings,
-    startedAt,
-    durationS: (Date.now() - t0) / 1000,
-    loadAverage: { start: loadStart, end: os.loadavg()[0] ?? NaN },
-    database: {
-      label: databaseLabel,
-      serverVersion: typeof buildInfo['version'] === 'string' ? buildInfo['version'] : null,
-      ferretdbVersion: givenUri ? null : FERRETDB_VERSION,
-      isFerretdbSqlite: isFerretdb && handler === 'sqlite',
-    },
-  });
-  writeReport(report);
-  log(`wrote bench/results/latest.json and BENCHMARKS.md (${report.durationS.toFixed(0)} s in all)`);
-  process.exit(Object.keys(results.errors).length > 0 ? 1 : 0);
+    if (isLargest) {
+      const ids = takePending(seed, settings.memoryWaits);
+      const held = await phase(`${settings.memoryWaits} held waits, memory`, () => heldMemoryPhase(ctx, ids));
+      result.heldMemory = held ? { ...held, stored: seed.counts.approvals } : undefined;
+      const okOf = (r: { ok: number; warmupOk?: number }) => r.ok + (r.warmupOk ?? 0);
+      const stored = seed.counts.approvals;
+      const intake = {
+        saturated: {
+          gateway: (await phase('intake saturated', () => intakeRun(ctx, 'gateway', 'saturated'), okOf)) ?? null,
+          baseline:
+            (await phase('baseline insert saturated', () => intakeRun(ctx, 'baseline', 'saturated'), okOf)) ?? null,
+        },
+        rate: {
+          gateway: (await phase('intake at fixed rate', () => intakeRun(ctx, 'gateway', 'rate'), okOf)) ?? null,
+          baseline:
+            (await phase('baseline insert at fixed rate', () => intakeRun(ctx, 'baseline', 'rate'), okOf)) ?? null,
+        },
+        stored,
+      };
+      result.intake = intake;
+      const created = (intake.saturated.gateway ? okOf(intake.saturated.gateway) : 0) + (intake.rate.gateway?.ok ?? 0);
+      noteSamples(seed, { created, createdPending: created });
+    }
+    await Promise.all([stop('gatewayA'), stop('baseline')]);
+    sr.callbacks = await phase(
+      'first callback attempt (gateway B alone)',
+      () => callbacksPhase(ctx),
+      (r) => r.firstAttempt.count,
+    );
+    noteSamples(seed, {
+      created: sr.callbacks?.firstAttempt.count ?? 0,
+      decided: sr.callbacks?.firstAttempt.count ?? 0,
+    });
+    await stop('gatewayB');
+  }
 }
 
-main().catch(async (err: unknown) => {
-  console.error(err);
-  await teardown().catch(() => {});
-  process.exit(1);
-});
+/** A short summary of a phase's result for the progress line. */
+function summaryOf(value: unknown): string {
+  if (!value || typeof value !== 'object') return '';
+  const v = value as Record<string, any>;
+  const lat = (l: any) => (l && typeof l.p50 === 'number' ? `p50/p99 ${l.p50}/${l.p99} ms (n=${l.count})` : '');
+  if (v['latency']) return `: ${lat(v['latency'])}${v['failures'] ? `, ${v['failures']} failures` : ''}`;
+  if (v['decisionToAnswer'])
+    return `: ${lat(v['decisionToAnswer'])}${v['failures'] ? `, ${v['failures']} failures` : ''}`;
+  if (v['firstAttempt']) return `: ${lat(v['firstAttempt'])}; bare POST ${lat(v['barePost'])}`;
+  if (typeof v['percentOfCore'] === 'number') return `: ${v['percentOfCore']} % of a core ${JSON.stringify(v['cpuS'])}`;
+  if (v['decidedLateness'])
+    return `: decided late max ${v['decidedLateness'].max} ms, undecided late max ${v['undecidedLateness'].max} ms, ${v['wrongAnswers']} wrong`;
+  if (typeof v['rssHeldMb'] === 'number') return `: RSS ${v['rssBeforeMb']} → ${v['rssHeldMb']} MB (${v['held']} held)`;
+  if (typeof v['rps'] === 'number')
+    return `: ${v['rps']} req/s, p50/p99 ${v['p50']}/${v['p99']} ms, non-2xx ${v['non2xx']}`;
+  if (v['docs']) return `: ${JSON.stringify(v['docs'])} in ${v['ms']} ms`;
+  return '';
+}
+
+if (process.argv.includes('--report-only')) {
+  const latest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'bench', 'results', 'latest.json'), 'utf8')) as {
+    results: BenchResults;
+  };
+  writeReport(buildReport(latest.results));
+  console.log('rewrote BENCHMARKS.md from bench/results/latest.json');
+} else {
+  main().catch(async (err: unknown) => {
+    console.error(err);
+    await teardown().catch(() => {});
+    process.exit(1);
+  });
+}

@@ -1,62 +1,71 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Connection } from 'mongoose';
 import type { CreatedAccount } from '../../server/src/accounts/accounts.service.js';
-import { REPO_ROOT } from '../../server/src/config.js';
 import { freePort } from '../../server/src/db/embedded-ferretdb.js';
+import type { Backend } from './backend.js';
 import { spawnNode, spawnTs, waitReady, type Proc } from './procs.js';
+import type { Receiver } from './receiver.js';
+import type { SeedState } from './seed.js';
 
-const run = promisify(execFile);
-
-/** Sizes and durations; BENCH_QUICK=1 shortens everything for a trial run. */
-export function benchSettings(quick: boolean, isFerretdb: boolean) {
+/** Sizes, sample counts and durations; BENCH_QUICK=1 shrinks everything for a trial run. */
+export function benchSettings(quick: boolean) {
   return {
     quick,
-    /** Seconds of each saturating autocannon run, and of the warm-up before each pair. */
-    loadS: quick ? 3 : 5,
-    warmupS: 1,
-    /** Seconds of each fixed-rate run. */
-    rateS: quick ? 3 : 5,
-    rate: 200,
-    connections: 10,
-    /** Approvals seeded for the status reads (the first rows of the collection). */
-    statusApprovals: 1_000,
-    /** Calls held at once, and over how many of those approvals (FerretDB v1: few, see held-waits.ts). */
-    waits: 1_000,
-    waitApprovals: isFerretdb ? 50 : 1_000,
-    /** /healthz probe length (idle, then with the waits held). */
-    probeS: 2,
-    decision: { samples: 200, timeS: quick ? 8 : 12, concurrency: 2 },
-    cross: { samples: 100, timeS: quick ? 10 : 15, concurrency: 4 },
-    deliveries: isFerretdb ? 200 : 1_000,
-    deliveryTimeS: 25,
-    listApprovals: quick ? 20_000 : 100_000,
-    listTickets: quick ? 1_000 : 5_000,
-    /** No new list call starts after this many seconds (one call is always made). */
-    listTimeS: quick ? 5 : 15,
-    /** Time kept for stopping and reporting after the list (its optional extras run only if more is left). */
-    reserveAfterListS: 10,
+    /** Stored approvals at which the per-size figures are measured (one database per backend, grown). */
+    sizes: quick ? [1_000, 5_000] : [1_000, 10_000, 100_000],
+    /** Audit events seeded: `requested` for the pending approvals only (see seed.ts and the report). */
+    auditSeeded: 'pending' as 'none' | 'pending' | 'all',
+    /** Sequential GET /api/approvals/{id} (and as many baseline findById round trips), after a warm-up. */
+    reads: quick ? 60 : 200,
+    warmup: 20,
+    ticketLists: quick ? 30 : 100,
+    queuePages: quick ? 20 : 50,
+    queueLimit: 50,
+    /** Decision → held answer samples, in process and across processes, and how many run at once. */
+    decisions: quick ? 15 : 40,
+    sameConcurrency: 2,
+    crossConcurrency: 4,
+    /** How long after opening the held call the decision is sent (the call subscribes meanwhile). */
+    holdDelayMs: 100,
+    callbacks: quick ? 15 : 40,
+    /** Idle CPU: measurement window, and the longest wait for the processes to go quiet before it. */
+    idleS: quick ? 6 : 12,
+    quietMaxS: 10,
+    /** Held waits with decisions, at `waitsSize` stored (the second size). */
+    waitsSize: quick ? 5_000 : 10_000,
+    waits: quick ? 200 : 500,
+    waitS: 10,
+    /** Decisions go out at random moments in this window after all calls are held. */
+    decideWindowS: 7,
+    /** Held waits for memory, at the largest size. */
+    memoryWaits: 1_000,
+    memoryHoldS: 3,
+    /** Intake at the largest size: saturated with `intakeConnections`, then at `intakeRate` req/s. */
+    intakeConnections: 16,
+    intakeWarmupS: 1,
+    intakeLoadS: quick ? 3 : 5,
+    intakeRate: 50,
+    intakeRateS: quick ? 3 : 5,
   };
 }
 export type BenchSettings = ReturnType<typeof benchSettings>;
 
 export type RunningServer = { proc: Proc; url: string; port: number };
 
+/** What the phases of one backend and size share. */
 export type BenchContext = {
   settings: BenchSettings;
-  /** `mongodb://host:port/<dbName>` for a database name (keeps the query string of MONGODB_URI). */
-  uriFor: (dbName: string) => string;
-  dbName: string;
+  backend: Backend;
   conn: Connection;
-  ferretdbPid: number | null;
-  gateway: RunningServer;
-  baseline: RunningServer;
   account: CreatedAccount;
+  seed: SeedState;
+  size: number;
+  receiver: Receiver;
+  /** Gateway A (production mode): reads, lists, held calls, in-process decisions, intake. */
+  gatewayA: RunningServer | null;
+  /** Gateway B (development mode, for the receiver's allowlist): cross-process decisions and callbacks. */
+  gatewayB: RunningServer | null;
+  baseline: RunningServer | null;
   log: (line: string) => void;
-  /** Milliseconds left before the run's hard time limit. */
-  timeLeftMs: () => number;
 };
 
 /** Replaces the database name in a MongoDB connection string. */
@@ -67,21 +76,16 @@ export function withDatabase(uri: string, dbName: string): string {
 }
 
 /**
- * Spawns the real gateway (`server/src/main.ts`) on a free port against `uri` and waits for /readyz.
- * Production mode unless `env` says otherwise.
+ * Spawns the real gateway (`node --import tsx server/src/main.ts`, as `npm start` runs it) on a free
+ * port against `uri` and waits for /readyz. Production mode unless `env` says otherwise.
  */
 export async function startGatewayProcess(
   name: string,
   uri: string,
   env: Record<string, string> = {},
-  /** A compiled bundle of the gateway to run with plain `node` instead of the TypeScript sources. */
-  bundle?: string,
-  /** Flags for node itself (V8 options such as --optimize-for-size). */
-  nodeFlags: string[] = [],
 ): Promise<RunningServer> {
   const port = await freePort();
-  const args = [...nodeFlags, ...(bundle ? [bundle] : ['--import', 'tsx', 'server/src/main.ts'])];
-  const proc = spawnNode(name, args, {
+  const proc = spawnNode(name, ['--import', 'tsx', 'server/src/main.ts'], {
     MONGODB_URI: uri,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -103,37 +107,4 @@ export async function startBaselineProcess(uri: string): Promise<RunningServer> 
   const url = `http://127.0.0.1:${port}`;
   await waitReady(proc, `${url}/readyz`);
   return { proc, url, port };
-}
-
-/**
- * Compiles the gateway into one ES module with esbuild (which tsx brings), dependencies left to
- * node_modules, at bench/results/gateway.bundle.mjs (two levels below the root, like server/src, so
- * its REPO_ROOT is right). Null when esbuild is not there.
- */
-export async function bundleGateway(): Promise<string | null> {
-  const esbuild = path.join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
-  if (!existsSync(esbuild)) return null;
-  const out = path.join(REPO_ROOT, 'bench', 'results', 'gateway.bundle.mjs');
-  // Every dependency of the workspaces stays external (resolved from node_modules); only our own code is bundled.
-  const external = ['server', 'shared'].flatMap((dir) => {
-    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, dir, 'package.json'), 'utf8')) as {
-      dependencies?: Record<string, string>;
-    };
-    return Object.keys(pkg.dependencies ?? {}).filter((name) => !name.startsWith('@cheqpoint/'));
-  });
-  await run(
-    esbuild,
-    [
-      'server/src/main.ts',
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node20',
-      '--log-level=error',
-      `--outfile=${out}`,
-      ...external.map((e) => `--external:${e}`),
-    ],
-    { cwd: REPO_ROOT, timeout: 60_000 },
-  );
-  return out;
 }

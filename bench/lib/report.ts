@@ -1,503 +1,476 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../server/src/config.js';
-import type { CallbackResult } from '../phases/callbacks.js';
-import type { DecisionLatencyResult } from '../phases/decision-latency.js';
-import type { HeldWaitsResult } from '../phases/held-waits.js';
-import type { IntakeResult } from '../phases/intake.js';
-import type { ListResult } from '../phases/list.js';
-import type { StatusResult } from '../phases/status.js';
 import type { BenchSettings } from './context.js';
 import type { LoadResult } from './load.js';
+import type { BackendResult, BenchResults, PhaseRecord, SizeResult } from './results.js';
 import type { Latency } from './stats.js';
 
-/** CPU seconds each process used during a phase (from /proc), and the phase's wall time. */
-export type PhaseCpu = {
-  wallS: number;
-  gatewayCpuS: number | null;
-  ferretdbCpuS: number | null;
-  benchCpuS: number;
-  /** Seconds waited before the phase for the database to go quiet (at most 10). */
-  settleS: number;
+/** One per-size figure of one backend: the gateway's latency at each size beside its baseline. */
+export type SizeFigure = {
+  key: string;
+  label: string;
+  baselineLabel: string;
+  target: string;
+  limitMs: number;
+  /** Phase names (in the CPU table) of the gateway's and the baseline's measurement. */
+  phase: string;
+  baselinePhase: string | null;
+  sizes: number[];
+  values: (Latency | null)[];
+  baselines: (Latency | null)[];
+  failures: number[];
+  notes: string[];
+  /** p99 at the largest size ÷ p99 at the smallest (and the same for p50). */
+  scaleP99: number;
+  scaleP50: number;
+  targetMet: boolean | null;
+  scaleMet: boolean | null;
 };
 
-export type BenchResults = {
-  errors: Record<string, string>;
-  cpu: Record<string, PhaseCpu>;
-  callbacks?: CallbackResult | undefined;
-  heldWaits?: HeldWaitsResult | undefined;
-  /** The same held waits on the gateway compiled to JavaScript and run with plain node. */
-  heldWaitsCompiled?: HeldWaitsResult | undefined;
-  /** The same held waits on the gateway run with node --optimize-for-size, and status reads on it vs the default. */
-  heldWaitsSmall?: (HeldWaitsResult & { statusSmall: LoadResult; statusDefault: LoadResult }) | undefined;
-  status?: StatusResult | undefined;
-  decisionSameProcess?: DecisionLatencyResult | undefined;
-  decisionCrossProcess?: DecisionLatencyResult | undefined;
-  intake?: IntakeResult | undefined;
-  list?: ListResult | undefined;
-};
-
-export type Row = {
-  measurement: string;
-  cheqpoint: string;
+/** A figure measured once per backend. */
+export type OnceFigure = {
+  key: string;
+  backend: string;
+  label: string;
+  stored: number;
+  measured: string;
   baseline: string;
-  /** Cheqpoint ÷ baseline (throughput: higher is better; latency and memory: lower is better). */
   ratio: string;
   target: string;
   met: boolean | null;
 };
 
 export type Report = {
-  startedAt: string;
-  durationS: number;
-  quick: boolean;
-  machine: {
-    cpu: string;
-    cores: number;
-    memoryGiB: number;
-    node: string;
-    os: string;
-    loadAverage1m: { start: number; end: number };
-  };
-  database: { label: string; serverVersion: string | null; ferretdbVersion: string | null; isFerretdbSqlite: boolean };
-  runner: string;
-  settings: BenchSettings;
-  rows: Row[];
   results: BenchResults;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; os: string };
+  perSize: Record<string, SizeFigure[]>;
+  once: OnceFigure[];
+  reasons: string[];
+  notes: string | null;
 };
 
-const ms = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '–');
-const pair = (a: number, b: number) => `${ms(a)} / ${ms(b)} ms`;
-const times = (a: number, b: number) =>
-  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×` : '–';
-const percent = (a: number, b: number) =>
-  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${((a / b) * 100).toFixed(0)} %` : '–';
-const rps = (x: number) => (Number.isFinite(x) ? `${x.toFixed(0)} req/s` : '–');
-const errorsOf = (r: LoadResult) =>
-  r.non2xx + r.errors + r.timeouts > 0 ? ` (${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)` : '';
+const f = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : '–');
+const pair = (l: Latency | null | undefined) => (l && l.count > 0 ? `${f(l.p50)} / ${f(l.p99)}` : '–');
+const k = (n: number) => (n === 0 ? 'empty' : n >= 1000 ? `${(n / 1000).toLocaleString('en-US')}k` : String(n));
+const n = (x: number) => x.toLocaleString('en-US');
+const yes = (met: boolean | null) => (met === null ? '–' : met ? 'yes' : '**no**');
+const BACKEND_TITLE: Record<string, string> = { sqlite: 'FerretDB SQLite', postgresql: 'FerretDB PostgreSQL' };
 
-function loadRows(name: string, saturated: { gateway: LoadResult; baseline: LoadResult }, rate: number) {
-  const { gateway: g, baseline: b } = saturated;
-  return {
-    throughput: {
-      measurement: `${name}: throughput, saturated`,
-      cheqpoint: rps(g.rps) + errorsOf(g),
-      baseline: rps(b.rps) + errorsOf(b),
-      ratio: percent(g.rps, b.rps),
-    },
-    latency: {
-      measurement: `${name}: p50 / p99, saturated`,
-      cheqpoint: pair(g.p50, g.p99),
-      baseline: pair(b.p50, b.p99),
-      ratio: times(g.p99, b.p99),
-      target: '',
-      met: null,
-    },
-    rateLabel: `${name}: p50 / p99 at ${rate} req/s`,
+function sizeFigures(b: BackendResult, settings: BenchSettings): SizeFigure[] {
+  const sizes = b.sizes.map((s) => s.size);
+  const make = (
+    key: string,
+    label: string,
+    baselineLabel: string,
+    target: string,
+    limitMs: number,
+    phase: string,
+    baselinePhase: string | null,
+    pick: (s: SizeResult) => { value: Latency | null; baseline: Latency | null; failures: number; note?: string },
+  ): SizeFigure => {
+    const picked = b.sizes.map(pick);
+    const values = picked.map((p) => p.value);
+    const first = values[0];
+    const last = values.at(-1);
+    const scaleP99 = first && last && first.count && last.count ? last.p99 / first.p99 : NaN;
+    const scaleP50 = first && last && first.count && last.count ? last.p50 / first.p50 : NaN;
+    const complete = sizes.length === settings.sizes.length && values.every((v) => v && v.count > 0);
+    return {
+      key,
+      label,
+      baselineLabel,
+      target,
+      limitMs,
+      phase,
+      baselinePhase,
+      sizes,
+      values,
+      baselines: picked.map((p) => p.baseline),
+      failures: picked.map((p) => p.failures),
+      notes: picked.map((p) => p.note ?? ''),
+      scaleP99,
+      scaleP50,
+      targetMet: complete
+        ? values.every((v) => (v?.p99 ?? Infinity) < limitMs) && picked.every((p) => p.failures === 0)
+        : null,
+      scaleMet: complete && Number.isFinite(scaleP99) ? scaleP99 <= 2 : null,
+    };
   };
+  return [
+    make(
+      'get',
+      'GET /api/approvals/{id}',
+      'bare findById round trip',
+      'p99 < 20 ms',
+      20,
+      'GET /api/approvals/{id}',
+      'baseline findById',
+      (s) => ({
+        value: s.getById?.latency ?? null,
+        baseline: s.baselineFind?.latency ?? null,
+        failures: s.getById?.failures ?? 0,
+      }),
+    ),
+    make(
+      'ticket',
+      'Ticket list `GET /api/agent/approvals?ticketId=<t>`',
+      'bare findById round trip',
+      'p99 < 50 ms',
+      50,
+      'ticket list',
+      'baseline findById',
+      (s) => ({
+        value: s.ticketList?.latency ?? null,
+        baseline: s.baselineFind?.latency ?? null,
+        failures: s.ticketList?.failures ?? 0,
+        note: s.ticketList ? `${s.ticketList.items ?? 0} items` : '',
+      }),
+    ),
+    make(
+      'queue',
+      'Queue first page `GET /api/agent/approvals?status=pending&limit=50`',
+      'bare findById round trip',
+      'p99 < 100 ms',
+      100,
+      'queue first page',
+      'baseline findById',
+      (s) => ({
+        value: s.queue?.latency ?? null,
+        baseline: s.baselineFind?.latency ?? null,
+        failures: s.queue?.failures ?? 0,
+        note: s.queue ? `${n(s.queue.pending)} pending` : '',
+      }),
+    ),
+    make(
+      'same',
+      'Decision → held answer, in process (decided on A)',
+      'plain GET round trip',
+      'p99 < 50 ms',
+      50,
+      'decision → held answer, in process',
+      null,
+      (s) => ({
+        value: s.decisionSame?.decisionToAnswer ?? null,
+        baseline: s.decisionSame?.plainGet ?? null,
+        failures: s.decisionSame?.failures ?? 0,
+      }),
+    ),
+    make(
+      'cross',
+      'Decision → held answer, across processes (decided on B)',
+      'plain GET round trip',
+      'p99 < 500 ms',
+      500,
+      'decision → held answer, across processes',
+      null,
+      (s) => ({
+        value: s.decisionCross?.decisionToAnswer ?? null,
+        baseline: s.decisionCross?.plainGet ?? null,
+        failures: s.decisionCross?.failures ?? 0,
+      }),
+    ),
+    make(
+      'callback',
+      'First callback attempt (decision sent → receiver has the POST)',
+      'bare POST, sent → received',
+      'p99 < 200 ms',
+      200,
+      'first callback attempt (gateway B alone)',
+      null,
+      (s) => ({
+        value: s.callbacks?.firstAttempt ?? null,
+        baseline: s.callbacks?.barePost ?? null,
+        failures: s.callbacks?.failures ?? 0,
+      }),
+    ),
+  ];
 }
 
-function latencyRow(measurement: string, a: Latency, b: Latency, target: string, met: boolean | null): Row {
-  return {
-    measurement,
-    cheqpoint: pair(a.p50, a.p99),
-    baseline: pair(b.p50, b.p99),
-    ratio: times(a.p99, b.p99),
-    target,
-    met,
-  };
-}
+const loadErrors = (r: LoadResult | null) =>
+  r && r.non2xx + r.errors + r.timeouts > 0 ? ` (${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)` : '';
 
-/** The table: every figure with its baseline and ratio, and the targets of issue 5. */
-export function buildRows(results: BenchResults, settings: BenchSettings): Row[] {
-  const rows: Row[] = [];
-  const {
-    intake,
-    status,
-    decisionSameProcess: same,
-    decisionCrossProcess: cross,
-    heldWaits,
-    callbacks,
-    list,
-  } = results;
-  if (intake) {
-    const r = loadRows('Intake (wait=0)', intake.saturated, settings.rate);
-    const ratio = intake.saturated.gateway.rps / intake.saturated.baseline.rps;
-    rows.push({ ...r.throughput, target: '≥ 60 % of baseline', met: ratio >= 0.6 });
-    rows.push(r.latency);
-    const { gateway: g, baseline: b } = intake.fixedRate;
-    rows.push({
-      measurement: r.rateLabel,
-      cheqpoint: pair(g.p50, g.p99) + errorsOf(g),
-      baseline: pair(b.p50, b.p99) + errorsOf(b),
-      ratio: times(g.p99, b.p99),
-      target: 'p99 < 50 ms',
-      met: g.p99 < 50 && g.non2xx + g.errors + g.timeouts === 0,
+function onceFigures(b: BackendResult, settings: BenchSettings): OnceFigure[] {
+  const out: OnceFigure[] = [];
+  const backend = BACKEND_TITLE[b.name] ?? b.name;
+  const full = b.idleFull;
+  if (full) {
+    const base = b.idleEmpty;
+    out.push({
+      key: 'idle',
+      backend,
+      label: `Idle CPU, FerretDB + gateway${b.name === 'postgresql' ? ' + PostgreSQL backends' : ''} (${full.windowS} s, nothing sent)`,
+      stored: full.stored,
+      measured: `${f(full.percentOfCore)} % of a core`,
+      baseline: base ? `${f(base.percentOfCore)} % (empty store)` : '–',
+      ratio: base && base.percentOfCore > 0 ? `${f(full.percentOfCore / base.percentOfCore)}×` : '–',
+      target: '< 5 %',
+      met: full.percentOfCore < 5,
     });
   }
-  if (status) {
-    const r = loadRows('GET /api/approvals/{id}', status.saturated, settings.rate);
-    rows.push({ ...r.throughput, target: '', met: null });
-    rows.push(r.latency);
-    const { gateway: g, baseline: b } = status.fixedRate;
-    rows.push({
-      measurement: r.rateLabel,
-      cheqpoint: pair(g.p50, g.p99) + errorsOf(g),
-      baseline: pair(b.p50, b.p99) + errorsOf(b),
-      ratio: times(g.p99, b.p99),
-      target: '',
-      met: null,
-    });
-  }
-  if (same) {
-    rows.push(
-      latencyRow(
-        'Decision → held call answered, same process (baseline: plain GET round trip)',
-        same.decisionToAnswer,
-        same.plainGet,
-        'p99 < 50 ms',
-        same.decisionToAnswer.count > 0 && same.decisionToAnswer.p99 < 50,
-      ),
-    );
-  }
-  if (cross) {
-    rows.push(
-      latencyRow(
-        'Decision on B → call held on A answered (baseline: plain GET round trip)',
-        cross.decisionToAnswer,
-        cross.plainGet,
-        'p99 < 1 s',
-        cross.decisionToAnswer.count > 0 && cross.decisionToAnswer.p99 < 1000,
-      ),
-    );
-  }
-  if (heldWaits) {
-    rows.push({
-      measurement: `${heldWaits.waits} held waits: gateway RSS (baseline: idle before)`,
-      cheqpoint: `${heldWaits.rssHeldMb.toFixed(0)} MB`,
-      baseline: `${heldWaits.rssIdleMb.toFixed(0)} MB`,
-      ratio: times(heldWaits.rssHeldMb, heldWaits.rssIdleMb),
-      target: '< 200 MB',
-      met: heldWaits.rssHeldMb < 200 && heldWaits.answeredEarly === 0,
-    });
-    rows.push(
-      latencyRow(
-        `${heldWaits.waits} held waits: /healthz (event-loop delay; baseline: idle)`,
-        heldWaits.healthHeld,
-        heldWaits.healthIdle,
-        '',
-        null,
-      ),
-    );
-  }
-  const compiled = results.heldWaitsCompiled;
-  if (compiled) {
-    rows.push({
-      measurement: `${compiled.waits} held waits: RSS, gateway compiled to JS and run with node (baseline: idle before)`,
-      cheqpoint: `${compiled.rssHeldMb.toFixed(0)} MB`,
-      baseline: `${compiled.rssIdleMb.toFixed(0)} MB`,
-      ratio: times(compiled.rssHeldMb, compiled.rssIdleMb),
-      target: '< 200 MB',
-      met: compiled.rssHeldMb < 200 && compiled.answeredEarly === 0,
-    });
-  }
-  const small = results.heldWaitsSmall;
-  if (small) {
-    rows.push({
-      measurement: `${small.waits} held waits: RSS, gateway run with node --optimize-for-size (baseline: idle before)`,
-      cheqpoint: `${small.rssHeldMb.toFixed(0)} MB`,
-      baseline: `${small.rssIdleMb.toFixed(0)} MB`,
-      ratio: times(small.rssHeldMb, small.rssIdleMb),
-      target: '< 200 MB',
-      met: small.rssHeldMb < 200 && small.answeredEarly === 0,
-    });
-    rows.push({
-      measurement: 'Its cost: GET /api/approvals/{id} saturated, --optimize-for-size (baseline: default gateway)',
-      cheqpoint: `${small.statusSmall.rps} req/s`,
-      baseline: `${small.statusDefault.rps} req/s`,
-      ratio:
-        small.statusDefault.rps > 0 ? `${Math.round((small.statusSmall.rps / small.statusDefault.rps) * 100)} %` : '–',
-      target: '',
-      met: null,
-    });
-  }
-  if (callbacks) {
-    rows.push({
-      measurement: 'Callback dispatch, 10 % of answers fail (baseline: bare POSTs, 8 at a time)',
-      cheqpoint: callbacks.usable ? `${callbacks.deliveredPerS.toFixed(1)} deliveries/s` : 'not measured',
-      baseline: `${Number.isFinite(callbacks.barePostsPerS) ? callbacks.barePostsPerS.toFixed(0) : '–'} POST/s`,
-      ratio: percent(callbacks.deliveredPerS, callbacks.barePostsPerS),
-      target: '',
-      met: null,
-    });
-  }
-  if (list) {
-    const label = `${list.approvalsInAccount.toLocaleString('en-US')} approvals`;
-    rows.push(
-      latencyRow(
-        `Agent ticket list, ${label} (baseline: /healthz round trip)`,
-        list.list,
-        list.health,
-        'p99 < 10 ms',
-        list.list.count > 0 && list.list.p99 < 10,
-      ),
-    );
-    rows.push(
-      latencyRow(
-        `Agent ticket list, ${label} (baseline: its two finds, driver only)`,
-        list.list,
-        list.bareQuery,
-        '',
-        null,
-      ),
-    );
-    rows.push({
-      measurement: 'Index used by the ticket find (explain)',
-      cheqpoint: list.explain.indexUsed,
-      baseline: '',
+  const h = b.heldDecisions;
+  if (h) {
+    out.push({
+      key: 'held',
+      backend,
+      label: `${n(h.waits)} held waits (wait=${h.waitS}), ${n(h.decided)} decided at random moments: max lateness, decided / undecided`,
+      stored: h.stored,
+      measured: `${f(h.decidedLateness.max)} / ${f(h.undecidedLateness.max)} ms${h.wrongAnswers ? ` (${h.wrongAnswers} wrong answers)` : ''}`,
+      baseline: `decision call p50/p99 ${pair(h.decisionCall)} ms`,
       ratio: '',
-      target: '',
-      met: null,
+      target: '≤ 1,000 ms each',
+      met:
+        h.wrongAnswers === 0 &&
+        h.decidedLateness.count === h.decided &&
+        h.decidedLateness.max <= 1000 &&
+        h.undecidedLateness.max <= 1000,
     });
   }
-  return rows;
+  const i = b.intake;
+  if (i) {
+    const g = i.saturated.gateway;
+    const base = i.saturated.baseline;
+    const ratio = g && base && base.rps > 0 ? g.rps / base.rps : NaN;
+    out.push({
+      key: 'intake',
+      backend,
+      label: `Intake \`POST /api/webhooks/inbound?wait=0\`, ${settings.intakeConnections} connections: throughput`,
+      stored: i.stored,
+      measured: g ? `${f(g.rps)} req/s${loadErrors(g)}` : '–',
+      baseline: base ? `${f(base.rps)} req/s (one insertOne)${loadErrors(base)}` : '–',
+      ratio: Number.isFinite(ratio) ? `${(ratio * 100).toFixed(0)} %` : '–',
+      target: '≥ 60 % of baseline',
+      met: Number.isFinite(ratio) ? ratio >= 0.6 && (g?.non2xx ?? 1) === 0 : null,
+    });
+    const gr = i.rate.gateway;
+    const br = i.rate.baseline;
+    out.push({
+      key: 'intakeRate',
+      backend,
+      label: `Intake at a fixed ${settings.intakeRate} req/s: p50 / p99`,
+      stored: i.stored,
+      measured: gr ? `${f(gr.p50)} / ${f(gr.p99)} ms${loadErrors(gr)}` : '–',
+      baseline: br ? `${f(br.p50)} / ${f(br.p99)} ms${loadErrors(br)}` : '–',
+      ratio: gr && br && br.p99 > 0 ? `${f(gr.p99 / br.p99)}×` : '–',
+      target: 'p99 < 100 ms',
+      met: gr ? gr.p99 < 100 && gr.non2xx + gr.errors + gr.timeouts === 0 : null,
+    });
+  }
+  const m = b.heldMemory;
+  if (m) {
+    out.push({
+      key: 'memory',
+      backend,
+      label: `${n(m.waits)} held waits: RSS of gateway A (default start)`,
+      stored: m.stored,
+      measured: `${f(m.rssHeldMb)} MB (${n(m.held)} held)${m.answeredEarly ? `, ${m.answeredEarly} answered early` : ''}`,
+      baseline: `${f(m.rssBeforeMb)} MB just before`,
+      ratio: m.rssBeforeMb > 0 ? `${f(m.rssHeldMb / m.rssBeforeMb)}×` : '–',
+      target: '< 200 MB',
+      met: m.rssHeldMb < 200 && m.held >= m.waits && m.answeredEarly === 0,
+    });
+  }
+  return out;
 }
 
-export function buildReport(input: {
-  results: BenchResults;
-  settings: BenchSettings;
-  startedAt: Date;
-  durationS: number;
-  loadAverage: { start: number; end: number };
-  database: Report['database'];
-}): Report {
+/** CPU seconds of the database processes (FerretDB, and PostgreSQL's backends) in a phase. */
+const dbCpu = (p: PhaseRecord) => (p.cpuS['ferretdb'] ?? 0) + (p.cpuS['postgres'] ?? 0);
+const serverCpu = (p: PhaseRecord) => (p.cpuS['gatewayA'] ?? 0) + (p.cpuS['gatewayB'] ?? 0) + (p.cpuS['baseline'] ?? 0);
+const phaseOf = (b: BackendResult, size: number, name: string) =>
+  b.phases.find((p) => p.size === size && p.name === name) ?? null;
+const perRequestMs = (cpuS: number, p: PhaseRecord | null) => (p && p.requests ? (cpuS * 1000) / p.requests : NaN);
+
+/** What the measurements themselves say about each missed target (CPU per request, tails, other load). */
+function inferReasons(b: BackendResult, figures: SizeFigure[], once: OnceFigure[]): string[] {
+  const out: string[] = [];
+  const title = BACKEND_TITLE[b.name] ?? b.name;
+  for (const fig of figures) {
+    if (fig.targetMet !== false && fig.scaleMet !== false) continue;
+    const parts: string[] = [];
+    fig.sizes.forEach((size, idx) => {
+      const v = fig.values[idx];
+      const base = fig.baselines[idx];
+      const p = phaseOf(b, size, fig.phase);
+      const bp = fig.baselinePhase ? phaseOf(b, size, fig.baselinePhase) : null;
+      if (!v || !p) return;
+      const bits = [`at ${k(size)}: p50/p99 ${pair(v)} ms (max ${f(v.max)}) vs ${fig.baselineLabel} ${pair(base)} ms`];
+      const db = perRequestMs(dbCpu(p), p);
+      const srv = perRequestMs(serverCpu(p), p);
+      if (Number.isFinite(db)) {
+        const bdb = perRequestMs(dbCpu(bp ?? p), bp);
+        const bsrv = perRequestMs(serverCpu(bp ?? p), bp);
+        bits.push(
+          `CPU per request: database ${f(db)} ms, gateway ${f(srv)} ms` +
+            (Number.isFinite(bdb)
+              ? ` (baseline: database ${f(bdb)} ms, server ${f(bsrv)} ms → ≈ ${f(db / bdb)}× the database work of one findById)`
+              : ''),
+        );
+      }
+      const other = p.cpuS['other'] ?? 0;
+      if (other / p.wallS > 0.3) bits.push(`other processes on the machine used ${f(other / p.wallS)} cores meanwhile`);
+      if (fig.failures[idx]) bits.push(`${fig.failures[idx]} failed samples`);
+      parts.push(bits.join('; '));
+    });
+    const why: string[] = [];
+    if (fig.targetMet === false) why.push(`target ${fig.target} missed`);
+    if (fig.scaleMet === false)
+      why.push(
+        `p99 at ${k(fig.sizes.at(-1) ?? 0)} is ${f(fig.scaleP99)}× the p99 at ${k(fig.sizes[0] ?? 0)} (p50: ${f(fig.scaleP50)}×; target ≤ 2×)`,
+      );
+    out.push(`- **${title}, ${fig.label}** — ${why.join('; ')}. ${parts.join('. ')}.`);
+  }
+  for (const o of once) {
+    if (o.met !== false) continue;
+    const bits: string[] = [];
+    if (o.key === 'idle' && b.idleFull) {
+      const c = b.idleFull.cpuS;
+      bits.push(
+        `over ${b.idleFull.windowS} s: FerretDB ${f(c['ferretdb'] ?? 0)} s, gateway A ${f(c['gatewayA'] ?? 0)} s` +
+          (b.name === 'postgresql' ? `, PostgreSQL backends ${f(c['postgres'] ?? 0)} s` : '') +
+          (b.idleEmpty ? `; with an empty store ${f(b.idleEmpty.percentOfCore)} %` : ''),
+      );
+    }
+    if ((o.key === 'intake' || o.key === 'intakeRate') && b.intake) {
+      const sizeOf = b.intake.stored;
+      const size = b.sizes.at(-1)?.size ?? sizeOf;
+      const pg = phaseOf(b, size, o.key === 'intake' ? 'intake saturated' : 'intake at fixed rate');
+      const pb = phaseOf(b, size, o.key === 'intake' ? 'baseline insert saturated' : 'baseline insert at fixed rate');
+      if (pg && pb) {
+        bits.push(
+          `CPU per request: database ${f(perRequestMs(dbCpu(pg), pg))} ms and gateway ${f(perRequestMs(serverCpu(pg), pg))} ms ` +
+            `vs baseline database ${f(perRequestMs(dbCpu(pb), pb))} ms and server ${f(perRequestMs(serverCpu(pb), pb))} ms` +
+            ` (≈ ${f(perRequestMs(dbCpu(pg), pg) / perRequestMs(dbCpu(pb), pb))}× the database work of one insert); ` +
+            `cores busy with our processes: gateway run ${f((dbCpu(pg) + serverCpu(pg) + (pg.cpuS['bench'] ?? 0)) / pg.wallS)}, ` +
+            `baseline run ${f((dbCpu(pb) + serverCpu(pb) + (pb.cpuS['bench'] ?? 0)) / pb.wallS)} of 2; other processes ${f((pg.cpuS['other'] ?? 0) / pg.wallS)}`,
+        );
+      }
+    }
+    if (o.key === 'memory' && b.heldMemory) {
+      const m = b.heldMemory;
+      bits.push(
+        `RSS ${f(m.rssBeforeMb)} MB before → ${f(m.rssHeldMb)} MB held (${f(((m.rssHeldMb - m.rssBeforeMb) * 1024) / Math.max(1, m.held))} KB per held call) → ${f(m.rssAfterMb)} MB after release; peak ${f(m.peakRssMb)} MB`,
+      );
+    }
+    if (o.key === 'held' && b.heldDecisions) {
+      const h = b.heldDecisions;
+      bits.push(
+        `decided: p50/p99/max ${f(h.decidedLateness.p50)}/${f(h.decidedLateness.p99)}/${f(h.decidedLateness.max)} ms; ` +
+          `undecided: p50/p99/max ${f(h.undecidedLateness.p50)}/${f(h.undecidedLateness.p99)}/${f(h.undecidedLateness.max)} ms; ` +
+          `${h.wrongAnswers} wrong answers ${h.wrongSamples.length ? JSON.stringify(h.wrongSamples) : ''}`,
+      );
+    }
+    out.push(
+      `- **${title}, ${o.label}** (${n(o.stored)} stored) — ${o.measured} against ${o.target}. ${bits.join('. ')}.`,
+    );
+  }
+  return out;
+}
+
+export function buildReport(results: BenchResults): Report {
   const cpus = os.cpus();
+  const perSize: Record<string, SizeFigure[]> = {};
+  const once: OnceFigure[] = [];
+  const reasons: string[] = [];
+  for (const b of results.backends) {
+    const figures = sizeFigures(b, results.settings);
+    const o = onceFigures(b, results.settings);
+    perSize[b.name] = figures;
+    once.push(...o);
+    reasons.push(...inferReasons(b, figures, o));
+  }
+  const notesPath = path.join(REPO_ROOT, 'bench', 'notes.md');
   return {
-    startedAt: input.startedAt.toISOString(),
-    durationS: Math.round(input.durationS),
-    quick: input.settings.quick,
+    results,
     machine: {
       cpu: cpus[0]?.model ?? 'unknown',
       cores: cpus.length,
       memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
       node: process.version,
       os: `${os.type()} ${os.release()} ${os.arch()}`,
-      loadAverage1m: {
-        start: Math.round(input.loadAverage.start * 100) / 100,
-        end: Math.round(input.loadAverage.end * 100) / 100,
-      },
     },
-    database: input.database,
-    runner:
-      'Gateway, second gateway and baseline run as separate processes with `node --import tsx <entry>.ts` ' +
-      '(tsx compiles each TypeScript file once at load; the code then runs as plain JavaScript on V8). ' +
-      'Gateways run with NODE_ENV=production (the callback phase: development, for its allowlist), LOG_LEVEL=warn and ' +
-      'CHEQPOINT_RATE_LIMIT_PER_SECOND=0 (the per-key limit would otherwise answer 429 past 50 req/s per key). ' +
-      'autocannon runs inside the benchmark process.',
-    settings: input.settings,
-    rows: buildRows(input.results, input.settings),
-    results: input.results,
+    perSize,
+    once,
+    reasons,
+    notes: existsSync(notesPath) ? readFileSync(notesPath, 'utf8').trim() : null,
   };
 }
 
-/** A plain-text table for the terminal. */
-export function textTable(rows: Row[]): string {
-  const header: Row = {
-    measurement: 'Measurement',
-    cheqpoint: 'Cheqpoint',
-    baseline: 'Baseline',
-    ratio: 'Ratio',
-    target: 'Target',
-    met: null,
-  };
-  const cells = (r: Row) => [
-    r.measurement,
-    r.cheqpoint,
-    r.baseline,
-    r.ratio,
-    r.target,
-    r === header ? 'Met' : r.met === null ? '' : r.met ? 'yes' : 'NO',
-  ];
-  const all = [header, ...rows].map(cells);
-  const widths = all[0]!.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join(' │ ');
-  const rule = widths.map((w) => '─'.repeat(w)).join('─┼─');
-  return [line(all[0]!), rule, ...all.slice(1).map(line)].join('\n');
+const esc = (s: string) => s.replace(/\|/g, '\\|');
+
+function sizeTable(figures: SizeFigure[], sizes: number[]): string[] {
+  const head = `| Figure (p50 / p99 ms) | ${sizes.map((s) => `${k(s)} stored`).join(' | ')} | Baseline (p50 / p99 ms at ${sizes.map(k).join(' · ')}) | p99 ${k(sizes.at(-1) ?? 0)}/${k(sizes[0] ?? 0)} | Target | Met | ≤ 2× |`;
+  const rule = `| --- | ${sizes.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- |`;
+  const rows = figures.map((fig) => {
+    const cells = sizes.map((s) => {
+      const i = fig.sizes.indexOf(s);
+      if (i < 0) return '–';
+      const note = [fig.notes[i], fig.failures[i] ? `${fig.failures[i]} failed` : ''].filter(Boolean).join(', ');
+      return `${pair(fig.values[i])}${note ? ` (${note})` : ''}`;
+    });
+    const bases = sizes.map((s) => {
+      const i = fig.sizes.indexOf(s);
+      return i < 0 ? '–' : pair(fig.baselines[i]);
+    });
+    return `| ${esc(fig.label)} | ${cells.join(' | ')} | ${fig.baselineLabel}: ${bases.join(' · ')} | ${Number.isFinite(fig.scaleP99) ? `${f(fig.scaleP99)}× (p50 ${f(fig.scaleP50)}×)` : '–'} | ${fig.target} | ${yes(fig.targetMet)} | ${yes(fig.scaleMet)} |`;
+  });
+  return [head, rule, ...rows];
 }
 
-function cpuTable(report: Report): string[] {
-  const entries = Object.entries(report.results.cpu);
-  if (entries.length === 0) return [];
-  const v = (x: number | null) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(1));
-  const callbacksCpu = report.results.callbacks?.gatewayCpuS ?? null;
+function onceTable(once: OnceFigure[]): string[] {
   return [
-    '## Where the time went',
-    '',
-    "CPU seconds each process used during each phase (from `/proc/<pid>/stat`), against the phase's wall time. " +
-      'Two cores in all, shared by every process here (and by anything else running on the machine). With ' +
-      "FerretDB on PostgreSQL, PostgreSQL's own processes are not counted.",
-    '',
-    '| Phase | Wall s | FerretDB CPU s | Gateway CPU s | Benchmark process CPU s | Waited before for a quiet database, s |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...entries.map(
-      ([name, c]) =>
-        `| ${name} | ${v(c.wallS)} | ${v(c.ferretdbCpuS)} | ${
-          name === 'callbacks'
-            ? `${v(callbacksCpu)} (dispatching gateway)`
-            : name === 'list query'
-              ? `${v(report.results.list?.gatewayCpuS ?? null)} (list gateway, while measured)`
-              : name === 'held waits (compiled JS)'
-                ? `${v(report.results.heldWaitsCompiled?.gatewayCpuS ?? null)} (compiled gateway)`
-                : name === 'held waits (--optimize-for-size)'
-                  ? `${v(report.results.heldWaitsSmall?.gatewayCpuS ?? null)} (gateway with --optimize-for-size)`
-                  : v(c.gatewayCpuS)
-        } | ${v(c.benchCpuS)} | ${v(c.settleS)} |`,
+    '| Backend | Figure | Stored | Measured | Baseline | Ratio | Target | Met |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...once.map(
+      (o) =>
+        `| ${o.backend} | ${esc(o.label)} | ${n(o.stored)} | ${esc(o.measured)} | ${esc(o.baseline)} | ${o.ratio || '–'} | ${o.target} | ${yes(o.met)} |`,
     ),
-    '',
   ];
 }
 
-function markdownTable(rows: Row[]): string {
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
+function cpuTable(b: BackendResult): string[] {
+  const isPg = b.name === 'postgresql';
+  const v = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(2));
+  const head = `| Stored | Phase | Wall s | Requests | FerretDB | ${isPg ? 'PostgreSQL | ' : ''}Gateway A | Gateway B | Baseline | Bench | Other | DB CPU ms/req | Server CPU ms/req |`;
+  const rule = `| --- | --- | --- | --- | --- | ${isPg ? '--- | ' : ''}--- | --- | --- | --- | --- | --- | --- |`;
+  const rows = b.phases.map((p) => {
+    const c = p.cpuS;
+    return `| ${k(p.size)} | ${esc(p.name)} | ${p.wallS.toFixed(1)} | ${p.requests ?? '–'} | ${v(c['ferretdb'])} | ${isPg ? `${v(c['postgres'])} | ` : ''}${v(c['gatewayA'])} | ${v(c['gatewayB'])} | ${v(c['baseline'])} | ${v(c['bench'])} | ${v(c['other'])} | ${v(perRequestMs(dbCpu(p), p))} | ${v(perRequestMs(serverCpu(p), p))} |`;
+  });
+  return [head, rule, ...rows];
+}
+
+function howMeasured(r: BenchResults): string[] {
+  const s = r.settings;
   return [
-    '| Measurement | Cheqpoint | Baseline | Ratio | Target | Met |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map(
-      (r) =>
-        `| ${esc(r.measurement)} | ${esc(r.cheqpoint)} | ${esc(r.baseline)} | ${r.ratio} | ${r.target} | ${
-          r.met === null ? '' : r.met ? 'yes' : '**no**'
-        } |`,
-    ),
-  ].join('\n');
+    '## How each figure was measured',
+    '',
+    `- **Processes.** Per backend one FerretDB (the patched build in .tools/) with a database that grows ${s.sizes.map(k).join(' → ')} approvals. At each size gateway A (\`node --import tsx server/src/main.ts\`, NODE_ENV=production), gateway B (the same, NODE_ENV=development with CHEQPOINT_CALLBACK_ALLOWLIST=127.0.0.1:<receiver port>, the only way a gateway may call a loopback receiver) and the bare baseline (bench/baseline-server.ts: Express + mongoose, one database operation per request) are started after the seeding step (a gateway reads the pending set once at start), all with LOG_LEVEL=warn, CHEQPOINT_RATE_LIMIT_PER_SECOND=0 and every other setting at its default. Requests come from the benchmark process over real HTTP on 127.0.0.1 (node:http, keep-alive, one request at a time unless said otherwise).`,
+    `- **Seeding.** insertMany batches of 1,000 straight into the collections in the gateway's storage format (version 2, written to \`cheqpoint_meta\` before the first gateway starts, so no in-place upgrade runs): per approval an \`approvals\` document (10 % pending, the rest approved with decidedAt/decidedBy), a \`decisions\` record for each decided one (delivery state \`none\`), a \`ticket_slots\` entry \`<account>:<ticket>:<n>\` (20 approvals per ticket, n dense in creation order), a \`pending_approvals\` entry for each pending one; audit events: ${s.auditSeeded === 'all' ? 'requested and decided for every approval' : s.auditSeeded === 'pending' ? '`requested` (seq 1) for the pending approvals only — the chains a decision reads; the decided approvals have none (their chains are read by no measured path, and writing them doubles the seeding time on SQLite)' : 'none'}. No change-feed entries, idempotency records or callback outbox entries are seeded (the gateway's reads here never look at old ones). Pending approvals expire in 7 days, so the expiry sweep finds nothing due.`,
+    `- **GET /api/approvals/{id}**: ${s.reads} sequential GETs with the flow key of random seeded approvals (half pending, half decided), after ${s.warmup} untimed ones. Baseline: the same number of \`GET /approvals/:id\` on the bare server (one \`findById\` on the same collection), same ids, same database, same size; this is also the baseline of the two lists (the floor any HTTP + database read pays).`,
+    `- **Ticket list**: ${s.ticketLists} sequential \`GET /api/agent/approvals?ticketId=t<random>\` with the agent key; each ticket has 20 approvals (2 pending).`,
+    `- **Queue first page**: ${s.queuePages} sequential \`GET /api/agent/approvals?status=pending&limit=${s.queueLimit}\` with the agent key; the pending count at that moment is in the cell.`,
+    `- **Decision → held answer**: ${s.decisions} seeded pending approvals per size and kind; \`GET /api/approvals/{id}?wait=20\` held on gateway A (own connection), then after ${s.holdDelayMs} ms \`POST /api/agent/approvals/{id}/decision\` with \`{"decision":"approve","agent":{"id":"1","name":"Bench"}}\` on A (in process, ${s.sameConcurrency} samples at a time) or on B (across processes, ${s.crossConcurrency} at a time); timed from sending the decision to the held call's last byte. Baseline: a plain GET of the same approval on A right after.`,
+    `- **First callback attempt**: with A and the baseline stopped (A's production-mode dispatcher would refuse the loopback receiver if its poll took the delivery first), ${s.callbacks} approvals created on B with \`callbackUrl\` at the receiver in the benchmark process, each decided on B; timed from sending the decision to the receiver having the whole POST (same clock). Baseline: a bare POST of a callback-sized body from the benchmark process to the same receiver, sent → received.`,
+    `- **Idle CPU**: gateway A alone (B and the baseline not started yet), after waiting (≤ ${s.quietMaxS} s) for FerretDB${'/PostgreSQL'} and A to go quiet plus 2 s, then CPU seconds from /proc over ${s.idleS} s with nothing sent: FerretDB + gateway A (+ the PostgreSQL backend processes serving the bench database), in % of one core. Baseline: the same with an empty store, before seeding.`,
+    `- **${s.waits} held waits** (at ${k(s.waitsSize)} stored): \`?wait=${s.waitS}\` on A, one connection each, distinct pending approvals, opened 50 per 100 ms; once A's \`cheqpoint_held_waits\` gauge shows them all, half (at random) are decided on A at random moments within ${s.decideWindowS} s (and at least 1 s before their own wait ends). Lateness: decided = answer − decision sent; undecided = answer − (sent + ${s.waitS} s).`,
+    `- **Intake** (at the largest size): \`POST /api/webhooks/inbound?wait=0\` with the flow key and unique details over 200 tickets, autocannon with ${s.intakeConnections} connections for ${s.intakeLoadS} s after ${s.intakeWarmupS} s of warm-up, then a fixed ${s.intakeRate} req/s for ${s.intakeRateS} s (autocannon overallRate). Baseline: the bare server's \`POST /insert\` (one insertOne of an approval-shaped document), same connections and durations.`,
+    `- **${n(s.memoryWaits)} held waits, memory** (at the largest size): \`?wait=20\` on A (as started by default, after the other phases there) on distinct pending approvals, opened 50 per 100 ms; A's VmRSS from /proc/<pid>/status, highest over ${s.memoryHoldS} s once all are held; baseline: its RSS just before.`,
+    '- **CPU table**: CPU seconds from /proc/<pid>/stat per process and phase (10 ms ticks); "Bench" is the benchmark process (load generator, receiver); "Other" is what the rest of the machine used meanwhile (/proc/stat busy time minus ours; other work on the machine, PostgreSQL background processes). Per-request columns divide by the requests the phase timed (warm-ups are in the CPU but not the count). Before each phase the run waits (≤ 5 s) for the processes to go quiet.',
+    '- **100k/1k ratio**: p99 at the largest size ÷ p99 at the smallest (p50 in brackets); "≤ 2×" is met when that p99 ratio is at most 2.',
+  ];
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
-const count = (x: number, noun: string) => `${n(x)} ${noun}${x === 1 ? '' : 's'}`;
-
-/** The details behind each figure: parameters, sizes and counts. */
-function details(report: Report): string[] {
-  const { results: r, settings: s } = report;
-  const out: string[] = [];
-  if (r.callbacks) {
-    const c = r.callbacks;
-    out.push(
-      `- **Callback dispatch** (first phase; its own gateway process in development mode, whose allowlist lets it reach the ` +
-        `local receiver, on its own database): ${n(c.deliveries)} decided approvals with a callbackUrl, their decision ` +
-        `records (the outbox rows the gateway writes with each decision) inserted at once; the receiver answers every 10th ` +
-        `POST with 500. ${n(c.delivered)} delivered (2xx) in ${c.spanS} s after ${n(c.attempts)} attempts ` +
-        `(${c.attemptsPerS} attempts/s), ${c.duplicates} duplicate 2xx deliveries, final states ${JSON.stringify(c.states)}, ` +
-        `${c.stuckLeases} leases still held. Dispatcher: poll every ${c.dispatchIntervalMs} ms, retry schedule ` +
-        `\`${c.retrySchedule}\`, 8 attempts at a time. Baseline: the same body POSTed by a bare loop, ${c.bareConcurrency} at a time.` +
-        (c.note ? ` Note: ${c.note}.` : ''),
-    );
-  }
-  if (r.heldWaits) {
-    const h = r.heldWaits;
-    out.push(
-      `- **Held waits**: ${n(h.waits)} \`GET /api/approvals/{id}?wait=20\`, one connection each, spread over ${n(h.approvals)} ` +
-        `pending approvals (the first rows of the collection${h.approvals < h.waits ? "; few on FerretDB v1 SQLite, where each held call's first read scans the table up to its approval" : ''}). Set up in ${n(h.setupMs)} ms (until gateway and database ` +
-        `were idle again); ${h.answeredEarly} answered before release ${JSON.stringify(h.answeredEarlyStatuses)}. RSS at ` +
-        `the phase's start ${h.rssStartMb} MB, idle after a /healthz probe ${h.rssIdleMb} MB → held ${h.rssHeldMb} MB → ${h.rssAfterMb} MB 1 s after the connections closed (peak ` +
-        `${h.peakRssMb} MB over the process's life). /healthz p50/p99/max idle ${ms(h.healthIdle.p50)}/` +
-        `${ms(h.healthIdle.p99)}/${ms(h.healthIdle.max)} ms (${n(h.healthIdle.count)} calls), held ` +
-        `${ms(h.healthHeld.p50)}/${ms(h.healthHeld.p99)}/${ms(h.healthHeld.max)} ms (${n(h.healthHeld.count)} calls).`,
-    );
-  }
-  if (r.heldWaitsCompiled) {
-    const h = r.heldWaitsCompiled;
-    out.push(
-      `- **Held waits, compiled**: the same ${n(h.waits)} waits on a second gateway process built from the same sources ` +
-        `with esbuild into one ES module (dependencies from node_modules) and run with plain \`node\`, to separate tsx's ` +
-        `own memory from the gateway's. RSS at start ${h.rssStartMb} MB, idle ${h.rssIdleMb} MB → held ${h.rssHeldMb} MB → ` +
-        `${h.rssAfterMb} MB after release; /healthz p50/p99 idle ${ms(h.healthIdle.p50)}/${ms(h.healthIdle.p99)} ms, held ` +
-        `${ms(h.healthHeld.p50)}/${ms(h.healthHeld.p99)} ms; ${h.answeredEarly} answered early.`,
-    );
-  }
-  if (r.heldWaitsSmall) {
-    const h = r.heldWaitsSmall;
-    out.push(
-      `- **Held waits, --optimize-for-size**: the same ${n(h.waits)} waits on a gateway process started from the sources ` +
-        `as \`npm start\` does, with node's V8 flag \`--optimize-for-size\` (a smaller young generation and slower heap ` +
-        `growth, paid for in CPU). RSS at start ${h.rssStartMb} MB, idle ${h.rssIdleMb} MB → held ${h.rssHeldMb} MB → ` +
-        `${h.rssAfterMb} MB after release; ${h.answeredEarly} answered early. Its cost: \`GET /api/approvals/{id}\` ` +
-        `saturated for the same time on it (${h.statusSmall.rps} req/s) and right after on the default gateway ` +
-        `(${h.statusDefault.rps} req/s).`,
-    );
-  }
-  if (r.status) {
-    const st = r.status;
-    out.push(
-      `- **GET /api/approvals/{id}**: flow key, no wait, cycling over ${n(st.idsRead)} pending approvals; ` +
-        `${n(st.approvalsStored)} approvals and ${n(st.decisionsStored)} decisions stored. ${s.connections} connections ` +
-        `for ${s.loadS} s (after ${s.warmupS} s warm-up), then ${s.rate} req/s for ${s.rateS} s (autocannon overallRate, ` +
-        `latency corrected for coordinated omission). Baseline: \`findById\` on the same collection. Status codes: ` +
-        `gateway ${JSON.stringify(st.saturated.gateway.statusCodes)}, baseline ${JSON.stringify(st.saturated.baseline.statusCodes)}.`,
-    );
-  }
-  for (const [label, d] of [
-    ['same process', r.decisionSameProcess],
-    ['two processes', r.decisionCrossProcess],
-  ] as const) {
-    if (!d) continue;
-    out.push(
-      `- **Decision → answer, ${label}**: ${d.decisionToAnswer.count} samples, ${d.concurrency} at a time; each creates an ` +
-        `approval, holds \`GET /api/approvals/{id}?wait=20\` on gateway A, waits ${d.holdDelayMs} ms, then decides with the ` +
-        `agent key ${label === 'same process' ? 'on A' : `on gateway B (A finds it by its shared poll every ${d.watchIntervalMs} ms)`}. ` +
-        `Latency from sending the decision to the held call's last byte: p50/p99/max ${ms(d.decisionToAnswer.p50)}/` +
-        `${ms(d.decisionToAnswer.p99)}/${ms(d.decisionToAnswer.max)} ms; measured from the decision's own response instead: ` +
-        `p50/p99 ${ms(d.afterDecisionResponse.p50)}/${ms(d.afterDecisionResponse.p99)} ms (negative: the held call answered ` +
-        `first); the decision call itself p50/p99 ` +
-        `${ms(d.decisionCall.p50)}/${ms(d.decisionCall.p99)} ms. Baseline: a plain GET of the same approval right after. ` +
-        `${n(d.approvalsStored)} approvals and ${n(d.decisionsStored)} decisions stored at the end.` +
-        (d.failures.length ? ` Failed samples: ${d.failures.length} (${d.failures[0]}).` : ''),
-    );
-  }
-  if (r.intake) {
-    const i = r.intake;
-    out.push(
-      `- **Intake**: \`POST /api/webhooks/inbound?wait=0\` (flow key) with unique details (no deduplication), ` +
-        `${s.connections} connections for ${s.loadS} s after ${s.warmupS} s warm-up, then ${s.rate} req/s for ${s.rateS} s. ` +
-        `Baseline: a bare Express + mongoose handler (bench/baseline-server.ts) doing one insertOne of a document shaped ` +
-        `like a stored approval into the same database. Approvals stored ${n(i.approvalsBefore)} → ${n(i.approvalsAfter)}. ` +
-        `Status codes: gateway ${JSON.stringify(i.saturated.gateway.statusCodes)}, at ${s.rate} req/s ` +
-        `${JSON.stringify(i.fixedRate.gateway.statusCodes)}.`,
-    );
-  }
-  if (r.list) {
-    const l = r.list;
-    out.push(
-      `- **Agent ticket list**: ${n(l.approvalsInAccount)} approvals in one account over ${n(l.tickets)} tickets (10 % pending), ` +
-        `inserted with insertMany in batches of 2,000 in ${(l.seedMs / 1000).toFixed(1)} s into a database of its own (with the ` +
-        `gateway's indexes), served by a gateway process of its own with CHEQPOINT_DB_TIMEOUT_MS=120000 (with the default ` +
-        `5 s, a call whose database reads take longer answers 503). ` +
-        `\`GET /api/agent/approvals?ticketId=<random>\` one at a time for up to ${s.listTimeS} s: ${count(l.list.count, 'call')}, ` +
-        `p50/p99/max ${ms(l.list.p50)}/${ms(l.list.p99)}/${ms(l.list.max)} ms` +
-        `${l.listFailures ? `, ${l.listFailures} failed (${l.listFailureSamples[0] ?? ''})` : ''}. ` +
-        `Its two finds through the driver: ${count(l.bareQuery.count, 'sample')}, p50/p99 ${ms(l.bareQuery.p50)}/${ms(l.bareQuery.p99)} ms` +
-        `${l.bareQueryFailures.length ? ` (${l.bareQueryFailures[0]})` : ''}. ` +
-        `Explain of the pending find: index used **${l.explain.indexUsed}**; ${l.explain.summary}. ` +
-        `For scale: \`GET /api/approvals/{id}\` of the last approvals inserted, at this size: ${count(l.statusAtSize.count, 'call')}, ` +
-        `p50/max ${ms(l.statusAtSize.p50)}/${ms(l.statusAtSize.max)} ms.`,
-    );
-  }
-  for (const [name, message] of Object.entries(r.errors)) {
-    out.push(`- **${name} failed**: \`${message.split('\n')[0]}\``);
-  }
-  return out;
-}
-
-export function markdown(report: Report, notes: string[]): string {
+export function markdown(report: Report): string {
+  const r = report.results;
   const m = report.machine;
-  const db = report.database;
-  return [
+  const lines: string[] = [
     '# Benchmarks',
     '',
-    `Latest run of \`npm run bench\`: ${report.startedAt}, ${report.durationS} s${report.quick ? ' (BENCH_QUICK=1: short trial run)' : ''}. ` +
-      'Every figure has its baseline measured in the same run. This file is rewritten by each run; the raw figures are ' +
-      'in `bench/results/latest.json` (not committed).',
+    `Latest run of \`npm run bench\`: ${r.startedAt}, **${r.durationS} s** wall time${r.settings.quick ? ' (BENCH_QUICK=1: trial run, smaller sizes and samples)' : ''}. ` +
+      'Every figure has its bare baseline measured in the same run. This file is written by each run (the "Why" section at the end is bench/notes.md, verbatim); the raw figures are in `bench/results/latest.json` (not committed).',
     '',
-    '## Machine and database',
+    '## Machine and databases',
     '',
     '| | |',
     '| --- | --- |',
@@ -506,135 +479,96 @@ export function markdown(report: Report, notes: string[]): string {
     `| Memory | ${m.memoryGiB} GiB |`,
     `| Node | ${m.node} |`,
     `| OS | ${m.os} |`,
-    `| Load average (1 min) at start / end | ${m.loadAverage1m.start} / ${m.loadAverage1m.end} |`,
-    `| Database | ${db.label}${db.serverVersion ? ` (reports server version ${db.serverVersion})` : ''} |`,
-    `| Processes | ${report.runner} |`,
+    `| Load average (1 min): start / highest / end | ${r.loadAverage.start.toFixed(2)} / ${r.loadAverage.max.toFixed(2)} / ${r.loadAverage.end.toFixed(2)} (other work shared the machine; see "Other" in the CPU tables) |`,
+    ...r.backends.map(
+      (b) =>
+        `| ${BACKEND_TITLE[b.name] ?? b.name} | ${b.label}; ${Object.entries(b.versions)
+          .map(([name, v]) => `${name} ${v}`)
+          .join(', ')}${b.serverVersion ? `; reports MongoDB ${b.serverVersion}` : ''} |`,
+    ),
     '',
-    '## Results',
+    '## Results per backend',
     '',
-    markdownTable(report.rows),
+  ];
+  for (const b of r.backends) {
+    lines.push(`### ${BACKEND_TITLE[b.name] ?? b.name}`, '');
+    const figures = report.perSize[b.name] ?? [];
+    lines.push(...sizeTable(figures, r.settings.sizes), '');
+    const stored = b.sizes
+      .map((s) =>
+        s.stored
+          ? `${k(s.size)}: ${n(s.stored.approvals)} approvals, ${n(s.stored.decisions)} decisions, ${n(s.stored.pending)} pending`
+          : '',
+      )
+      .filter(Boolean);
+    if (stored.length) lines.push(`Stored when measured: ${stored.join('; ')}.`, '');
+    const errors = Object.entries(b.errors);
+    if (errors.length) {
+      lines.push(
+        'Failed or skipped:',
+        '',
+        ...errors.map(([key, msg]) => `- ${key}: \`${esc(msg.split('\n')[0] ?? '').slice(0, 300)}\``),
+        '',
+      );
+    }
+  }
+  lines.push('## Once per backend', '', ...onceTable(report.once), '');
+  if (Object.keys(r.errors).length) {
+    lines.push(...Object.entries(r.errors).map(([key, msg]) => `- ${key}: ${msg}`), '');
+  }
+  lines.push('## Where the time went (CPU seconds per phase)', '');
+  for (const b of r.backends) {
+    lines.push(`### ${BACKEND_TITLE[b.name] ?? b.name}`, '', ...cpuTable(b), '');
+    const seeds = b.sizes
+      .filter((s) => s.seed)
+      .map(
+        (s) =>
+          `${k(s.size)}: ${(s.seed!.ms / 1000).toFixed(1)} s for ${n(Object.values(s.seed!.docs).reduce((a, x) => a + x, 0))} documents`,
+      );
+    if (seeds.length) lines.push(`Seeding steps: ${seeds.join('; ')}.`, '');
+  }
+  lines.push(...howMeasured(r), '');
+  lines.push(
+    '## Missed targets: what the measurements say',
     '',
-    'Ratio: Cheqpoint ÷ baseline (throughput: percent of the baseline; latency and memory: times the baseline, p99 for latency pairs).',
+    report.reasons.length
+      ? 'Generated from this run (CPU per request from the table above; baselines from the same run):'
+      : 'Every target was met in this run.',
     '',
-    '## How each figure was measured',
+    ...report.reasons,
     '',
-    ...details(report),
-    '',
-    ...cpuTable(report),
-    ...(notes.length ? ['## Notes', '', ...notes, ''] : []),
+  );
+  lines.push('## Why, and what would reach it', '', report.notes ?? '(bench/notes.md is missing.)', '');
+  lines.push(
     '## Running it',
     '',
-    '```bash',
-    'npm run bench                                  # throw-away FerretDB (SQLite) on a free port',
-    'MONGODB_URI=mongodb://127.0.0.1:27017/x npm run bench   # your MongoDB; creates and drops cqp_bench_* databases',
-    'BENCH_FERRETDB_HANDLER=postgresql npm run bench # FerretDB on PostgreSQL (BENCH_POSTGRESQL_URL, default postgres://postgres@127.0.0.1:5432/test)',
-    'BENCH_QUICK=1 npm run bench                    # short trial run',
-    '```',
+    '`npm run bench` (both backends, under 10 minutes; PostgreSQL at 127.0.0.1:5432 with trust auth for user postgres). `BENCH_QUICK=1` for a short trial run, `BENCH_BACKENDS=sqlite` (or `postgresql`) for one backend, `BENCH_POSTGRESQL_URL` for another PostgreSQL server. Every process it starts is stopped, and its PostgreSQL database dropped, also on Ctrl-C and on failure.',
     '',
-    'Loopback only; every loop is bounded in count and time; at 270 s the phase running is abandoned and the rest ' +
-      'skipped, the report written with what was measured (and at 295 s the run exits whatever happens); every process ' +
-      'it starts (FerretDB, gateways, baseline) is stopped at the end, on a failure and on Ctrl-C.',
-    '',
-  ].join('\n');
+  );
+  return lines.join('\n');
 }
 
-/**
- * Facts that explain the figures, and for each missed target why and what would reach it. The causes
- * named here were found by reading the gateway and FerretDB sources when this suite was written; re-check
- * them when the code they name changes.
- */
-export function notesFor(report: Report): string[] {
-  const r = report.results;
-  const sqlite = report.database.isFerretdbSqlite;
-  const missed = (prefix: string) => report.rows.some((row) => row.measurement.startsWith(prefix) && row.met === false);
-  const notes: string[] = [];
-  if (sqlite) {
-    notes.push(
-      '- **FerretDB v1.24.2 on SQLite answers every query by scanning the table.** Its SQLite backend pushes a filter down ' +
-        'only when it is exactly `{ _id: <string or ObjectId> }` (`internal/backends/sqlite/collection.go`), and even then ' +
-        'SQLite scans (explain: `SCAN <table>`: the `_id` index is on another expression than the query uses). Every ' +
-        'other filter — `{ _id, accountId }`, `$in`, `{ accountId, ticketId, status }` — is evaluated in Go on every ' +
-        "decoded document, and sorts and limits run after that. The gateway's indexes are maintained on writes but never " +
-        'used for reads, so each read costs time in proportion to the documents in its collection, and the figures depend ' +
-        'on how many approvals, decisions and audit events were stored at that point (given with each figure).',
-      '- Phases run in this order: callback dispatch (own database and gateway); then, on one growing database, held ' +
-        'waits, status reads (1,000 approvals seeded), decision latency, intake (adds hundreds to thousands) and the held ' +
-        'waits again on the compiled gateway and with --optimize-for-size; last the 100,000-approval list (own database and gateway). Before each ' +
-        'phase the run waits (up to 10 s) for the database to finish work left from the previous one. The "Where the ' +
-        'time went" table shows how much CPU the database process used in each phase.',
+/** A plain-text summary for the terminal. */
+export function textSummary(report: Report): string {
+  const out: string[] = [];
+  const sizes = report.results.settings.sizes;
+  for (const [backend, figures] of Object.entries(report.perSize)) {
+    out.push(
+      `\n${BACKEND_TITLE[backend] ?? backend} (p50/p99 ms at ${sizes.map(k).join(', ')}; baseline; p99 ratio; target; met)`,
+    );
+    for (const fig of figures) {
+      out.push(
+        `  ${fig.label.padEnd(70)} ${fig.values.map(pair).join(' | ').padEnd(40)} base ${fig.baselines.map(pair).join(' | ')}  ${f(fig.scaleP99)}×  ${fig.target}  ${fig.targetMet === null ? '–' : fig.targetMet ? 'yes' : 'NO'}/${fig.scaleMet === null ? '–' : fig.scaleMet ? 'yes' : 'NO'}`,
+      );
+    }
+  }
+  out.push('\nOnce per backend:');
+  for (const o of report.once) {
+    out.push(
+      `  ${o.backend}: ${o.label}: ${o.measured} (baseline ${o.baseline}) target ${o.target}: ${o.met === null ? '–' : o.met ? 'yes' : 'NO'}`,
     );
   }
-  if (missed('Intake')) {
-    notes.push(
-      '- **Intake** makes six database round trips where the baseline makes one: three reads (the key by its hash, ' +
-        "the account and the account's policy, each by key) and three inserts (the idempotency record, the approval " +
-        'and the first audit event, written as seq 1 without a read; a policy in force adds its `policy_evaluated` ' +
-        'event). Each insert is a durable write the request must not answer before: the idempotency record is the race ' +
-        'arbiter for retries and duplicates, the audit event the tamper-evident trail. What would reach 60 % of a ' +
-        'one-insert handler: caching key → principal, account and policy in process for a few seconds (three reads ' +
-        'fewer, at the price of a revoked key or a changed policy taking effect that much later), and folding the ' +
-        'idempotency record into the approval insert through a deterministic `_id` (one write fewer). ' +
-        (sqlite
-          ? "On FerretDB SQLite every write also waits for the one SQLite writer, shared with the other phases' work, " +
-            'which is what the p99 at 200 req/s shows.'
-          : ''),
-    );
-  }
-  if (missed('Decision')) {
-    notes.push(
-      '- **Decision → answer**: the decision reads the approval and its decision record (by `_id`) and inserts the ' +
-        'decision (the race arbiter); that insert releases a call held in the same process with the decision in hand ' +
-        '(no read), then the approval is updated (by `_id`) and an audit event appended. ' +
-        (sqlite
-          ? 'On FerretDB SQLite an `_id` filter is handed to SQLite, which still scans the table (the `_id` index is on ' +
-            'another expression than the query uses), so each of those steps costs time in proportion to the collection, ' +
-            'and the writes queue behind the one SQLite writer: the p50 is a few round trips, the p99 is the queue. '
-          : '') +
-        `Across processes the release also waits for the next shared poll (every ${r.decisionCrossProcess?.watchIntervalMs ?? '–'} ms, so up to that long), whose ` +
-        '`decisions.find({ _id: { $in: ids } })`' +
-        (sqlite ? ' scans every decision' : ' is one indexed query') +
-        '; change streams on a MongoDB replica set, or a shorter CHEQPOINT_WATCH_INTERVAL_MS, shorten it.',
-    );
-  }
-  const compiled = r.heldWaitsCompiled;
-  const held = r.heldWaits;
-  if (held && (missed(`${held.waits} held waits`) || (compiled && compiled.rssHeldMb >= 200))) {
-    const tsxCost = compiled ? held.rssStartMb - compiled.rssStartMb : NaN;
-    const perCallKb = ((held.rssHeldMb - held.rssIdleMb) * 1024) / held.waits;
-    notes.push(
-      '- **Memory**: the gateway runs from its TypeScript sources under tsx, as `npm start` does' +
-        (Number.isFinite(tsxCost) ? ` (about ${tsxCost.toFixed(0)} MB more than the compiled build at start)` : '') +
-        `. The idle figure is taken after a /healthz probe, so it includes V8's young generation grown under load; ` +
-        `holding ${n(held.waits)} calls then adds ${(held.rssHeldMb - held.rssIdleMb).toFixed(0)} MB (about ` +
-        `${perCallKb.toFixed(0)} KB per held call)` +
-        (compiled ? `, and ${(compiled.rssHeldMb - compiled.rssIdleMb).toFixed(0)} MB on the compiled build` : '') +
-        '. Most of that is not held by the calls: a heap snapshot of a gateway holding 1,000 waits has about 69 MB ' +
-        "of live objects, 18 MB of it the BSON serializer's fixed buffer and most of the rest loaded code; the RSS " +
-        'growth is V8 growing its heap for the garbage that setting up 1,000 calls makes (database reads, routing), ' +
-        'and keeping it. ' +
-        (r.heldWaitsSmall
-          ? `Started with node's \`--optimize-for-size\` the same waits hold ${r.heldWaitsSmall.rssHeldMb.toFixed(0)} MB, ` +
-            `at the cost shown in the table (status reads ${r.heldWaitsSmall.statusSmall.rps} vs ` +
-            `${r.heldWaitsSmall.statusDefault.rps} req/s). `
-          : '') +
-        'So the target is a deployment choice: memory-bound hosts start the gateway with `node --optimize-for-size ' +
-        '--import tsx server/src/main.ts` (README, Deploying); the default keeps the throughput.',
-    );
-  }
-  if (missed('Agent ticket list') && r.list) {
-    notes.push(
-      `- **Ticket list**: explain says the find uses ${r.list.explain.indexUsed === 'none' ? 'no index' : r.list.explain.indexUsed}` +
-        (sqlite
-          ? ' — FerretDB v1 SQLite decodes and filters all approvals in Go, twice per call (pending, then decided), and ' +
-            'the expiry sweep scans them all every 15 s meanwhile. On that backend no read of a 100,000-document ' +
-            'collection gets under 10 ms (even `_id` lookups scan). The `account_ticket_status_age` index the gateway ' +
-            "creates serves this query on MongoDB. FerretDB's PostgreSQL backend pushes the filter down, where PostgreSQL " +
-            'runs a (parallel) sequential scan: far cheaper, still no index (BENCH_FERRETDB_HANDLER=postgresql runs this ' +
-            'suite on it). Short of those, keeping the collection small (archiving decided approvals) is the lever.'
-          : '.'),
-    );
-  }
-  return notes;
+  return out.join('\n');
 }
 
 export function writeReport(report: Report) {
@@ -642,7 +576,7 @@ export function writeReport(report: Report) {
   mkdirSync(dir, { recursive: true });
   const json = JSON.stringify(report, null, 2);
   writeFileSync(path.join(dir, 'latest.json'), `${json}\n`);
-  writeFileSync(path.join(dir, `run-${report.startedAt.replace(/[:.]/g, '-')}.json`), `${json}\n`);
-  writeFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), markdown(report, notesFor(report)));
-  console.log(`\n${textTable(report.rows)}\n`);
+  writeFileSync(path.join(dir, `run-${report.results.startedAt.replace(/[:.]/g, '-')}.json`), `${json}\n`);
+  writeFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), markdown(report));
+  console.log(textSummary(report));
 }

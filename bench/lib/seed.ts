@@ -1,103 +1,261 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { approvalModels, type ApprovalDoc, type DecisionDoc } from '../../server/src/approvals/approval.model.js';
+import { auditModels, type AuditEventDoc } from '../../server/src/audit/audit-event.model.js';
+import { canonicalJson, eventHash } from '../../server/src/audit/audit-chain.js';
+import { STORAGE_VERSION } from '../../server/src/storage-upgrade.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const newId = () => `apr_${randomBytes(16).toString('hex')}`;
 
-/** A stored approval with exactly the shape of ApprovalDoc (what intake writes). */
-export function approvalDoc(
-  accountId: string,
-  options: {
-    ticketId: string;
-    status?: ApprovalDoc['status'];
-    createdAt?: Date;
-    callbackUrl?: string | null;
-    n?: number;
-  },
-): ApprovalDoc {
-  const createdAt = options.createdAt ?? new Date();
-  const status = options.status ?? 'pending';
-  const details = { ticket_id: options.ticketId, order: `o-${options.n ?? 0}`, amount: 25 };
-  const detailsJson = JSON.stringify(details);
-  const isDecided = status !== 'pending';
+/** Approvals per ticket (5,000 tickets at 100,000), and every how many approvals one is pending (10 %). */
+export const PER_TICKET = 20;
+export const PENDING_EVERY = 10;
+/** Approvals per insertMany of each collection. */
+const BATCH = 1_000;
+/** Seeded approvals were created over the 10 days before the run (oldest first). */
+const SPAN_MS = 10 * 24 * 3600 * 1000;
+const MAX_APPROVALS = 200_000;
+const DECIDER = { type: 'agent', id: '42', name: 'Ada Agent' } as const;
+
+/** What the seeding has written to one database so far, and the pending approvals of each step. */
+export type SeedState = {
+  accountId: string;
+  /** A flow key id for the `requested` audit events' actor. */
+  keyId: string;
+  stored: number;
+  tickets: number;
+  baseTime: number;
+  /** Pending approvals written by the last growth step, oldest first (samples take from its end). */
+  newPending: string[];
+  /** Every seeded approval id that is pending and not yet used by a sample (oldest first). */
+  unusedPending: string[];
+  /** A few seeded approvals per ticket, for the baseline's reads. */
+  sampleIds: string[];
+  /**
+   * What is stored now, counted by the benchmark (seeded, plus what its samples created and decided):
+   * a count would scan the collection on FerretDB SQLite (tens of seconds at 100,000).
+   */
+  counts: { approvals: number; decisions: number; pending: number };
+  /** Audit events written: none, `requested` of the pending approvals only, or every approval's events. */
+  audit: AuditSeeding;
+};
+
+export type AuditSeeding = 'none' | 'pending' | 'all';
+
+export function newSeedState(accountId: string, keyId: string, audit: AuditSeeding): SeedState {
   return {
-    _id: newId(),
     accountId,
+    keyId,
+    stored: 0,
+    tickets: 0,
+    baseTime: Date.now() - SPAN_MS,
+    newPending: [],
+    unusedPending: [],
+    sampleIds: [],
+    counts: { approvals: 0, decisions: 0, pending: 0 },
+    audit,
+  };
+}
+
+/**
+ * The documents the gateway itself writes for approval number `i` (in creation order): the approval,
+ * its decision record when decided (no callback: delivery state `none`), its ticket slot
+ * `<account>:<ticket>:<n>` (n dense per ticket in creation order), its pending-set entry when pending,
+ * and its audit events (`requested` at 1, `decided` at 2) as `state.audit` says.
+ */
+function docsOf(state: SeedState, i: number) {
+  const ticketId = `t${Math.floor(i / PER_TICKET)}`;
+  const slot = (i % PER_TICKET) + 1;
+  const isPending = i % PENDING_EVERY === PENDING_EVERY - 1;
+  const createdAt = new Date(state.baseTime + Math.floor((i * SPAN_MS) / MAX_APPROVALS));
+  const details = { ticket_id: ticketId, order: `o-${i}`, amount: 25 + (i % 100) };
+  const detailsJson = JSON.stringify(details);
+  const detailsSha256 = sha256(detailsJson);
+  const requestSha256 = sha256(`${detailsJson}:${i}`);
+  const decidedAt = isPending ? null : new Date(createdAt.getTime() + 60_000);
+  const approval: ApprovalDoc = {
+    _id: newId(),
+    accountId: state.accountId,
     action: 'refund',
-    summary: `Refund order o-${options.n ?? 0}`,
+    summary: `Refund order o-${i}`,
     detailsJson,
-    detailsSha256: sha256(detailsJson),
+    detailsSha256,
     justification: 'Customer asked for a refund of a damaged item.',
-    ticketId: options.ticketId,
-    callbackUrl: options.callbackUrl ?? null,
+    ticketId,
+    callbackUrl: null,
     riskLevel: null,
     priority: null,
     agentName: null,
     metadataJson: null,
-    requestSha256: sha256(`${detailsJson}:${options.n ?? 0}`),
-    status,
+    requestSha256,
+    status: isPending ? 'pending' : 'approved',
     createdAt,
-    expiresAt: new Date(createdAt.getTime() + 24 * 60 * 60 * 1000),
-    decidedAt: isDecided ? new Date(createdAt.getTime() + 60_000) : null,
+    // Pending ones stay pending for the whole run (the expiry sweep must find nothing due).
+    expiresAt: isPending ? new Date(Date.now() + 7 * 24 * 3600 * 1000) : new Date(createdAt.getTime() + 86_400_000),
+    decidedAt,
     decisionNote: null,
     modifiedDetailsJson: null,
-    decidedBy: isDecided ? { type: 'agent', id: '42', name: 'Ada Agent' } : null,
+    decidedBy: isPending ? null : { ...DECIDER },
     policy: null,
   };
-}
-
-/** The decision record the gateway writes for an approval, with its callback due now (outbox). */
-export function decisionDoc(approval: ApprovalDoc, decidedAt = new Date()): DecisionDoc {
-  return {
-    _id: approval._id,
-    accountId: approval.accountId,
-    outcome: 'approved',
-    note: null,
-    modifiedDetailsJson: null,
-    decidedBy: { type: 'agent', id: '42', name: 'Ada Agent' },
-    decisionRequestId: null,
-    decidedAt,
-    delivery: {
-      state: approval.callbackUrl ? 'pending' : 'none',
-      webhookId: `msg_${approval._id}`,
-      callbackUrl: approval.callbackUrl,
-      attempts: 0,
-      nextAttemptAt: approval.callbackUrl ? decidedAt : null,
-      lastError: null,
-    },
-  };
-}
-
-/** insertMany in batches (unordered), bounded by `timeMs`; returns how many were inserted. */
-export async function insertBatches<T>(
-  insert: (docs: T[]) => Promise<unknown>,
-  total: number,
-  make: (i: number) => T,
-  options: { batch?: number; timeMs?: number } = {},
-): Promise<{ inserted: number; ms: number }> {
-  const batch = options.batch ?? 2_000;
-  const started = performance.now();
-  let inserted = 0;
-  while (inserted < total && performance.now() - started < (options.timeMs ?? 120_000)) {
-    const docs: T[] = [];
-    for (let i = inserted; i < Math.min(total, inserted + batch); i++) docs.push(make(i));
-    await insert(docs);
-    inserted += docs.length;
+  const decision: DecisionDoc | null = decidedAt
+    ? {
+        _id: approval._id,
+        accountId: state.accountId,
+        outcome: 'approved',
+        note: null,
+        modifiedDetailsJson: null,
+        decidedBy: { ...DECIDER },
+        decisionRequestId: null,
+        decidedAt,
+        delivery: {
+          state: 'none',
+          webhookId: `msg_${approval._id}`,
+          callbackUrl: null,
+          attempts: 0,
+          nextAttemptAt: null,
+          lastError: null,
+        },
+      }
+    : null;
+  const ticketSlot = { _id: `${state.accountId}:${ticketId}:${slot}`, approvalId: approval._id, createdAt };
+  const pending = isPending
+    ? {
+        _id: approval._id,
+        accountId: state.accountId,
+        ticketId,
+        action: approval.action,
+        createdAt,
+        expiresAt: approval.expiresAt,
+      }
+    : null;
+  const events: AuditEventDoc[] = [];
+  if (state.audit === 'all' || (state.audit === 'pending' && isPending)) {
+    const requested = {
+      approvalId: approval._id,
+      accountId: state.accountId,
+      seq: 1,
+      type: 'requested' as const,
+      actor: { type: 'flow' as const, id: state.keyId },
+      at: createdAt,
+      data: canonicalJson({ action: approval.action, ticketId, detailsSha256, requestSha256 }),
+      prevHash: null,
+    };
+    const first = { _id: `${approval._id}:1`, ...requested, hash: eventHash(requested) };
+    events.push(first);
+    if (decidedAt && state.audit === 'all') {
+      const decided = {
+        approvalId: approval._id,
+        accountId: state.accountId,
+        seq: 2,
+        type: 'decided' as const,
+        actor: { type: 'agent' as const, id: DECIDER.id, name: DECIDER.name },
+        at: decidedAt,
+        data: canonicalJson({ outcome: 'approved', note: null, modifiedDetailsSha256: null, decisionRequestId: null }),
+        prevHash: first.hash,
+      };
+      events.push({ _id: `${approval._id}:2`, ...decided, hash: eventHash(decided) });
+    }
   }
-  return { inserted, ms: Math.round(performance.now() - started) };
+  return { approval, decision, ticketSlot, pending, events, isPending, slot };
 }
 
-export async function seedApprovals(conn: Connection, docs: ApprovalDoc[]) {
-  const { Approval } = approvalModels(conn);
-  await Approval.collection.insertMany(docs as never[], { ordered: false });
+/** The storage-version record, so a gateway starting on the seeded database runs no in-place upgrade. */
+export async function markStorageCurrent(conn: Connection) {
+  await conn
+    .collection('cheqpoint_meta')
+    .updateOne(
+      { _id: 'storage-version' as never },
+      { $set: { value: STORAGE_VERSION, updatedAt: new Date() } },
+      { upsert: true },
+    );
 }
 
-/** Approvals (and decisions) stored now, across accounts: the rows FerretDB SQLite scans. */
-export async function collectionSizes(conn: Connection) {
-  const { Approval, Decision } = approvalModels(conn);
-  return {
-    approvals: await Approval.collection.estimatedDocumentCount(),
-    decisions: await Decision.collection.estimatedDocumentCount(),
+/**
+ * Grows the seeded store to `target` approvals with insertMany batches straight into the collections
+ * (whole tickets of PER_TICKET approvals each, so the slots of a ticket are written in one step).
+ * Returns the documents written per collection and the time taken.
+ */
+export async function growTo(
+  conn: Connection,
+  state: SeedState,
+  target: number,
+): Promise<{ ms: number; docs: Record<string, number> }> {
+  const started = performance.now();
+  const { Approval, Decision, TicketSlot, Pending } = approvalModels(conn);
+  const { AuditEvent } = auditModels(conn);
+  const counts: Record<string, number> = {
+    approvals: 0,
+    decisions: 0,
+    ticket_slots: 0,
+    pending_approvals: 0,
+    audit_events: 0,
   };
+  state.newPending = [];
+  const insert = async (
+    name: string,
+    model: { collection: { insertMany: (docs: never[], o: object) => unknown } },
+    docs: object[],
+  ) => {
+    if (docs.length === 0) return;
+    await model.collection.insertMany(docs as never[], { ordered: false });
+    counts[name] = (counts[name] ?? 0) + docs.length;
+  };
+  for (let from = state.stored; from < target; from += BATCH) {
+    const to = Math.min(target, from + BATCH);
+    const approvals: object[] = [];
+    const decisions: object[] = [];
+    const slots: object[] = [];
+    const pending: object[] = [];
+    const events: object[] = [];
+    for (let i = from; i < to; i++) {
+      const d = docsOf(state, i);
+      approvals.push(d.approval);
+      if (d.decision) decisions.push(d.decision);
+      slots.push(d.ticketSlot);
+      if (d.pending) pending.push(d.pending);
+      events.push(...d.events);
+      if (d.isPending) state.newPending.push(d.approval._id);
+      if (d.slot === 1 || d.slot === PER_TICKET / 2) state.sampleIds.push(d.approval._id);
+    }
+    await Promise.all([
+      insert('approvals', Approval, approvals),
+      insert('decisions', Decision, decisions),
+      insert('ticket_slots', TicketSlot, slots),
+      insert('pending_approvals', Pending, pending),
+      insert('audit_events', AuditEvent, events),
+    ]);
+  }
+  state.counts.approvals += counts['approvals'] ?? 0;
+  state.counts.decisions += counts['decisions'] ?? 0;
+  state.counts.pending += counts['pending_approvals'] ?? 0;
+  state.stored = Math.max(state.stored, target);
+  state.tickets = Math.ceil(state.stored / PER_TICKET);
+  state.unusedPending.push(...state.newPending);
+  return { ms: Math.round(performance.now() - started), docs: counts };
+}
+
+/**
+ * Takes `n` pending approvals for samples that decide them: the newest ones of the last growth step
+ * (so the oldest, which the queue's first page shows, stay pending).
+ */
+export function takePending(state: SeedState, n: number): string[] {
+  const taken = state.newPending.splice(Math.max(0, state.newPending.length - n), n);
+  if (taken.length < n) {
+    // Not enough new ones (small sizes): the newest of the earlier steps that no sample used yet.
+    const fresh = new Set(taken);
+    const older = state.unusedPending.filter((id) => !fresh.has(id));
+    taken.push(...older.slice(Math.max(0, older.length - (n - taken.length))));
+  }
+  const used = new Set(taken);
+  state.unusedPending = state.unusedPending.filter((id) => !used.has(id));
+  return taken;
+}
+
+/** Records what a sample phase created (approvals, pending ones) and decided. */
+export function noteSamples(state: SeedState, delta: { created?: number; createdPending?: number; decided?: number }) {
+  state.counts.approvals += delta.created ?? 0;
+  state.counts.pending += (delta.createdPending ?? 0) - (delta.decided ?? 0);
+  state.counts.decisions += delta.decided ?? 0;
 }

@@ -1,130 +1,177 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BenchContext } from '../lib/context.js';
-import { request } from '../lib/http.js';
-import { cpuSecondsOf, memoryOf, waitQuiet } from '../lib/procs.js';
-import { collectionSizes } from '../lib/seed.js';
-import { sampleBounded, summarize, type Latency } from '../lib/stats.js';
+import type { BenchContext, RunningServer } from '../lib/context.js';
+import { request, type Response } from '../lib/http.js';
+import { memoryOf } from '../lib/procs.js';
+import { round, summarize, type Latency } from '../lib/stats.js';
+import { DECISION_BODY } from './decisions.js';
 
-export type HeldWaitsResult = {
+/** The gateway's `cheqpoint_held_waits` gauge (calls held now), from /metrics. */
+async function heldCount(server: RunningServer): Promise<number> {
+  const res = await request(`${server.url}/metrics`).catch(() => null);
+  const match = res ? /^cheqpoint_held_waits(?:\{[^}]*\})?\s+(\d+)/m.exec(res.text) : null;
+  return match ? Number(match[1]) : -1;
+}
+
+/** Waits (bounded) until the gateway holds `n` calls; returns the ms waited. */
+async function untilHeld(server: RunningServer, n: number, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    if ((await heldCount(server)) >= n) break;
+    await sleep(100);
+  }
+  return Math.round(performance.now() - started);
+}
+
+type HeldCall = {
+  id: string;
+  sentAt: number;
+  answer: Promise<Response | Error>;
+  controller: AbortController;
+  isSettled: () => boolean;
+};
+
+/** Opens one held call per id, 50 every 100 ms (as they arrive in practice, not in one burst). */
+async function openHeld(server: RunningServer, flowKey: string, ids: string[], waitS: number): Promise<HeldCall[]> {
+  const calls: HeldCall[] = [];
+  for (const [i, id] of ids.entries()) {
+    if (i > 0 && i % 50 === 0) await sleep(100);
+    const controller = new AbortController();
+    const sentAt = performance.now();
+    let settled = false;
+    const answer = request(`${server.url}/api/approvals/${id}?wait=${waitS}`, {
+      headers: { 'x-api-key': flowKey },
+      agent: false,
+      signal: controller.signal,
+      timeoutMs: (waitS + 30) * 1000,
+    })
+      .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
+      .finally(() => {
+        settled = true;
+      });
+    calls.push({ id, sentAt, answer, controller, isSettled: () => settled });
+  }
+  return calls;
+}
+
+export type HeldDecisionsResult = {
   waits: number;
-  /** Distinct approvals the waits are spread over. */
-  approvals: number;
-  /** Resident memory of the gateway process (MB): at the phase's start, idle after the /healthz probe (the
-   * baseline), while all waits are held, and 1 s after release. */
-  rssStartMb: number;
-  rssIdleMb: number;
+  waitS: number;
+  decided: number;
+  setupMs: number;
+  /** Decided group: answer − decision sent (target ≤ 1 s each). */
+  decidedLateness: Latency;
+  /** Undecided group: answer − (request sent + wait) (target ≤ 1 s each; negative = early). */
+  undecidedLateness: Latency;
+  /** Answers that were wrong: errors, non-200, or the wrong status for the group. */
+  wrongAnswers: number;
+  wrongSamples: string[];
+  /** The decision calls' own round trips. */
+  decisionCall: Latency;
+  withinOneS: { decided: number; undecided: number };
+};
+
+/**
+ * `waits` calls held on A (`?wait=waitS`, one connection each, distinct pending approvals); once all are
+ * held, half of them (at random) are decided on A at random moments within decideWindowS while the
+ * others stay held until their wait runs out.
+ */
+export async function heldDecisionsPhase(ctx: BenchContext, ids: string[]): Promise<HeldDecisionsResult> {
+  const gateway = ctx.gatewayA!;
+  const { waitS, decideWindowS } = ctx.settings;
+  const calls = await openHeld(gateway, ctx.account.flowKey, ids, waitS);
+  const setupMs = await untilHeld(gateway, ids.length, 5_000);
+  const shuffled = [...calls].sort(() => Math.random() - 0.5);
+  const toDecide = new Set(shuffled.slice(0, Math.floor(calls.length / 2)));
+  ctx.log(`held waits: ${calls.length} held after ${setupMs} ms; deciding ${toDecide.size} at random moments`);
+  const decisionSent = new Map<HeldCall, number>();
+  const decisionCalls: number[] = [];
+  const wrong: string[] = [];
+  await Promise.all(
+    [...toDecide].map(async (call) => {
+      // A random moment in the window, and at least a second before the call's own wait runs out.
+      const latest = call.sentAt + (waitS - 1) * 1000 - performance.now();
+      await sleep(Math.random() * Math.max(0, Math.min(decideWindowS * 1000, latest)));
+      decisionSent.set(call, performance.now());
+      const res = await request(`${gateway.url}/api/agent/approvals/${call.id}/decision`, {
+        method: 'POST',
+        headers: { 'x-api-key': ctx.account.agentKey },
+        body: DECISION_BODY,
+        timeoutMs: 30_000,
+      }).catch((err: unknown) => err as Error);
+      if (res instanceof Error || res.status !== 200) {
+        wrong.push(`decision: ${res instanceof Error ? res.message : res.status}`);
+      } else decisionCalls.push(res.ms);
+    }),
+  );
+  const decidedLateness: number[] = [];
+  const undecidedLateness: number[] = [];
+  for (const call of calls) {
+    const answer = await call.answer;
+    const isDecided = toDecide.has(call);
+    if (answer instanceof Error || answer.status !== 200) {
+      wrong.push(answer instanceof Error ? answer.message : `answered ${answer.status}`);
+      continue;
+    }
+    const status = answer.json<{ status: string }>().status;
+    if (status !== (isDecided ? 'approved' : 'pending'))
+      wrong.push(`${isDecided ? 'decided' : 'undecided'}: ${status}`);
+    if (isDecided) decidedLateness.push(answer.endedAt - (decisionSent.get(call) ?? NaN));
+    else undecidedLateness.push(answer.endedAt - (call.sentAt + waitS * 1000));
+  }
+  return {
+    waits: calls.length,
+    waitS,
+    decided: toDecide.size,
+    setupMs,
+    decidedLateness: summarize(decidedLateness),
+    undecidedLateness: summarize(undecidedLateness),
+    wrongAnswers: wrong.length,
+    wrongSamples: wrong.slice(0, 5),
+    decisionCall: summarize(decisionCalls),
+    withinOneS: {
+      decided: decidedLateness.filter((x) => x <= 1000).length,
+      undecided: undecidedLateness.filter((x) => x <= 1000).length,
+    },
+  };
+}
+
+export type HeldMemoryResult = {
+  waits: number;
+  held: number;
+  setupMs: number;
+  rssBeforeMb: number;
   rssHeldMb: number;
   rssAfterMb: number;
   peakRssMb: number;
-  /** /healthz round trips: the event loop's responsiveness, idle and with the waits held. */
-  healthIdle: Latency;
-  healthHeld: Latency;
-  /** Time for all waits to be set up (gateway and database quiet again). */
-  setupMs: number;
-  /** Held calls that answered before release (should be 0). */
   answeredEarly: number;
-  answeredEarlyStatuses: Record<string, number>;
-  approvalsStored: number;
-  /** CPU seconds the gateway process used during the phase. */
-  gatewayCpuS: number;
 };
 
-/** /healthz round trips on one keep-alive connection, bounded by count and time. */
-export async function probeHealth(url: string, seconds: number): Promise<Latency> {
-  const { results } = await sampleBounded({ count: 5_000, timeMs: seconds * 1000 }, async () => {
-    const res = await request(`${url}/healthz`);
-    if (res.status !== 200) throw new Error(`healthz ${res.status}`);
-    return res.ms;
-  });
-  return summarize(results);
-}
-
-/**
- * `waits` calls held at once (`GET /api/approvals/{id}?wait=20`, one connection each) spread over
- * `ids`: RSS of the gateway process from /proc, and /healthz latency as an indirect measure of
- * event-loop delay. Released by closing the connections (the gateway cleans up on close).
- *
- * On FerretDB v1 (SQLite) every read of an approval scans the table up to it, so 1,000 distinct
- * approvals would cost minutes of database time to set up; there the waits share a few approvals at
- * the start of the table. The gateway holds one subscription per call either way.
- */
-export async function heldWaitsPhase(ctx: BenchContext, ids: string[], waits: number): Promise<HeldWaitsResult> {
-  const pid = ctx.gateway.proc.pid;
-  const { settings } = ctx;
-  const rssStartMb = memoryOf(pid).rssMb;
-  const cpuBefore = cpuSecondsOf(pid);
-  await probeHealth(ctx.gateway.url, 0.5); // warm the route
-  const healthIdle = await probeHealth(ctx.gateway.url, settings.probeS);
-  const rssIdleMb = memoryOf(pid).rssMb;
-
-  ctx.log(`held waits: opening ${waits} held calls on ${ids.length} approvals`);
-  const controllers: AbortController[] = [];
-  let answeredEarly = 0;
-  const answeredEarlyStatuses: Record<string, number> = {};
-  let isReleasing = false;
-  // Opened over about a second (100 every 100 ms), as held calls arrive in practice, not in one burst.
-  const calls: Promise<void>[] = [];
-  for (let i = 0; i < waits; i++) {
-    if (i > 0 && i % 100 === 0) await sleep(100);
-    const id = ids[i % ids.length] as string;
-    const controller = new AbortController();
-    controllers.push(controller);
-    const call = request(`${ctx.gateway.url}/api/approvals/${id}?wait=20`, {
-      headers: { 'x-api-key': ctx.account.flowKey },
-      agent: false,
-      signal: controller.signal,
-      timeoutMs: 40_000,
-    }).then(
-      (res) => {
-        if (!isReleasing) {
-          answeredEarly++;
-          answeredEarlyStatuses[res.status] = (answeredEarlyStatuses[res.status] ?? 0) + 1;
-        }
-      },
-      () => {
-        if (!isReleasing) {
-          answeredEarly++;
-          answeredEarlyStatuses['error'] = (answeredEarlyStatuses['error'] ?? 0) + 1;
-        }
-      },
-    );
-    calls.push(call);
-  }
-  const pids = [pid, ...(ctx.ferretdbPid ? [ctx.ferretdbPid] : [])];
-  const setupStarted = Date.now();
-  await sleep(500);
-  await waitQuiet(pids, 12_000);
-  const setupMs = Date.now() - setupStarted;
-  ctx.log(`held waits: set up in ${setupMs} ms; probing`);
-
+/** `memoryWaits` calls held on A (distinct pending approvals, `?wait=20`): A's resident memory from /proc. */
+export async function heldMemoryPhase(ctx: BenchContext, ids: string[]): Promise<HeldMemoryResult> {
+  const gateway = ctx.gatewayA!;
+  const pid = gateway.proc.pid;
+  const rssBeforeMb = memoryOf(pid).rssMb;
+  const calls = await openHeld(gateway, ctx.account.flowKey, ids, 20);
+  const setupMs = await untilHeld(gateway, ids.length, 8_000);
+  const held = await heldCount(gateway);
   let rssHeldMb = memoryOf(pid).rssMb;
-  const sampler = setInterval(() => {
+  for (let t = 0; t < ctx.settings.memoryHoldS * 5; t++) {
+    await sleep(200);
     rssHeldMb = Math.max(rssHeldMb, memoryOf(pid).rssMb);
-  }, 200);
-  const healthHeld = await probeHealth(ctx.gateway.url, settings.probeS);
-  clearInterval(sampler);
-  rssHeldMb = Math.max(rssHeldMb, memoryOf(pid).rssMb);
-
-  isReleasing = true;
-  for (const c of controllers) c.abort();
-  await Promise.all(calls);
+  }
+  const answeredEarly = calls.filter((c) => c.isSettled()).length;
+  for (const c of calls) c.controller.abort();
+  await Promise.all(calls.map((c) => c.answer));
   await sleep(1_000);
   const after = memoryOf(pid);
-  const gatewayCpuS = Math.round((cpuSecondsOf(pid) - cpuBefore) * 10) / 10;
   return {
-    waits,
-    approvals: ids.length,
-    rssStartMb: Math.round(rssStartMb * 10) / 10,
-    rssIdleMb: Math.round(rssIdleMb * 10) / 10,
-    rssHeldMb: Math.round(rssHeldMb * 10) / 10,
-    rssAfterMb: Math.round(after.rssMb * 10) / 10,
-    peakRssMb: Math.round(after.peakRssMb * 10) / 10,
-    healthIdle,
-    healthHeld,
+    waits: ids.length,
+    held,
     setupMs,
+    rssBeforeMb: round(rssBeforeMb, 1),
+    rssHeldMb: round(rssHeldMb, 1),
+    rssAfterMb: round(after.rssMb, 1),
+    peakRssMb: round(after.peakRssMb, 1),
     answeredEarly,
-    answeredEarlyStatuses,
-    approvalsStored: (await collectionSizes(ctx.conn)).approvals,
-    gatewayCpuS,
   };
 }

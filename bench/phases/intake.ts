@@ -1,68 +1,52 @@
 import type { Request } from 'autocannon';
 import type { BenchContext } from '../lib/context.js';
 import { runLoad, type LoadResult } from '../lib/load.js';
-import { collectionSizes } from '../lib/seed.js';
-
-export type PairResult = { gateway: LoadResult; baseline: LoadResult };
-export type IntakeResult = {
-  saturated: PairResult;
-  fixedRate: PairResult;
-  approvalsBefore: number;
-  approvalsAfter: number;
-};
 
 let counter = 0;
-/** A valid inbound request whose details are unique (never deduplicated). */
+/** A valid inbound request whose details are unique (never deduplicated), over 200 tickets. */
 const uniqueBody = () =>
   JSON.stringify({
     action: 'refund',
     summary: 'Refund order for a damaged item',
-    details: { ticket_id: String(1000 + (counter % 200)), order: `o-${process.pid}-${counter++}`, amount: 25 },
+    details: { ticket_id: `in${counter % 200}`, order: `o-${process.pid}-${counter++}`, amount: 25 },
     justification: 'Customer asked for a refund after the item arrived broken.',
   });
 
 /**
- * Intake without waiting: `POST /api/webhooks/inbound?wait=0` with unique bodies, against a bare
- * Express + mongoose handler doing one insert into the same database. Saturated (throughput, p50/p99),
- * then at a fixed rate (p99).
+ * Intake without waiting: `POST /api/webhooks/inbound?wait=0` (flow key, unique details) on gateway A,
+ * or the bare baseline's `POST /insert` (one insertOne of an approval-shaped document), saturated with
+ * `intakeConnections` connections or at a fixed `intakeRate` req/s (autocannon overallRate).
  */
-export async function intakePhase(ctx: BenchContext): Promise<IntakeResult> {
+export async function intakeRun(
+  ctx: BenchContext,
+  target: 'gateway' | 'baseline',
+  mode: 'saturated' | 'rate',
+): Promise<LoadResult & { warmupOk?: number }> {
   const { settings } = ctx;
-  const approvalsBefore = (await collectionSizes(ctx.conn)).approvals;
-  const gatewayRequest: Request = {
-    method: 'POST',
-    path: '/api/webhooks/inbound?wait=0',
-    headers: { 'content-type': 'application/json', 'x-api-key': ctx.account.flowKey },
-    setupRequest: (req: object) => ({ ...req, body: uniqueBody() }),
-  };
-  const baselineRequest: Request = {
-    method: 'POST',
-    path: '/insert',
-    headers: { 'content-type': 'application/json' },
-    setupRequest: (req: object) => ({ ...req, body: uniqueBody() }),
-  };
-  const run = (url: string, request: Request, durationS: number, overallRate?: number) =>
+  const server = target === 'gateway' ? ctx.gatewayA! : ctx.baseline!;
+  const req: Request =
+    target === 'gateway'
+      ? {
+          method: 'POST',
+          path: '/api/webhooks/inbound?wait=0',
+          headers: { 'content-type': 'application/json', 'x-api-key': ctx.account.flowKey },
+          setupRequest: (r: object) => ({ ...r, body: uniqueBody() }),
+        }
+      : {
+          method: 'POST',
+          path: '/insert',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (r: object) => ({ ...r, body: uniqueBody() }),
+        };
+  const run = (durationS: number, overallRate?: number) =>
     runLoad({
-      url,
-      requests: [request],
-      connections: settings.connections,
+      url: server.url,
+      requests: [req],
+      connections: settings.intakeConnections,
       durationS,
       ...(overallRate ? { overallRate } : {}),
     });
-
-  ctx.log(`intake: warm-up ${settings.warmupS} s each`);
-  await run(ctx.gateway.url, gatewayRequest, settings.warmupS);
-  await run(ctx.baseline.url, baselineRequest, settings.warmupS);
-  ctx.log(`intake: saturated, ${settings.connections} connections, ${settings.loadS} s each`);
-  const saturated = {
-    gateway: await run(ctx.gateway.url, gatewayRequest, settings.loadS),
-    baseline: await run(ctx.baseline.url, baselineRequest, settings.loadS),
-  };
-  ctx.log(`intake: fixed rate ${settings.rate} req/s, ${settings.rateS} s each`);
-  const fixedRate = {
-    gateway: await run(ctx.gateway.url, gatewayRequest, settings.rateS, settings.rate),
-    baseline: await run(ctx.baseline.url, baselineRequest, settings.rateS, settings.rate),
-  };
-  const approvalsAfter = (await collectionSizes(ctx.conn)).approvals;
-  return { saturated, fixedRate, approvalsBefore, approvalsAfter };
+  if (mode === 'rate') return run(settings.intakeRateS, settings.intakeRate);
+  const warmup = await run(settings.intakeWarmupS);
+  return { ...(await run(settings.intakeLoadS)), warmupOk: warmup.ok };
 }

@@ -1,0 +1,64 @@
+import type { CallbackResult } from '../phases/callbacks.js';
+import type { DecisionResult } from '../phases/decisions.js';
+import type { HeldDecisionsResult, HeldMemoryResult } from '../phases/held-waits.js';
+import type { IdleResult } from '../phases/idle.js';
+import type { ReadResult } from '../phases/reads.js';
+import type { BackendName } from './backend.js';
+import type { BenchSettings } from './context.js';
+import type { LoadResult } from './load.js';
+
+/** CPU seconds each process used in one phase (from /proc), its wall time, and how many requests it sent. */
+export type PhaseRecord = {
+  backend: BackendName;
+  /** Approvals stored when it ran (0: empty store). */
+  size: number;
+  name: string;
+  wallS: number;
+  cpuS: Record<string, number>;
+  requests: number | null;
+};
+
+export type SizeResult = {
+  size: number;
+  stored: { approvals: number; decisions: number; pending: number } | null;
+  seed: { ms: number; docs: Record<string, number> } | null;
+  getById?: ReadResult | undefined;
+  baselineFind?: ReadResult | undefined;
+  ticketList?: ReadResult | undefined;
+  queue?: (ReadResult & { pending: number }) | undefined;
+  decisionSame?: DecisionResult | undefined;
+  decisionCross?: DecisionResult | undefined;
+  callbacks?: CallbackResult | undefined;
+};
+
+export type IntakeResult = {
+  saturated: { gateway: LoadResult | null; baseline: LoadResult | null };
+  rate: { gateway: LoadResult | null; baseline: LoadResult | null };
+  stored: number;
+};
+
+export type BackendResult = {
+  name: BackendName;
+  label: string;
+  versions: Record<string, string>;
+  /** What the database reports (buildInfo.version). */
+  serverVersion: string | null;
+  sizes: SizeResult[];
+  idleEmpty?: IdleResult | undefined;
+  idleFull?: IdleResult | undefined;
+  heldDecisions?: (HeldDecisionsResult & { stored: number }) | undefined;
+  heldMemory?: (HeldMemoryResult & { stored: number }) | undefined;
+  intake?: IntakeResult | undefined;
+  phases: PhaseRecord[];
+  errors: Record<string, string>;
+};
+
+export type BenchResults = {
+  startedAt: string;
+  durationS: number;
+  settings: BenchSettings;
+  backends: BackendResult[];
+  loadAverage: { start: number; max: number; end: number; samples: number[] };
+  errors: Record<string, string>;
+  receiverPort: number;
+};
