@@ -1,4 +1,4 @@
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
 
 // [1] jsdom lacks these; Garden's Textarea autosize and the sidebar's auto-resize use them
@@ -9,6 +9,10 @@ globalThis.ResizeObserver ??= class {
 } as unknown as typeof ResizeObserver;
 
 afterEach(() => cleanup());
+
+// findBy*/waitFor wait up to 5 s (testing-library's default is 1 s): the app project runs beside the server
+// and browser projects on two cores, where a re-render after a fetch can take longer than a second.
+configure({ asyncUtilTimeout: 5_000 });
 
 window.matchMedia ??= ((query: string) => ({
   matches: false,

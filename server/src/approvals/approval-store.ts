@@ -37,15 +37,17 @@ export function approvalStore(conn: Connection) {
     insertDecision: (decision: DecisionDoc) => insertUnique(Decision, decision),
 
     /**
-     * The approval and, when it may matter, its decision record: for an approval still marked pending
-     * (its status may lag behind a decision, which is then written back) and for one with a callback
-     * (whose delivery state lives on the decision).
+     * The approval and its decision record, when it has one (an approval still marked pending may lag
+     * behind its decision, which is then written back; a callback's delivery state lives on the decision).
      */
     async findApproval(accountId: string, approvalId: string): Promise<StoredApproval | null> {
-      const doc = await Approval.findById(approvalId).lean<ApprovalDoc>();
+      // Both by the same key, at once: one round trip instead of two.
+      const [doc, stored] = await Promise.all([
+        Approval.findById(approvalId).lean<ApprovalDoc>(),
+        findDecision(accountId, approvalId),
+      ]);
       if (!doc || doc.accountId !== accountId) return null;
-      const needsDecision = doc.status === 'pending' || doc.callbackUrl !== null;
-      const decision = needsDecision ? await findDecision(accountId, approvalId) : null;
+      const decision = stored;
       if (decision && doc.status === 'pending') {
         await Approval.updateOne({ _id: doc._id, status: 'pending' }, { $set: statusFields(decision) });
       }
@@ -55,17 +57,16 @@ export function approvalStore(conn: Connection) {
     findDecision,
 
     /**
-     * Several approvals of the account at once (two queries: the approvals, then the decisions of
-     * those that need one), in the order of `ids`; unknown ids and other accounts' are left out.
+     * Several approvals of the account at once (two queries side by side: the approvals and their
+     * decisions), in the order of `ids`; unknown ids and other accounts' are left out.
      */
     async findApprovals(accountId: string, ids: readonly string[]): Promise<StoredApproval[]> {
-      const docs = await findByIds(Approval, ids);
+      // Decisions share their approval's _id: both batches at once, one round trip.
+      const [docs, decisions] = await Promise.all([findByIds(Approval, ids), findByIds(Decision, ids)]);
       const mine = ids.flatMap((id) => {
         const doc = docs.get(id);
         return doc && doc.accountId === accountId ? [doc] : [];
       });
-      const wanted = mine.filter((d) => d.status === 'pending' || d.callbackUrl !== null).map((d) => d._id);
-      const decisions = wanted.length > 0 ? await findByIds(Decision, wanted) : new Map<string, DecisionDoc>();
       return Promise.all(
         mine.map(async (doc) => {
           const found = decisions.get(doc._id);

@@ -57,9 +57,7 @@ export async function decideApproval(
 ): Promise<{ approval: Approval; isReplay: boolean }> {
   const found = await ctx.store.findApproval(principal.accountId, approvalId);
   if (!found) throw notFound();
-  const current =
-    (await expireIfDue(ctx, found.doc, found.decision)) ??
-    (found.doc.status !== 'pending' ? await ctx.store.findDecision(principal.accountId, approvalId) : null);
+  const current = await expireIfDue(ctx, found.doc, found.decision);
   if (current) return conflictOrReplay(ctx, found.doc, current, decisionRequestId);
   if (body.modifiedDetails) {
     const details = JSON.parse(found.doc.detailsJson) as Record<string, unknown>;

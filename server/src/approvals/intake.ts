@@ -212,8 +212,7 @@ export async function submitApproval(
       continue;
     }
     if (existing.status !== 'pending') {
-      const decision = found.decision ?? (await ctx.store.findDecision(principal.accountId, found.doc._id));
-      if (decision) await repairDecided(ctx, found.doc, decision);
+      if (found.decision) await repairDecided(ctx, found.doc, found.decision);
       return { approval: existing, isNew: false };
     }
     // Still pending: the first request may have stopped between storing the approval and finishing its
