@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Connection } from 'mongoose';
 import type { CreatedAccount } from '../../server/src/accounts/accounts.service.js';
+import { REPO_ROOT } from '../../server/src/config.js';
 import { freePort } from '../../server/src/db/embedded-ferretdb.js';
 import type { Backend } from './backend.js';
 import { spawnNode, spawnTs, waitReady, type Proc } from './procs.js';
@@ -79,13 +83,26 @@ export function withDatabase(uri: string, dbName: string): string {
  * Spawns the real gateway (`node --import tsx server/src/main.ts`, as `npm start` runs it) on a free
  * port against `uri` and waits for /readyz. Production mode unless `env` says otherwise.
  */
+const run = promisify(execFile);
+let compiled: Promise<void> | null = null;
+
+/** Builds server/dist once per run (scripts/build-server.mjs, as `npm install` and `npm start` do). */
+function ensureCompiledGateway(): Promise<void> {
+  const build =
+    compiled ?? run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-server.mjs')], { cwd: REPO_ROOT });
+  compiled = build.then(() => undefined);
+  return compiled;
+}
+
 export async function startGatewayProcess(
   name: string,
   uri: string,
   env: Record<string, string> = {},
 ): Promise<RunningServer> {
   const port = await freePort();
-  const proc = spawnNode(name, ['--import', 'tsx', 'server/src/main.ts'], {
+  // The default start: `npm start` runs the compiled gateway (server/dist/main.js) with plain node.
+  await ensureCompiledGateway();
+  const proc = spawnNode(name, ['server/dist/main.js'], {
     MONGODB_URI: uri,
     PORT: String(port),
     HOST: '127.0.0.1',
