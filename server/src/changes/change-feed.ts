@@ -61,11 +61,6 @@ export class ChangeFeed<T extends Record<string, unknown>> {
     this.timer = null;
   }
 
-  /** Where this process has read up to. */
-  get position() {
-    return this.offset;
-  }
-
   /** Called for every change read from the feed, this process's own included, in feed order. */
   subscribe(listener: ChangeListener<T>): () => void {
     this.listeners.add(listener);
