@@ -1,6 +1,8 @@
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CreatedAccount } from '../../server/src/accounts/accounts.service.js';
+import { approvalModels } from '../../server/src/approvals/approval.model.js';
+import { PendingSet } from '../../server/src/approvals/pending-set.js';
 import { ChangeFeed } from '../../server/src/changes/change-feed.js';
 import { CONNECTION_OPTIONS, connectDatabase } from '../../server/src/db/connection.js';
 import { systemClock } from '../../server/src/lib/clock.js';
@@ -249,6 +251,36 @@ describe('The change feed', () => {
       await conn.dropDatabase();
       await conn.close();
       await other.close();
+    }
+  });
+});
+
+describe('The pending set', () => {
+  it('When reloads overlap each other and a decision, then none fails and the decided approval stays out', async () => {
+    const conn = await connectTestDatabase('pending');
+    try {
+      const set = new PendingSet(conn);
+      const entry = (n: number) => ({
+        _id: `apr_${n}`,
+        accountId: 'acc_1',
+        ticketId: null,
+        action: 'refund',
+        createdAt: new Date(1_000 + n),
+        expiresAt: new Date(10_000_000 + n),
+      });
+      for (let n = 0; n < 30; n += 1) await set.insertDurable(entry(n));
+      for (let round = 0; round < 10; round += 1) {
+        const loads = [set.load(), set.load(), set.load()];
+        set.remove(`apr_${round}`);
+        await approvalModels(conn).Pending.deleteOne({ _id: `apr_${round}` });
+        await Promise.all(loads);
+        expect(set.ofAccount('acc_1').map((e) => e._id)).not.toContain(`apr_${round}`);
+      }
+      await set.load();
+      expect(set.size).toBe(20);
+    } finally {
+      await conn.dropDatabase();
+      await conn.close();
     }
   });
 });

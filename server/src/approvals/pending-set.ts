@@ -16,8 +16,11 @@ export type PendingEntry = PendingEntryDoc;
 export class PendingSet {
   private readonly byAccount = new Map<string, Map<string, PendingEntry>>();
   private readonly byId = new Map<string, PendingEntry>();
-  /** Ids removed since the last load began, so a load that overlaps a decision does not bring it back. */
-  private removedDuringLoad: Set<string> | null = null;
+  /**
+   * For each load in flight, the ids removed since it began, so a load that overlaps a decision does not
+   * bring it back. One set per load: loads may overlap (the periodic reload and a sweep's cleanup).
+   */
+  private readonly removedDuringLoads = new Set<Set<string>>();
 
   constructor(private readonly conn: Connection) {}
 
@@ -28,10 +31,10 @@ export class PendingSet {
   /** Replaces the in-memory set with the durable one (one read of the pending collection). */
   async load(): Promise<number> {
     const { Pending } = approvalModels(this.conn);
-    this.removedDuringLoad = new Set();
+    const removed = new Set<string>();
+    this.removedDuringLoads.add(removed);
     try {
       const entries = await Pending.find({}).lean<PendingEntry[]>();
-      const removed = this.removedDuringLoad;
       const fresh = new Map(entries.filter((e) => !removed.has(e._id)).map((e) => [e._id, e]));
       // Entries added in memory after the read began (by the feed) are kept.
       for (const [id, entry] of this.byId) if (!fresh.has(id) && !removed.has(id)) fresh.set(id, entry);
@@ -40,7 +43,7 @@ export class PendingSet {
       for (const entry of fresh.values()) this.add(entry);
       return this.byId.size;
     } finally {
-      this.removedDuringLoad = null;
+      this.removedDuringLoads.delete(removed);
     }
   }
 
@@ -64,7 +67,7 @@ export class PendingSet {
   }
 
   remove(approvalId: string) {
-    this.removedDuringLoad?.add(approvalId);
+    for (const removed of this.removedDuringLoads) removed.add(approvalId);
     const entry = this.byId.get(approvalId);
     if (!entry) return;
     this.byId.delete(approvalId);
