@@ -57,6 +57,36 @@ const SUPPORT_LOCATIONS = [
 const LOCATION_OPTIONS = ['url', 'flexible', 'autoLoad', 'autoHide', 'size', 'signed', 'legacy', 'objectTypes'];
 const PARAMETER_TYPES = ['text', 'checkbox', 'url', 'number', 'multiline', 'hidden', 'oauth'];
 const SCOPES = ['header', 'body', 'url', 'jwt_secret_key', 'jwt_claim', 'basic_auth_username', 'basic_auth_password'];
+/** Part of Loofah's SVG safelist (lib/loofah/html5/safelist.rb), the elements and attributes an icon needs. */
+const SVG_SAFE_ELEMENTS = ['svg', 'g', 'path', 'circle', 'ellipse', 'line', 'polyline', 'polygon', 'rect', 'title'];
+const SVG_SAFE_ATTRIBUTES = [
+  'xmlns',
+  'width',
+  'height',
+  'viewBox',
+  'd',
+  'cx',
+  'cy',
+  'r',
+  'rx',
+  'ry',
+  'x',
+  'y',
+  'x1',
+  'x2',
+  'y1',
+  'y2',
+  'points',
+  'fill',
+  'fill-rule',
+  'stroke',
+  'stroke-width',
+  'stroke-linecap',
+  'stroke-linejoin',
+  'transform',
+  'opacity',
+];
+
 /** http:// strings the validator flags in minified libraries that are identifiers, never fetched. */
 const KNOWN_HTTP_FALSE_POSITIVES = [
   /^http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink|1999\/xhtml|1998\/Math\/MathML|XML\/1998\/namespace)/, // DOM namespaces (React)
@@ -174,6 +204,11 @@ describe('Zendesk package validation', () => {
     const icon = readFileSync(path.join(dist, 'assets/icon_nav_bar.svg'), 'utf8');
     expect(icon).toMatch(/^<svg /);
     expect(icon).not.toMatch(/<script|\son\w+=|javascript:/i);
+    // Zendesk's upload sanitiser (Loofah) drops what is not on its SVG safelist: ship nothing it rewrites
+    const elements = [...icon.matchAll(/<([a-zA-Z][\w:-]*)/g)].map((m) => m[1]);
+    const attributes = [...icon.matchAll(/\s([a-zA-Z][\w:-]*)=/g)].map((m) => m[1]);
+    for (const name of elements) expect(SVG_SAFE_ELEMENTS, `<${name}>`).toContain(name);
+    for (const name of attributes) expect(SVG_SAFE_ATTRIBUTES, name).toContain(name);
   });
 
   it('When files are listed, then there is no symlink and no blocked file type', () => {

@@ -19,7 +19,11 @@ export interface IZendeskPackageOptions {
   version: string;
 }
 
-const NAV_BAR_ICON = `<svg xmlns="http://www.w3.org/2000/svg" width="18" height="18" viewBox="0 0 18 18" focusable="false">
+/**
+ * Only elements and attributes on the SVG safelist of Loofah (the sanitiser Zendesk runs on upload), so the
+ * uploaded icon is the one we ship: `focusable="false"` was rewritten away, for one.
+ */
+const NAV_BAR_ICON = `<svg xmlns="http://www.w3.org/2000/svg" width="18" height="18" viewBox="0 0 18 18">
   <circle cx="9" cy="9" r="7" fill="none" stroke="currentColor" stroke-width="1.6"/>
   <path d="M5.6 9.3l2.3 2.3 4.5-4.8" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/>
 </svg>
