@@ -1,6 +1,12 @@
 /** Demo approvals the dev harness seeds on one ticket (and one on another, for the queue). */
 export const DEMO_TICKET_ID = '9921';
 
+/** Subjects the harness's Zendesk API gives the demo tickets (the queue shows them under the ticket number). */
+export const DEMO_TICKET_SUBJECTS: Record<string, string> = {
+  [DEMO_TICKET_ID]: 'Order #1001 arrived late, and please cancel my Premium plan',
+  '9922': 'We moved: new shipping address for order #1002',
+};
+
 export const DEMO_REQUESTS = [
   {
     action: 'refund_order',

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
 import { APP_ROOT, appViteConfig } from '../build/app-vite-config.js';
-import { DEMO_REQUESTS, DEMO_TICKET_ID } from './demo-data.js';
+import { DEMO_REQUESTS, DEMO_TICKET_ID, DEMO_TICKET_SUBJECTS } from './demo-data.js';
 import { startHarness } from './harness.server.js';
 
 const REPO_ROOT = path.resolve(APP_ROOT, '..');
@@ -104,6 +104,7 @@ async function main() {
     distDir: DEV_DIST,
     port: HARNESS_PORT,
     settings: { gatewayUrl: GATEWAY_URL, agentKey: keys.agentKey, addTicketNote: true },
+    ticketSubjects: DEMO_TICKET_SUBJECTS,
   });
   say('');
   say(`Cheqpoint harness: ${harness.url}?ticket=${DEMO_TICKET_ID}`);

@@ -20,6 +20,8 @@ export interface IHarnessOptions {
   port?: number;
   host?: string;
   currentUser?: { id: number; name: string; email: string; role: string; locale: string };
+  /** Ticket subjects `GET /api/v2/tickets/show_many.json` answers with, by ticket id (others are left out). */
+  ticketSubjects?: Record<string, string>;
 }
 
 export interface IHarnessNote {
@@ -184,6 +186,16 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   }
 
   async function zendeskApi(method: string, url: string, body: string) {
+    const [pathname, search = ''] = url.split('?');
+    if (pathname === '/api/v2/tickets/show_many.json' && method === 'GET') {
+      // as Zendesk: ids it does not know are left out of the answer, not an error
+      const subjects = options.ticketSubjects ?? {};
+      const ids = (new URLSearchParams(search).get('ids') ?? '').split(',');
+      const tickets = ids
+        .filter((id) => Object.hasOwn(subjects, id))
+        .map((id) => ({ id: Number(id), subject: subjects[id] }));
+      return { status: 200, statusText: 'OK', responseText: JSON.stringify({ tickets }) };
+    }
     const match = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(url.split('?')[0] ?? '');
     if (match && method === 'PUT') {
       const comment = (JSON.parse(body || '{}') as { ticket?: { comment?: { body?: string; public?: boolean } } })
