@@ -9,6 +9,7 @@ import { approvalStore } from './approvals/approval-store.js';
 import { approvalsApi, followChanges } from './approvals/approvals.js';
 import type { ApprovalsContext } from './approvals/context.js';
 import { DecisionWaiter } from './approvals/decision-waiter.js';
+import { ListWatch } from './approvals/list-watch.js';
 import { startMaintenance, type MaintenanceResult } from './approvals/maintenance.js';
 import { PendingSet } from './approvals/pending-set.js';
 import { ticketSlots } from './approvals/ticket-slots.js';
@@ -99,6 +100,8 @@ export type Gateway = {
   url: string;
   server: http.Server;
   waiter: DecisionWaiter<DecisionDoc>;
+  /** Held list calls (`GET /api/agent/approvals?since=&wait=`). */
+  lists: ListWatch;
   metrics: GatewayMetrics;
   /** Sends callbacks; `nudge()` it after a decision so the first attempt goes out at once. */
   dispatcher: CallbackDispatcher;
@@ -119,8 +122,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const audit = new AuditTrail(conn, logger);
   const accounts = accountsService(conn, clock);
   const waiter = new DecisionWaiter<DecisionDoc>({ maxWaiters: config.CHEQPOINT_MAX_WAITERS });
+  // Held list calls share the cap of held calls with the decision waits.
+  const lists: ListWatch = new ListWatch({
+    hasRoom: () => waiter.count + lists.count < config.CHEQPOINT_MAX_WAITERS,
+  });
   const metrics = createMetrics({
-    heldWaits: () => waiter.count,
+    heldWaits: () => waiter.count + lists.count,
     callbacksInFlight: () => dispatcher.activeCount,
   });
   if (options.processMetrics) metrics.collectProcessMetrics();
@@ -164,6 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pending: new PendingSet(conn),
     feed,
     waiter,
+    lists,
     audit,
     outbox: { prepare: (id, dueAt) => deliveries.prepare(id, dueAt), sendNow: (id) => dispatcher.sendNow(id) },
     accounts,
@@ -177,7 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const approvals = approvalsApi(ctx);
   // Feed position first, then the pending set: a change made in between is applied twice, never missed.
   const unfollow = followChanges(ctx);
-  await feed.start();
+  lists.startAt(await feed.start());
   await ctx.pending.load();
 
   const maintenance = startMaintenance({
@@ -235,6 +243,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       unfollow();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       waiter.closeAll();
+      lists.closeAll();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), config.CHEQPOINT_SHUTDOWN_GRACE_MS);
       // Callbacks in flight get the same grace; any still running then are recorded as interrupted.
@@ -249,6 +258,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     url: `http://${hostname}:${address.port}`,
     server,
     waiter,
+    lists,
     metrics,
     dispatcher,
     sweepNow: maintenance.runOnce,

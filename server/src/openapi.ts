@@ -4,6 +4,7 @@ import {
   ApprovalSchema,
   DecisionRequestSchema,
   InboundRequestSchema,
+  MAX_LIST_WAIT_SECONDS,
   MAX_WAIT_SECONDS,
   ProblemSchema,
 } from '@cheqpoint/shared';
@@ -115,12 +116,27 @@ export function openApiDocument() {
       },
       '/api/agent/approvals': {
         get: {
-          summary: 'List approvals (agent key): of a ticket, or of the account by status',
+          summary: 'List approvals (agent key): of a ticket, or of the account by status; long-poll with ?since=&wait=',
           parameters: [
             { name: 'ticketId', in: 'query', schema: { type: 'string' } },
             { name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'approved', 'rejected'] } },
             { name: 'action', in: 'query', schema: { type: 'string' } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
+            {
+              name: 'since',
+              in: 'query',
+              required: false,
+              description:
+                'The `cursor` of an earlier list: with `wait`, answer once something in scope changed after it',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'wait',
+              in: 'query',
+              required: false,
+              description: `With \`since\`: seconds to hold the call until a change (0–${MAX_LIST_WAIT_SECONDS}); also "Prefer: wait=N"`,
+              schema: { type: 'number', minimum: 0, maximum: MAX_LIST_WAIT_SECONDS },
+            },
           ],
           responses: {
             '200': {

@@ -75,7 +75,14 @@ export const ApprovalSchema = z.object({
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 
-export const ApprovalListSchema = z.object({ approvals: z.array(ApprovalSchema) });
+/** Most seconds a list call is held (`wait`) for a change. */
+export const MAX_LIST_WAIT_SECONDS = 20;
+
+export const ApprovalListSchema = z.object({
+  approvals: z.array(ApprovalSchema),
+  /** Opaque: the change-feed position this list reflects; send it back as `since` to hold for the next change. */
+  cursor: z.string(),
+});
 export type ApprovalList = z.infer<typeof ApprovalListSchema>;
 
 /** Decisions an agent can take. */
@@ -121,5 +128,9 @@ export const ApprovalListQuerySchema = z.strictObject({
   status: z.enum(APPROVAL_STATUSES).optional(),
   action: text(200).pipe(z.string().min(1)).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The `cursor` of an earlier list; with `wait`, the call is held until something changed after it. */
+  since: z.string().optional(),
+  /** Seconds to hold (0–20), parsed like the approval wait (also `Prefer: wait=N`). */
+  wait: z.unknown().optional(),
 });
 export type ApprovalListQuery = z.output<typeof ApprovalListQuerySchema>;

@@ -5,6 +5,7 @@ import {
   ApprovalListQuerySchema,
   DecisionRequestSchema,
   InboundRequestSchema,
+  MAX_LIST_WAIT_SECONDS,
   type Approval,
 } from '@cheqpoint/shared';
 import type { AccountsService } from '../accounts/accounts.service.js';
@@ -116,8 +117,16 @@ export function approvalsRouter(deps: {
 
   router.get('/api/agent/approvals', requireKey(accounts, ['agent'], limits), async (req, res) => {
     const principal = principalOf(req);
-    const query = parseOrThrow(ApprovalListQuerySchema, req.query);
-    res.status(200).json({ approvals: await approvals.list(principal.accountId, query) });
+    const { since, wait: _wait, ...query } = parseOrThrow(ApprovalListQuerySchema, req.query);
+    const wait = parseWait(req, 0, MAX_LIST_WAIT_SECONDS);
+    const list = await approvals.listLive(principal.accountId, query, {
+      since,
+      seconds: wait.seconds,
+      signal: disconnectSignal(req, res),
+      startedAt: receivedAtOf(res),
+    });
+    if (wait.isPreferred) res.setHeader('Preference-Applied', `wait=${wait.seconds}`);
+    res.status(200).json(list);
   });
 
   router.post(

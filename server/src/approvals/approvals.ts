@@ -4,6 +4,7 @@ import { decideApproval } from './decide.js';
 import { expireDue } from './expiry.js';
 import { submitApproval } from './intake.js';
 import { listApprovals } from './list.js';
+import { listLive } from './live-list.js';
 import { getApproval } from './read.js';
 import { waitForDecision } from './wait.js';
 
@@ -14,6 +15,7 @@ export function approvalsApi(ctx: ApprovalsContext) {
     get: (...args: Tail<Parameters<typeof getApproval>>) => getApproval(ctx, ...args),
     waitForDecision: (...args: Tail<Parameters<typeof waitForDecision>>) => waitForDecision(ctx, ...args),
     list: (...args: Tail<Parameters<typeof listApprovals>>) => listApprovals(ctx, ...args),
+    listLive: (...args: Tail<Parameters<typeof listLive>>) => listLive(ctx, ...args),
     decide: (...args: Tail<Parameters<typeof decideApproval>>) => decideApproval(ctx, ...args),
     expireDue: (limit?: number) => expireDue(ctx, limit),
     /** The account's policy (for a caller that starts the read early, see SubmitOptions.policy). */
@@ -26,25 +28,31 @@ type Tail<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : nev
 
 /**
  * Keeps this process current with what every process does, from the change feed: new approvals join
- * the pending set; decisions leave it and release the calls held here.
+ * the pending set; decisions leave it and release the calls held here. Held list calls are woken last,
+ * once the pending set has the change.
  */
 export function followChanges(ctx: ApprovalsContext): () => void {
-  return ctx.feed.subscribe((change: ApprovalChange) => {
-    switch (change.kind) {
-      case 'created':
-        ctx.pending.add({
-          _id: change.approvalId,
-          accountId: change.accountId,
-          ticketId: change.ticketId,
-          action: change.action,
-          createdAt: new Date(change.createdAt),
-          expiresAt: new Date(change.expiresAt),
-        });
-        return;
-      case 'decided':
-        ctx.pending.remove(change.approvalId);
-        ctx.waiter.publish(change.approvalId);
-        return;
-    }
+  return ctx.feed.subscribe((change: ApprovalChange, seq: number) => {
+    apply(ctx, change);
+    ctx.lists.onChange(change, seq);
   });
+}
+
+function apply(ctx: ApprovalsContext, change: ApprovalChange) {
+  switch (change.kind) {
+    case 'created':
+      ctx.pending.add({
+        _id: change.approvalId,
+        accountId: change.accountId,
+        ticketId: change.ticketId,
+        action: change.action,
+        createdAt: new Date(change.createdAt),
+        expiresAt: new Date(change.expiresAt),
+      });
+      return;
+    case 'decided':
+      ctx.pending.remove(change.approvalId);
+      ctx.waiter.publish(change.approvalId);
+      return;
+  }
 }

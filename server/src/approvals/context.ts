@@ -8,6 +8,7 @@ import type { ApprovalChange } from './approval-changes.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import type { ApprovalStore } from './approval-store.js';
 import type { DecisionWaiter } from './decision-waiter.js';
+import type { ListWatch } from './list-watch.js';
 import type { PendingSet } from './pending-set.js';
 import type { TicketSlots } from './ticket-slots.js';
 
@@ -26,6 +27,8 @@ export type ApprovalsContext = {
   pending: PendingSet;
   feed: ChangeFeed<ApprovalChange>;
   waiter: DecisionWaiter<DecisionDoc>;
+  /** Held list calls (`?since=&wait=`), woken by the change feed. */
+  lists: ListWatch;
   audit: AuditTrail;
   outbox: CallbackOutbox;
   accounts: AccountsService;

@@ -3,24 +3,26 @@ import { MAX_WAIT_SECONDS } from '@cheqpoint/shared';
 import { validationError } from './app-error.js';
 
 /**
- * The bounded wait of a call: `?wait=<seconds>` (0–25, else 400) or `Prefer: wait=<seconds>`
- * (RFC 7240; clamped to 25), else the account's default.
+ * The bounded wait of a call: `?wait=<seconds>` (0–max, 25 unless given, else 400) or
+ * `Prefer: wait=<seconds>` (RFC 7240; clamped to max), else the default.
  */
-export function parseWait(req: Request, defaultSeconds: number): { seconds: number; isPreferred: boolean } {
+export function parseWait(
+  req: Request,
+  defaultSeconds: number,
+  maxSeconds: number = MAX_WAIT_SECONDS,
+): { seconds: number; isPreferred: boolean } {
   const query = req.query['wait'];
   if (query !== undefined) {
-    if (typeof query !== 'string' || !/^\d{1,3}(\.\d{1,3})?$/.test(query) || Number(query) > MAX_WAIT_SECONDS) {
-      throw validationError([
-        { path: 'wait', message: `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}` },
-      ]);
+    if (typeof query !== 'string' || !/^\d{1,3}(\.\d{1,3})?$/.test(query) || Number(query) > maxSeconds) {
+      throw validationError([{ path: 'wait', message: `wait must be a number of seconds from 0 to ${maxSeconds}` }]);
     }
     return { seconds: Number(query), isPreferred: false };
   }
   for (const preference of (req.get('prefer') ?? '').split(/[,;]/)) {
     const match = /^\s*wait\s*=\s*"?(\d{1,6})"?\s*$/i.exec(preference);
-    if (match) return { seconds: Math.min(Number(match[1]), MAX_WAIT_SECONDS), isPreferred: true };
+    if (match) return { seconds: Math.min(Number(match[1]), maxSeconds), isPreferred: true };
   }
-  return { seconds: Math.min(defaultSeconds, MAX_WAIT_SECONDS), isPreferred: false };
+  return { seconds: Math.min(defaultSeconds, maxSeconds), isPreferred: false };
 }
 
 /** `Idempotency-Key` as an sf-string ("abc") or bare (abc): 1–255 printable ASCII characters. */
