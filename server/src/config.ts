@@ -81,6 +81,20 @@ export const ConfigSchema = z.object({
       }
     })
     .describe('Delays before callback attempts 2, 3, … (each ±20 % jitter); after the last one fails: dead'),
+  CHEQPOINT_ZENDESK_RETRY_SCHEDULE: z
+    .string()
+    .default('5s,30s,2m,10m,30m,1h,2h')
+    .transform((s, ctx) => {
+      try {
+        return parseSchedule(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .describe(
+      'Delays before attempts 2, 3, … of a Zendesk tag, notification or note (on 429, 5xx or a network error); then given up',
+    ),
   CHEQPOINT_TEST_CRASH_AT: z
     .enum(CRASH_POINTS)
     .optional()

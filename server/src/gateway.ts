@@ -29,6 +29,8 @@ import type { Logger } from './lib/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { policiesRepository } from './policies/policies.repository.js';
 import { upgradeStorage } from './storage-upgrade.js';
+import { createZendesk } from './zendesk/zendesk.js';
+import type { ZendeskAttemptEvent } from './zendesk/zendesk-dispatcher.js';
 
 export type GatewayOptions = {
   /** The parsed configuration (loadConfig, or ConfigSchema.parse in tests and benchmarks). */
@@ -45,6 +47,8 @@ export type GatewayOptions = {
   onCallbackEvent?: (event: DeliveryEvent) => void | Promise<void>;
   /** An HTTP server made by createHttpHost and maybe already listening (main.ts answers 503 on it while the database comes up). */
   http?: HttpHost;
+  /** Called after each attempt of a Zendesk effect (tag, notification, note). */
+  onZendeskAttempt?: (event: ZendeskAttemptEvent) => void;
   /** Adds Node.js process metrics (memory, CPU, event loop) to /metrics; once per process. */
   processMetrics?: boolean;
 };
@@ -165,6 +169,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onEvent: onCallbackEvent,
   });
 
+  // The optional Zendesk connection: it sees the approvals only through their hooks and their facade.
+  const zendesk = createZendesk({
+    conn,
+    clock,
+    logger,
+    registry: metrics.registry,
+    tickets: {
+      pendingOfTicket: async (accountId, ticketId) =>
+        (await approvals.list(accountId, { ticketId, status: 'pending', limit: 200 })).map((a) => a.approvalId),
+    },
+    intervalMs: config.CHEQPOINT_DISPATCH_INTERVAL_MS,
+    leaseMs: config.CHEQPOINT_CALLBACK_LEASE_MS,
+    timeoutMs: config.CHEQPOINT_CALLBACK_TIMEOUT_MS,
+    scheduleMs: config.CHEQPOINT_ZENDESK_RETRY_SCHEDULE,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.onZendeskAttempt ? { onAttempt: options.onZendeskAttempt } : {}),
+  });
+
   const ctx: ApprovalsContext = {
     store: approvalStore(conn),
     tickets: ticketSlots(conn),
@@ -178,8 +200,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     policies: policiesRepository(conn, clock),
     callbackPolicy: { allowlist: config.CHEQPOINT_CALLBACK_ALLOWLIST, resolver },
     clock,
-    onDecided: (decision, approval) => metrics.approvalDecided(decision, approval.createdAt),
-    onCreated: () => metrics.approvalCreated(),
+    onDecided: (decision, approval) => {
+      metrics.approvalDecided(decision, approval.createdAt);
+      zendesk.effects.onDecided(decision, approval);
+    },
+    onCreated: (approval) => {
+      metrics.approvalCreated();
+      zendesk.effects.onCreated(approval);
+    },
     ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
   };
   const approvals = approvalsApi(ctx);
@@ -233,6 +261,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const address = server.address() as AddressInfo;
   const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   dispatcher.start();
+  zendesk.dispatcher.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -247,7 +276,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), config.CHEQPOINT_SHUTDOWN_GRACE_MS);
       // Callbacks in flight get the same grace; any still running then are recorded as interrupted.
-      await Promise.all([closed, dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS)]);
+      await Promise.all([
+        closed,
+        dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
+        zendesk.dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
+      ]);
       clearTimeout(timer);
       await callbackClient.close();
     })();

@@ -3,3 +3,4 @@ export * from './inbound.schema.js';
 export * from './json.schema.js';
 export * from './problem.schema.js';
 export * from './policy.schema.js';
+export * from './ticket-note.js';

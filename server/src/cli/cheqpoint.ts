@@ -13,6 +13,7 @@ import { AUDIT_USAGE, auditCli } from '../audit/audit.cli.js';
 import { POLICY_USAGE, policyCli, type CliContext } from '../policies/policies.cli.js';
 import { deliveriesRepository } from '../callbacks/deliveries.repository.js';
 import { DEFAULT_ROTATION_OVERLAP_HOURS, rotateSigningSecret } from '../callbacks/signing-secrets.js';
+import { ZENDESK_USAGE, zendeskCli } from '../zendesk/zendesk.cli.js';
 
 const USAGE = `Usage: npm run cheqpoint -- <command>
 
@@ -28,6 +29,7 @@ const USAGE = `Usage: npm run cheqpoint -- <command>
   key revoke <keyId>                 revoke a key; it fails on its next request
 ${POLICY_USAGE}
 ${AUDIT_USAGE}
+${ZENDESK_USAGE}
   account rotate-secret <accountId> [--overlap-hours N] [--json]
                                      new callback signing secret (printed once); the old one
                                      keeps signing too for N hours (default 24), then stops
@@ -65,12 +67,16 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 
 async function main(argv: string[]) {
   const [first, ...rest] = argv;
-  if ((first === 'policy' || first === 'audit') && !rest.some((a) => a === '--help' || a === '-h')) {
+  if (
+    (first === 'policy' || first === 'audit' || first === 'zendesk') &&
+    !rest.some((a) => a === '--help' || a === '-h')
+  ) {
     const ctx: CliContext = {
       withDatabase,
       usageError: (message) => new UsageError(message),
       write: (text) => void process.stdout.write(text),
     };
+    if (first === 'zendesk') return zendeskCli(rest, ctx);
     return first === 'policy' ? policyCli(rest, ctx) : auditCli(rest, ctx);
   }
   const { values, positionals } = parseArgs({

@@ -1,29 +1,14 @@
+import { ticketNoteText as sharedTicketNoteText } from '@cheqpoint/shared';
 import type { IZafClient } from '../../types/zaf';
 import type { Translate } from '../lib/i18n';
-import { diffDetails } from '../lib/details-form';
-import { formatJson } from '../lib/format';
 import type { ApprovalView } from './approval-view';
 
-/** The internal note's text: who decided what, the note and the changes. */
+/**
+ * The internal note's text: who decided what, the note and the changes. Built by shared/ so the
+ * gateway's own notes (decisions by policy or expiry) read the same way.
+ */
 export function ticketNoteText(approval: ApprovalView, agentName: string, t: Translate): string {
-  const values = {
-    agent: agentName,
-    summary: approval.summary,
-    action: approval.action,
-    approvalId: approval.approvalId,
-  };
-  const changes = approval.modifiedDetails ? diffDetails(approval.details, approval.modifiedDetails) : [];
-  const lines = [
-    approval.status === 'rejected'
-      ? t('ticket_note_rejected', values)
-      : t(changes.length > 0 ? 'ticket_note_approved_changes' : 'ticket_note_approved', values),
-  ];
-  if (approval.decisionNote) lines.push(t('ticket_note_reason', { note: approval.decisionNote }));
-  if (changes.length > 0) {
-    const text = changes.map((c) => `${c.key}: ${formatJson(c.before)} → ${formatJson(c.after)}`).join('; ');
-    lines.push(t('ticket_note_changes', { changes: text }));
-  }
-  return lines.join('\n');
+  return sharedTicketNoteText(approval, { type: 'agent', name: agentName }, t);
 }
 
 /**

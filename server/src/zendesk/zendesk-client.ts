@@ -1,0 +1,38 @@
+import { authorizationOf } from './connections.js';
+import type { ZendeskConnectionDoc } from './zendesk.model.js';
+
+/** What one request to Zendesk produced (never carries the Authorization header). */
+export type ZendeskResult =
+  { kind: 'response'; status: number; retryAfter: string | null } | { kind: 'error'; message: string };
+
+export type ZendeskRequest = { method: 'PUT' | 'POST' | 'DELETE'; path: string; body: unknown };
+
+/** Sends one request to the account's Zendesk API; network failures and timeouts are results, not throws. */
+export async function sendToZendesk(
+  connection: ZendeskConnectionDoc,
+  request: ZendeskRequest,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<ZendeskResult> {
+  const signals = [AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])];
+  try {
+    const response = await fetch(`${connection.baseUrl}${request.path}`, {
+      method: request.method,
+      headers: {
+        authorization: authorizationOf(connection),
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'user-agent': 'Cheqpoint-Gateway',
+      },
+      body: JSON.stringify(request.body),
+      redirect: 'manual',
+      signal: AbortSignal.any(signals),
+    });
+    // Only the status matters; the body is drained so the connection can be reused.
+    await response.body?.cancel().catch(() => {});
+    return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after') };
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    const name = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'network error';
+    return { kind: 'error', message: `${name}${cause}` };
+  }
+}

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { ZendeskConnections } from './connections.js';
+import { requestOf, type TicketState } from './effect-requests.js';
+import { sendToZendesk, type ZendeskResult } from './zendesk-client.js';
+import { entryId, type ZendeskOutbox } from './zendesk-outbox.js';
+import { describe, zendeskStep } from './zendesk-retry.js';
+import type { ZendeskEffect, ZendeskOutboxDoc } from './zendesk.model.js';
+
+/** One attempt's outcome, for the log and the metrics (never the credentials). */
+export type ZendeskAttemptEvent = {
+  approvalId: string;
+  accountId: string;
+  ticketId: string;
+  effect: ZendeskEffect;
+  attempt: number;
+  /** `skipped`: nothing to send any more (decided meanwhile, another approval still pending, disconnected). */
+  state: 'done' | 'retry' | 'failed' | 'skipped';
+  httpStatus: number | null;
+  error: string | null;
+};
+
+export type ZendeskDispatcherOptions = {
+  outbox: ZendeskOutbox;
+  connections: ZendeskConnections;
+  /** What the approvals know of a ticket (read through the approvals facade). */
+  tickets: TicketState;
+  clock: Clock;
+  logger: Logger;
+  intervalMs: number;
+  /** How long a claim holds an effect; longer than one request's timeout. */
+  leaseMs: number;
+  timeoutMs: number;
+  scheduleMs: readonly number[];
+  random?: () => number;
+  onAttempt?: (event: ZendeskAttemptEvent) => void;
+};
+
+/** Effects sent at the same time by one process. */
+const CONCURRENCY = 4;
+/** Claims left by a crashed attempt are removed once this old. */
+const CLAIM_RETENTION_MS = 24 * 60 * 60_000;
+const CLAIM_SWEEP_MS = 60 * 60_000;
+/** How soon an effect waiting for an earlier one of its approval looks again. */
+const ORDER_WAIT_MS = 500;
+
+/**
+ * Sends the Zendesk outbox: at once for an effect just queued here (`sendNow`), and from a poll that
+ * is the safety net (a crash, a retry, another process's work). Each attempt is claimed first, so
+ * however many processes run, one sends it. Nothing here is awaited by an approval or its answer.
+ */
+export class ZendeskDispatcher {
+  private readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private isRequested = false;
+  private isStopping = false;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private lastSweep = 0;
+
+  constructor(private readonly options: ZendeskDispatcherOptions) {}
+
+  start() {
+    if (this.timer || this.isStopping) return;
+    this.timer = setInterval(() => this.nudge(), this.options.intervalMs);
+    this.timer.unref();
+    this.nudge();
+  }
+
+  nudge() {
+    if (this.isStopping) return;
+    if (this.ticking) {
+      this.isRequested = true;
+      return;
+    }
+    this.ticking = this.tick().finally(() => {
+      this.ticking = null;
+    });
+  }
+
+  /** First attempt of effects just queued by this process, without waiting for the poll. */
+  sendNow(ids: string[]) {
+    for (const id of ids) {
+      if (this.isStopping || this.inFlight.has(id) || this.inFlight.size >= CONCURRENCY) continue;
+      this.track(
+        id,
+        this.options.outbox.find(id).then((entry) => (entry ? this.attempt(entry) : undefined)),
+      );
+    }
+  }
+
+  async stop(graceMs: number) {
+    this.isStopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const settled = Promise.allSettled([this.ticking, ...this.inFlight.values()]);
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([settled, timeout]);
+    this.shutdown.abort();
+  }
+
+  private track(id: string, work: Promise<void>) {
+    const run = work
+      .catch((err: unknown) => {
+        this.options.logger.warn('zendesk effect failed to run', {
+          entryId: id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      })
+      .finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, run);
+    return run;
+  }
+
+  private async tick() {
+    try {
+      const now = this.options.clock.now();
+      if (now.getTime() - this.lastSweep > CLAIM_SWEEP_MS) {
+        this.lastSweep = now.getTime();
+        await this.options.outbox.sweepClaims(new Date(now.getTime() - CLAIM_RETENTION_MS));
+      }
+      do {
+        this.isRequested = false;
+        const due = await this.options.outbox.findDue(this.options.clock.now(), 50);
+        for (const entry of due) {
+          if (this.isStopping) return;
+          if (this.inFlight.has(entry._id)) continue;
+          while (this.inFlight.size >= CONCURRENCY) await Promise.race(this.inFlight.values());
+          void this.track(entry._id, this.attempt(entry));
+        }
+        if (due.length === 50) this.isRequested = true;
+      } while (this.isRequested && !this.isStopping);
+    } catch (err) {
+      this.options.logger.warn('zendesk outbox poll failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /** One attempt of one effect: claim, decide what to send (if anything), send, record. */
+  private async attempt(seen: ZendeskOutboxDoc) {
+    const { outbox, clock, connections, tickets } = this.options;
+    if (seen.dueAt > clock.now()) return;
+    const claimed = await outbox.claim(seen, this.owner, clock.now(), this.options.leaseMs);
+    if (!claimed) return;
+    const { claimId, entry } = claimed;
+    const attempt = entry.attempts + 1;
+    const report = (state: ZendeskAttemptEvent['state'], result: ZendeskResult | null, error: string | null) =>
+      this.report({
+        approvalId: entry.approvalId,
+        accountId: entry.accountId,
+        ticketId: entry.ticketId,
+        effect: entry.effect,
+        attempt,
+        state,
+        httpStatus: result?.kind === 'response' ? result.status : null,
+        error,
+      });
+
+    // The tag goes before its removal: an untag waits while the approval's tag is still queued.
+    if (entry.effect === 'untag' && (await outbox.find(entryId(entry.approvalId, 'tag')))) {
+      await outbox.postpone(entry, claimId, new Date(clock.now().getTime() + ORDER_WAIT_MS));
+      return;
+    }
+    const connection = await connections.find(entry.accountId);
+    const request = connection ? await requestOf(entry, connection, tickets) : null;
+    if (!connection || !request) {
+      await outbox.finish(entry, claimId);
+      report('skipped', null, connection ? null : 'no Zendesk connection');
+      return;
+    }
+    const send = (r: typeof request) =>
+      sendToZendesk(connection, r, { timeoutMs: this.options.timeoutMs, signal: this.shutdown.signal });
+    const result = await send(request);
+    const now = clock.now();
+    const step = zendeskStep(result, attempt, now, {
+      scheduleMs: this.options.scheduleMs,
+      random: this.options.random ?? Math.random,
+    });
+    if (step.state === 'retry') {
+      await outbox.retry(entry, claimId, step.nextAttemptAt, step.error);
+      report('retry', result, step.error);
+      return;
+    }
+    await outbox.finish(entry, claimId);
+    report(step.state, result, step.state === 'failed' ? step.error : null);
+    if (step.state === 'done' && entry.effect === 'untag') await this.retagIfPending(entry, send);
+  }
+
+  /**
+   * An approval of the ticket that arrived while its tag was being removed (its own tag may have landed
+   * first) puts the tag back, so a pending approval never leaves its ticket untagged.
+   */
+  private async retagIfPending(
+    entry: ZendeskOutboxDoc,
+    send: (r: NonNullable<Awaited<ReturnType<typeof requestOf>>>) => Promise<ZendeskResult>,
+  ) {
+    const pending = await this.options.tickets.pendingOfTicket(entry.accountId, entry.ticketId);
+    if (pending.length === 0) return;
+    const result = await send({
+      method: 'PUT',
+      path: `/api/v2/tickets/${entry.ticketId}/tags.json`,
+      body: { tags: ['cheqpoint_pending'] },
+    });
+    if (result.kind !== 'response' || result.status >= 300) {
+      this.options.logger.warn('zendesk tag not restored', { ticketId: entry.ticketId, error: describe(result) });
+    }
+  }
+
+  private report(event: ZendeskAttemptEvent) {
+    const fields = { ...event };
+    if (event.state === 'failed') this.options.logger.warn('zendesk effect given up', fields);
+    else this.options.logger.info('zendesk effect attempted', fields);
+    this.options.onAttempt?.(event);
+  }
+}

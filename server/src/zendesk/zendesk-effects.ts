@@ -1,0 +1,97 @@
+import { englishTicketNote, ticketNoteText } from '@cheqpoint/shared';
+import type { ApprovalDoc, DecisionDoc } from '../approvals/approval.model.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { ZendeskConnections } from './connections.js';
+import type { ZendeskDispatcher } from './zendesk-dispatcher.js';
+import { entryId, type NewEffect, type ZendeskOutbox } from './zendesk-outbox.js';
+
+export type ZendeskEffectsDeps = {
+  connections: ZendeskConnections;
+  outbox: ZendeskOutbox;
+  dispatcher: ZendeskDispatcher;
+  clock: Clock;
+  logger: Logger;
+};
+
+/** Zendesk ticket ids are numbers; an approval about anything else has no ticket to tell. */
+const isZendeskTicket = (ticketId: string | null): ticketId is string =>
+  ticketId !== null && /^\d{1,19}$/.test(ticketId);
+
+/** The gateway's own note of a decision by policy or expiry (a person's decision gets the sidebar's note). */
+function noteOf(doc: ApprovalDoc, decision: DecisionDoc): string | null {
+  const by = decision.decidedBy;
+  if (by.type === 'agent') return null;
+  return ticketNoteText(
+    {
+      approvalId: doc._id,
+      status: decision.outcome,
+      summary: doc.summary,
+      action: doc.action,
+      details: JSON.parse(doc.detailsJson) as Record<string, unknown>,
+      modifiedDetails: decision.modifiedDetailsJson
+        ? (JSON.parse(decision.modifiedDetailsJson) as Record<string, unknown>)
+        : null,
+      decisionNote: decision.note,
+    },
+    by,
+    englishTicketNote,
+  );
+}
+
+/**
+ * What Zendesk is told of an approval, as the two hooks the approvals context calls (onCreated,
+ * onDecided): the effects are queued in the Zendesk outbox and sent in the background, so an approval
+ * and its answer never wait for Zendesk, and a failure only costs a retry. Runs in the one process
+ * that stored the approval or won its decision, so each effect is queued once.
+ */
+export function zendeskEffects(deps: ZendeskEffectsDeps) {
+  /** Intake's queueing of an approval, which its decision's queueing waits for (policy decides at once). */
+  const created = new Map<string, Promise<void>>();
+
+  async function queue(effects: NewEffect[]) {
+    const at = deps.clock.now();
+    const inserted = await Promise.all(effects.map((e) => deps.outbox.enqueue(e, at)));
+    deps.dispatcher.sendNow(effects.filter((_, i) => inserted[i]).map((e) => entryId(e.approvalId, e.effect)));
+  }
+
+  const warn = (approvalId: string) => (err: unknown) =>
+    deps.logger.warn('zendesk effects not queued', {
+      approvalId,
+      error: err instanceof Error ? err.message : String(err),
+    });
+
+  return {
+    onCreated(doc: ApprovalDoc) {
+      if (!isZendeskTicket(doc.ticketId)) return;
+      const ticketId = doc.ticketId;
+      const work = (async () => {
+        if (!(await deps.connections.find(doc.accountId))) return;
+        const base = { approvalId: doc._id, accountId: doc.accountId, ticketId, text: null };
+        await queue([
+          { ...base, effect: 'tag' },
+          { ...base, effect: 'notify-created' },
+        ]);
+      })().catch(warn(doc._id));
+      created.set(doc._id, work);
+      void work.finally(() => created.delete(doc._id));
+    },
+
+    onDecided(decision: DecisionDoc, doc: ApprovalDoc) {
+      if (!isZendeskTicket(doc.ticketId)) return;
+      const ticketId = doc.ticketId;
+      void (async () => {
+        await created.get(doc._id);
+        if (!(await deps.connections.find(doc.accountId))) return;
+        const base = { approvalId: doc._id, accountId: doc.accountId, ticketId, text: null };
+        const note = noteOf(doc, decision);
+        await queue([
+          { ...base, effect: 'notify-decided' },
+          { ...base, effect: 'untag' },
+          ...(note ? [{ ...base, effect: 'note' as const, text: note }] : []),
+        ]);
+      })().catch(warn(doc._id));
+    },
+  };
+}
+export type ZendeskEffects = ReturnType<typeof zendeskEffects>;
