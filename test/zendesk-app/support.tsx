@@ -73,11 +73,23 @@ export function fakeClient(): FakeClient {
 export function fakeGateway(overrides: Partial<IGatewayClient> = {}): IGatewayClient & {
   [K in keyof IGatewayClient]: ReturnType<typeof vi.fn>;
 } {
-  return {
+  const gateway = {
     listForTicket: vi.fn(async () => []),
     listPending: vi.fn(async () => []),
     decide: vi.fn(),
     ...overrides,
+  } as Omit<IGatewayClient, 'pageForTicket' | 'pagePending'> & Partial<IGatewayClient>;
+  // The pages (with a cursor) come from the lists unless a test gives them: no cursor, so the app polls.
+  return {
+    pageForTicket: vi.fn(async (ticketId: string) => ({
+      approvals: await gateway.listForTicket(ticketId),
+      cursor: null,
+    })),
+    pagePending: vi.fn(async (options?: { action?: string; limit?: number }) => ({
+      approvals: await gateway.listPending(options),
+      cursor: null,
+    })),
+    ...gateway,
   } as never;
 }
 
@@ -105,10 +117,12 @@ export function renderWithClient(ui: ReactElement, options: IRenderOptions = {})
     gateway,
     isTicketNoteEnabled: options.isTicketNoteEnabled ?? true,
   };
-  const result = render(
+  const wrap = (inner: ReactElement) => (
     <ClientContext.Provider value={value}>
-      <ThemeRoot colorScheme="light">{ui}</ThemeRoot>
-    </ClientContext.Provider>,
+      <ThemeRoot colorScheme="light">{inner}</ThemeRoot>
+    </ClientContext.Provider>
   );
-  return { ...result, client, gateway };
+  const result = render(wrap(ui));
+  // rerender keeps the providers, so a test can hand a card a refreshed approval
+  return { ...result, rerender: (next: ReactElement) => result.rerender(wrap(next)), client, gateway };
 }

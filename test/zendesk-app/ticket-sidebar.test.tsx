@@ -42,7 +42,27 @@ describe('TicketSidebar', () => {
   it('When the gateway is unreachable, then the error says so', async () => {
     const listForTicket = vi.fn().mockRejectedValue(new GatewayError('unreachable', 'down'));
     renderWithClient(<TicketSidebar />, { gateway: fakeGateway({ listForTicket }) });
-    expect(await screen.findByText('Cannot reach the Cheqpoint gateway')).toBeTruthy();
+    expect(await screen.findByText("Cheqpoint can't be reached")).toBeTruthy();
+    // agents cannot open the app settings: the advice is one they can follow
+    expect(screen.getByText('Try again; if it keeps failing, tell your Zendesk admin.')).toBeTruthy();
+    expect(document.body.textContent).not.toContain('app settings');
+  });
+
+  it('When approvals load, then there is one hidden h1 naming the ticket, one live region, and pending cards come before the history', async () => {
+    const old = buildApproval({
+      status: 'approved',
+      decidedBy: { type: 'agent', id: '7', name: 'Grace Hopper' },
+      decidedAt: new Date().toISOString(),
+    });
+    const waiting = buildApproval();
+    renderWithClient(<TicketSidebar />, { gateway: fakeGateway({ listForTicket: vi.fn(async () => [old, waiting]) }) });
+    await screen.findAllByRole('article');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Cheqpoint approvals for ticket #9921');
+    expect(screen.getAllByRole('status')).toHaveLength(1);
+    expect(screen.getByRole('status').querySelector('[role=alert],[role=status]')).toBeNull();
+    expect(screen.getByRole('status').textContent).toBe('Pending approvals: 1');
+    const ids = screen.getAllByRole('article').map((el) => el.getAttribute('data-approval-id'));
+    expect(ids).toEqual([waiting.approvalId, old.approvalId]);
   });
 
   it('When the app is activated, a ticket event fires or the poll ticks, then it re-fetches; deactivated pauses the poll', async () => {

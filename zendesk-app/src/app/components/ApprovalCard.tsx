@@ -1,65 +1,132 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import styled from 'styled-components';
 import { Button } from '@zendeskgarden/react-buttons';
-import { Field, Textarea } from '@zendeskgarden/react-forms';
-import { Alert, Well } from '@zendeskgarden/react-notifications';
+import { Alert } from '@zendeskgarden/react-notifications';
 import { Tag } from '@zendeskgarden/react-tags';
 import { getColor } from '@zendeskgarden/react-theming';
 import type { ApprovalView } from '../api/approval-view';
 import { useClient } from '../hooks/useClient';
 import { useDecision } from '../hooks/useDecision';
 import { buildModifiedDetails, diffDetails, fieldSpecs, initialValues, type FieldValue } from '../lib/details-form';
-import { formatDateTime, formatRelative, humanizeAction } from '../lib/format';
-import { DecisionSummary, whoDecided } from './DecisionSummary';
+import { expiryUrgency, formatAgo, formatDateTime, formatRelative, humanizeAction } from '../lib/format';
+import type { Translate } from '../lib/i18n';
+import { ClampedText } from './ClampedText';
+import { DecideActions, type DecideKind, type DecideMode, type IDecideActionsHandle } from './DecideActions';
+import { DecisionSummary, decisionLine, whoDecided } from './DecisionSummary';
 import { DetailsDiff } from './DetailsDiff';
 import { DetailsList } from './DetailsList';
+import { useAnnounce } from './LiveRegion';
 import { ModifyForm } from './ModifyForm';
 import { PolicyAndCallback } from './PolicyAndCallback';
 import { Section } from './Section';
 
-const Card = styled(Well)`
-  padding: ${({ theme }) => theme.space.md};
+/** A plain article, not Garden's Well: `styled(Well)` with `as` sent Well's props (isRecessed) to the DOM. */
+const Card = styled.article<{ $isDecided: boolean }>`
+  padding: ${({ theme, $isDecided }) => ($isDecided ? `${theme.space.xs} ${theme.space.sm}` : theme.space.sm)};
   border: ${({ theme }) => `${theme.borders.sm} ${getColor({ theme, variable: 'border.default' })}`};
+  border-radius: ${({ theme }) => theme.borderRadii.md};
+  background-color: ${({ theme, $isDecided }) =>
+    getColor({ theme, variable: $isDecided ? 'background.recessed' : 'background.default' })};
 
-  & + & {
-    margin-top: ${({ theme }) => theme.space.sm};
+  &:focus-visible {
+    outline: ${({ theme }) => `${theme.borderWidths.md} solid ${getColor({ theme, variable: 'border.primaryEmphasis' })}`};
   }
 `;
 
 const Header = styled.div`
   display: flex;
   align-items: flex-start;
-  justify-content: space-between;
   gap: ${({ theme }) => theme.space.xs};
 
   h2 {
+    flex: 1 1 auto;
+    min-width: 0;
     margin: 0;
     font-size: ${({ theme }) => theme.fontSizes.md};
     font-weight: ${({ theme }) => theme.fontWeights.semibold};
     line-height: ${({ theme }) => theme.lineHeights.md};
+    overflow-wrap: anywhere;
   }
 `;
 
+/** Tags beside the title never shrink ("Pend"), nor wrap. */
+const Badges = styled.div`
+  display: flex;
+  flex-shrink: 0;
+  gap: ${({ theme }) => theme.space.xxs};
+  white-space: nowrap;
+`;
+
 const Summary = styled.p`
-  margin: ${({ theme }) => theme.space.xxs} 0 0;
+  margin: 0;
   overflow-wrap: anywhere;
 `;
 
-const Meta = styled.p`
+/** A div, not a p: Garden's Tag renders a div, which a p may not contain. */
+const Meta = styled.div`
   display: flex;
   flex-wrap: wrap;
   gap: ${({ theme }) => `${theme.space.xxs} ${theme.space.xs}`};
   align-items: center;
-  margin: ${({ theme }) => theme.space.xs} 0 0;
+  margin: ${({ theme }) => theme.space.xxs} 0 0;
   font-size: ${({ theme }) => theme.fontSizes.sm};
+  line-height: ${({ theme }) => theme.lineHeights.sm};
   color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
 `;
 
-const Actions = styled.div`
+const URGENCY_COLOR = { expired: 'foreground.danger', imminent: 'foreground.danger', soon: 'foreground.warning' };
+
+const Expiry = styled.time<{ $urgency: keyof typeof URGENCY_COLOR | 'calm' }>`
+  white-space: nowrap;
+  font-weight: ${({ theme, $urgency }) => ($urgency === 'calm' ? 'inherit' : theme.fontWeights.semibold)};
+  color: ${({ theme, $urgency }) =>
+    $urgency === 'calm' ? 'inherit' : getColor({ theme, variable: URGENCY_COLOR[$urgency] })};
+`;
+
+/** The collapsed history line of a decided approval: one button, status · who · when. */
+const Toggle = styled.button`
   display: flex;
-  flex-wrap: wrap;
-  gap: ${({ theme }) => theme.space.xs};
-  margin-top: ${({ theme }) => theme.space.sm};
+  align-items: baseline;
+  gap: ${({ theme }) => theme.space.xxs};
+  width: 100%;
+  padding: 0;
+  border: 0;
+  background: none;
+  color: inherit;
+  font: inherit;
+  text-align: start;
+  cursor: pointer;
+
+  & > span {
+    min-width: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+
+  &:focus-visible {
+    outline: ${({ theme }) => `${theme.borderWidths.md} solid ${getColor({ theme, variable: 'border.primaryEmphasis' })}`};
+  }
+`;
+
+const StatusWord = styled.span<{ $status: 'approved' | 'rejected' }>`
+  flex-shrink: 0;
+  font-weight: ${({ theme }) => theme.fontWeights.semibold};
+  color: ${({ theme, $status }) =>
+    getColor({ theme, variable: $status === 'approved' ? 'foreground.success' : 'foreground.danger' })};
+`;
+
+const Chevron = styled.span`
+  flex-shrink: 0;
+  margin-inline-start: auto;
+  color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
+`;
+
+const HistoryMeta = styled.span`
+  flex: 1 1 auto;
+  font-weight: ${({ theme }) => theme.fontWeights.regular};
+  font-size: ${({ theme }) => theme.fontSizes.sm};
+  color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
 `;
 
 const Notice = styled.div`
@@ -68,233 +135,348 @@ const Notice = styled.div`
 
 const STATUS_HUES = { pending: 'yellow', approved: 'green', rejected: 'red' } as const;
 const RISK_HUES = { low: 'grey', medium: 'yellow', high: 'red', critical: 'red' } as const;
+/** Risks for which Approve asks once more. */
+const CONFIRMED_RISKS = ['high', 'critical'];
 
 export interface IApprovalCardProps {
   /** The approval to show and decide. */
   approval: ApprovalView;
-  /** Current time (ms), so ages and expiry tick with the list's refresh. */
+  /** Current time (ms), so ages and expiry tick (useNow). */
   now: number;
   /** Called with the fresher approval after a decision or a conflict. */
   onUpdated: (approval: ApprovalView) => void;
   /** Queue only: opens the approval's ticket. */
   onOpenTicket?: (ticketId: string) => void;
+  /** Arrived since the list was first shown: a small "New" tag. */
+  isNew?: boolean;
 }
 
-/** One approval: what the AI agent wants, why, the details, and Approve / Reject / Modify while pending. */
-export function ApprovalCard({ approval, now, onUpdated, onOpenTicket }: IApprovalCardProps) {
+/**
+ * One approval. Pending: what the AI agent wants, why, the details, and the decisions. Decided: a one-line
+ * history entry (status · who · when) that expands on demand; one decided while open stays expanded.
+ */
+export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = false }: IApprovalCardProps) {
   const { t, locale } = useClient();
+  const announce = useAnnounce();
   const titleId = useId();
-  const noteRef = useRef<HTMLTextAreaElement>(null);
+  const bodyId = useId();
   const cardRef = useRef<HTMLElement>(null);
-  const [mode, setMode] = useState<'view' | 'modify'>('view');
+  const actionsRef = useRef<IDecideActionsHandle>(null);
+  const [mode, setMode] = useState<DecideMode>('view');
+  const [isNoteOpen, setIsNoteOpen] = useState(false);
   const [note, setNote] = useState('');
   const [isNoteMissing, setIsNoteMissing] = useState(false);
   const specs = useMemo(() => fieldSpecs(approval.details, approval.limits), [approval.details, approval.limits]);
   const [values, setValues] = useState<Record<string, FieldValue>>(() => initialValues(specs));
   const decision = useDecision(onUpdated);
   const isPending = approval.status === 'pending';
+  const [isExpanded, setIsExpanded] = useState(isPending);
+  const focusNext = useRef<Parameters<IDecideActionsHandle['focus']>[0] | 'card' | null>(null);
 
-  // [1] a pending card that turns decided without our own decision (refresh after a decision elsewhere)
+  // [1] a refreshed approval makes an earlier failure's notice stale
+  const { clearError } = decision;
+  useEffect(() => clearError(), [approval, clearError]);
+
+  // [2] a card that turns decided while open stays expanded; a refresh that brings it says so neutrally
   const wasPending = useRef(isPending);
-  const [isDecidedElsewhere, setIsDecidedElsewhere] = useState(false);
+  const isOwnDecision = useRef(false);
   useEffect(() => {
     if (wasPending.current && !isPending) {
-      if (!decision.isBusy) setIsDecidedElsewhere(true);
-      // [2] the decide buttons are gone: keep keyboard focus on this card instead of dropping it to <body>
+      setIsExpanded(true);
+      if (!isOwnDecision.current) announce(decisionLine(approval, t));
+      // the decide buttons are gone: keep keyboard focus on this card instead of dropping it to <body>
       const active = document.activeElement;
-      if (cardRef.current && (active === document.body || active === null)) cardRef.current.focus();
+      if (isOwnDecision.current || active === document.body || active === null) focusNext.current = 'card';
     }
     wasPending.current = isPending;
-  }, [isPending, decision.isBusy]);
+  }, [isPending, approval, announce, t]);
+
+  useEffect(() => {
+    const target = focusNext.current;
+    if (!target) return;
+    focusNext.current = null;
+    if (target === 'card') cardRef.current?.focus();
+    else actionsRef.current?.focus(target);
+  });
 
   const modified = useMemo(() => buildModifiedDetails(specs, values), [specs, values]);
   const changes = useMemo(() => diffDetails(approval.details, modified.details), [approval.details, modified.details]);
   const hasErrors = Object.keys(modified.errors).length > 0;
-  const isExpired = isPending && Date.parse(approval.expiresAt) <= now;
+  const urgency = expiryUrgency(approval.expiresAt, now);
+  const isExpired = isPending && urgency === 'expired';
+  const riskLabel = approval.riskLevel ? t(`risk_${approval.riskLevel}`) : null;
 
-  async function decide(kind: 'approve' | 'reject' | 'approve-modified') {
-    if (kind === 'reject' && !note.trim()) {
-      setIsNoteMissing(true);
-      noteRef.current?.focus();
+  function changeMode(next: DecideMode) {
+    // focus follows the step: the note to write, the question's confirm, or back to the button that opened it
+    if (next === 'reject') focusNext.current = 'note';
+    else if (next === 'confirm-approve') focusNext.current = 'confirm';
+    else if (next === 'view')
+      focusNext.current = mode === 'reject' ? 'reject' : mode === 'modify' ? 'modify' : 'approve';
+    if (next === 'modify') setValues(initialValues(specs)); // ModifyForm focuses its first field itself
+    setIsNoteMissing(false);
+    setMode(next);
+  }
+
+  async function decide(kind: DecideKind) {
+    if (isExpired || decision.isBusy) return; // [3] no call once expired: the expiry has decided
+    if (kind === 'approve' && mode === 'view' && CONFIRMED_RISKS.includes(approval.riskLevel ?? '')) {
+      changeMode('confirm-approve');
       return;
     }
+    if (kind === 'reject' && !note.trim()) {
+      setIsNoteMissing(true);
+      focusNext.current = 'note';
+      announce(t('note_required'));
+      return;
+    }
+    if (kind === 'approve-modified' && (hasErrors || changes.length === 0)) return;
+    isOwnDecision.current = true;
     const isDone = await decision.submit(approval.approvalId, {
       decision: kind === 'reject' ? 'reject' : 'approve',
       note,
       ...(kind === 'approve-modified' ? { modifiedDetails: modified.details } : {}),
     });
-    if (isDone) setMode('view');
+    if (isDone) {
+      setMode('view');
+      focusNext.current = 'card';
+    } else isOwnDecision.current = false;
   }
 
-  const statusLabel = t(`status_${approval.status}`);
-  const isConflictShown = !isPending && (decision.isConflict || isDecidedElsewhere);
+  useEffect(() => {
+    if (decision.isConflict) announce(t('conflict', { who: whoDecided(approval.decidedBy, t) }));
+  }, [decision.isConflict]); // announce once, when the 409 arrives
+
+  const expiry = isPending && (
+    <Expiry
+      dateTime={approval.expiresAt}
+      title={formatDateTime(approval.expiresAt, locale)}
+      $urgency={urgency}
+      data-urgency={urgency}
+      aria-label={
+        urgency === 'imminent'
+          ? t('expires_soon', { time: formatRelative(approval.expiresAt, now, locale) })
+          : undefined
+      }
+    >
+      {isExpired ? t('expired') : t('expires_at', { time: formatRelative(approval.expiresAt, now, locale) })}
+    </Expiry>
+  );
 
   return (
     <Card
       ref={cardRef}
-      as="article"
       tabIndex={-1}
       aria-labelledby={titleId}
-      isRecessed={!isPending}
+      $isDecided={!isPending}
       data-approval-id={approval.approvalId}
       data-status={approval.status}
+      data-expanded={isExpanded}
     >
-      <Header>
-        <h2 id={titleId}>{humanizeAction(approval.action)}</h2>
-        <Tag hue={STATUS_HUES[approval.status]} isPill size="small">
-          {statusLabel}
-        </Tag>
-      </Header>
-      <Summary>{approval.summary}</Summary>
-      <Meta>
-        {approval.riskLevel && (
-          <Tag hue={RISK_HUES[approval.riskLevel]} size="small" isRegular>
-            {t('risk', { level: t(`risk_${approval.riskLevel}`) })}
-          </Tag>
-        )}
-        {approval.priority && (
-          <Tag hue="grey" size="small" isRegular>
-            {t('priority', { level: t(`priority_${approval.priority}`) })}
-          </Tag>
-        )}
-        {approval.agentName && <span>{t('requested_by', { name: approval.agentName })}</span>}
-        <time dateTime={approval.createdAt} title={formatDateTime(approval.createdAt, locale)}>
-          {t('requested_at', { time: formatRelative(approval.createdAt, now, locale) })}
-        </time>
-        {isPending && (
-          <time dateTime={approval.expiresAt} title={formatDateTime(approval.expiresAt, locale)}>
-            {isExpired ? t('expired') : t('expires_at', { time: formatRelative(approval.expiresAt, now, locale) })}
-          </time>
-        )}
-      </Meta>
-      {approval.justification && (
-        <Section title={t('justification')}>
-          <p>{approval.justification}</p>
-        </Section>
-      )}
-      {mode === 'view' ? (
-        <Section title={t('details')}>
-          <DetailsList details={approval.details} t={t} />
-        </Section>
-      ) : (
-        <Section title={t('modify_title')}>
-          <ModifyForm
-            specs={specs}
-            values={values}
-            errors={modified.errors}
-            onChange={(key, value) => setValues((prev) => ({ ...prev, [key]: value }))}
-            t={t}
-          />
-          <Section title={t('changes_title')}>
-            <div aria-live="polite">
-              <DetailsDiff changes={changes} t={t} />
-            </div>
-          </Section>
-        </Section>
-      )}
-      <PolicyAndCallback approval={approval} t={t} />
-      {!isPending && <DecisionSummary approval={approval} now={now} locale={locale} t={t} />}
-      <div role="status" aria-live="polite">
-        {isConflictShown && (
-          <Notice>
-            <Alert type="warning">{t('conflict', { who: whoDecided(approval.decidedBy, t) })}</Alert>
-          </Notice>
-        )}
-        {decision.isNoteFailed && (
-          <Notice>
-            <Alert type="warning">{t('note_failed')}</Alert>
-          </Notice>
-        )}
-      </div>
-      {decision.error && (
-        <Notice>
-          <Alert type="error" role="alert">
-            {t('decision_failed', {
-              reason:
-                decision.error.fieldErrors.map((e) => `${e.path}: ${e.message}`).join('; ') ||
-                errorReason(decision.error.kind, t, decision.error.status),
-            })}
-          </Alert>
-        </Notice>
-      )}
-      {isPending && (
-        <>
-          <Notice>
-            <Field>
-              <Field.Label>{t('note_label')}</Field.Label>
-              <Field.Hint>{t('note_hint')}</Field.Hint>
-              <Textarea
-                ref={noteRef}
-                isCompact
-                minRows={2}
-                maxRows={6}
-                value={note}
-                maxLength={2000}
-                validation={isNoteMissing && !note.trim() ? 'error' : undefined}
-                onChange={(event) => {
-                  setNote(event.target.value);
-                  if (event.target.value.trim()) setIsNoteMissing(false);
-                }}
-              />
-              {isNoteMissing && !note.trim() && <Field.Message validation="error">{t('note_required')}</Field.Message>}
-            </Field>
-          </Notice>
-          <Actions>
-            {mode === 'view' ? (
-              <>
-                <Button size="small" isPrimary disabled={decision.isBusy} onClick={() => void decide('approve')}>
-                  {decision.isBusy ? t('saving') : t('approve')}
-                </Button>
-                <Button size="small" isDanger disabled={decision.isBusy} onClick={() => void decide('reject')}>
-                  {t('reject')}
-                </Button>
-                <Button
-                  size="small"
-                  isBasic
-                  disabled={decision.isBusy}
-                  onClick={() => {
-                    setValues(initialValues(specs));
-                    setMode('modify');
-                  }}
-                >
-                  {t('modify')}
-                </Button>
-              </>
-            ) : (
-              <>
-                <Button
-                  size="small"
-                  isPrimary
-                  disabled={decision.isBusy || hasErrors || changes.length === 0}
-                  onClick={() => void decide('approve-modified')}
-                >
-                  {decision.isBusy ? t('saving') : t('approve_with_changes')}
-                </Button>
-                <Button size="small" isBasic disabled={decision.isBusy} onClick={() => setMode('view')}>
-                  {t('cancel')}
-                </Button>
-              </>
+      {isPending ? (
+        <Header>
+          <h2 id={titleId}>{humanizeAction(approval.action)}</h2>
+          <Badges>
+            {isNew && (
+              <Tag hue="blue" isPill size="small">
+                {t('new_badge')}
+              </Tag>
             )}
-          </Actions>
-        </>
+            <Tag hue={STATUS_HUES[approval.status]} isPill size="small">
+              {isExpired ? t('expired') : t(`status_${approval.status}`)}
+            </Tag>
+          </Badges>
+        </Header>
+      ) : (
+        <HistoryHeader
+          approval={approval}
+          now={now}
+          titleId={titleId}
+          bodyId={bodyId}
+          isExpanded={isExpanded}
+          isNew={isNew}
+          onToggle={() => setIsExpanded((v) => !v)}
+          t={t}
+          locale={locale}
+        />
       )}
-      {onOpenTicket && (
-        <Actions>
-          {approval.ticketId ? (
-            <Button size="small" isLink onClick={() => onOpenTicket(approval.ticketId as string)}>
-              {t('open_ticket', { id: approval.ticketId })}
-            </Button>
-          ) : (
-            <Meta as="span">{t('no_ticket')}</Meta>
+      {isExpanded && (
+        <div id={bodyId}>
+          <Summary>{approval.summary}</Summary>
+          <Meta>
+            {approval.riskLevel && (
+              <Tag hue={RISK_HUES[approval.riskLevel]} size="small" isRegular>
+                {t('risk', { level: riskLabel ?? '' })}
+              </Tag>
+            )}
+            {approval.priority && (
+              <Tag hue="grey" size="small" isRegular>
+                {t('priority', { level: t(`priority_${approval.priority}`) })}
+              </Tag>
+            )}
+            <time dateTime={approval.createdAt} title={formatDateTime(approval.createdAt, locale)}>
+              {approval.agentName
+                ? t('requested_by_at', { name: approval.agentName, time: formatAgo(approval.createdAt, now, locale) })
+                : t('requested_at', { time: formatAgo(approval.createdAt, now, locale) })}
+            </time>
+            {expiry}
+          </Meta>
+          {approval.justification && (
+            <Section title={t('justification')}>
+              <p>
+                <ClampedText text={approval.justification} t={t} />
+              </p>
+            </Section>
           )}
-        </Actions>
+          {mode === 'modify' && isPending ? (
+            <Section title={t('modify_title')}>
+              <ModifyForm
+                specs={specs}
+                values={values}
+                errors={modified.errors}
+                onChange={(key, value) => setValues((prev) => ({ ...prev, [key]: value }))}
+                onSubmit={() => void decide('approve-modified')}
+                locale={locale}
+                t={t}
+              />
+              <Section title={t('changes_title')}>
+                <DetailsDiff changes={changes} t={t} />
+              </Section>
+            </Section>
+          ) : (
+            <Section
+              title={approval.modifiedDetails ? t('approved_changes') : t('details')}
+              isTitleHidden={!approval.modifiedDetails}
+            >
+              <DetailsList
+                details={approval.details}
+                ticketId={approval.ticketId}
+                modified={approval.status === 'approved' ? approval.modifiedDetails : null}
+                locale={locale}
+                t={t}
+              />
+            </Section>
+          )}
+          <PolicyAndCallback approval={approval} t={t} />
+          {!isPending && <DecisionSummary approval={approval} now={now} locale={locale} t={t} />}
+          {!isPending && decision.isConflict && (
+            <Notice>
+              <Alert type="warning">{t('conflict', { who: whoDecided(approval.decidedBy, t) })}</Alert>
+            </Notice>
+          )}
+          {decision.isNoteFailed && (
+            <Notice>
+              <Alert type="warning">{t('note_failed')}</Alert>
+            </Notice>
+          )}
+          {decision.error && (
+            <Notice>
+              <Alert type="error" role="alert">
+                {t('decision_failed', {
+                  reason:
+                    decision.error.fieldErrors.map((e) => `${e.path}: ${e.message}`).join('; ') ||
+                    errorReason(decision.error.kind, t, decision.error.status),
+                })}
+              </Alert>
+            </Notice>
+          )}
+          {isPending && (
+            <DecideActions
+              ref={actionsRef}
+              mode={mode}
+              isNoteOpen={isNoteOpen}
+              note={note}
+              isNoteMissing={isNoteMissing}
+              isBusy={decision.isBusy}
+              isDisabled={isExpired}
+              canApproveModified={!hasErrors && changes.length > 0}
+              riskLabel={riskLabel}
+              onNote={(text) => {
+                setNote(text);
+                if (text.trim()) setIsNoteMissing(false);
+              }}
+              onOpenNote={() => {
+                focusNext.current = 'note';
+                setIsNoteOpen(true);
+              }}
+              onMode={changeMode}
+              onDecide={(kind) => void decide(kind)}
+              t={t}
+            />
+          )}
+          {onOpenTicket && (
+            <Meta>
+              {approval.ticketId ? (
+                <Button size="small" isLink onClick={() => onOpenTicket(approval.ticketId as string)}>
+                  {t('open_ticket', { id: approval.ticketId })}
+                </Button>
+              ) : (
+                <span>{t('no_ticket')}</span>
+              )}
+            </Meta>
+          )}
+        </div>
       )}
     </Card>
   );
 }
 
+interface IHistoryHeaderProps {
+  approval: ApprovalView;
+  now: number;
+  titleId: string;
+  bodyId: string;
+  isExpanded: boolean;
+  isNew: boolean;
+  onToggle: () => void;
+  t: Translate;
+  locale: string;
+}
+
+/** The one line a decided approval shows: "Approved Refund order · Grace Hopper · 3 minutes ago". */
+function HistoryHeader({
+  approval,
+  now,
+  titleId,
+  bodyId,
+  isExpanded,
+  isNew,
+  onToggle,
+  t,
+  locale,
+}: IHistoryHeaderProps) {
+  const status = approval.status === 'approved' ? 'approved' : 'rejected';
+  const when = approval.decidedAt ? formatAgo(approval.decidedAt, now, locale) : '';
+  const who = whoDecided(approval.decidedBy, t);
+  const line = [who, when].filter(Boolean).join(' · ');
+  return (
+    <Header>
+      <h2 id={titleId}>
+        <Toggle
+          type="button"
+          aria-expanded={isExpanded}
+          aria-controls={bodyId}
+          title={`${decisionLine(approval, t)}${when ? ` · ${when}` : ''}`}
+          onClick={onToggle}
+        >
+          <StatusWord $status={status}>{t(`status_${status}`)}</StatusWord>
+          <span>{humanizeAction(approval.action)}</span>
+          {line && <HistoryMeta>· {line}</HistoryMeta>}
+          <Chevron aria-hidden="true">{isExpanded ? '▴' : '▾'}</Chevron>
+        </Toggle>
+      </h2>
+      {isNew && (
+        <Badges>
+          <Tag hue="blue" isPill size="small">
+            {t('new_badge')}
+          </Tag>
+        </Badges>
+      )}
+    </Header>
+  );
+}
+
 /** A short reason for a failed call, for the card's error notice. */
-export function errorReason(kind: string, t: ReturnType<typeof useClient>['t'], status?: number): string {
+export function errorReason(kind: string, t: Translate, status?: number): string {
   if (kind === 'unreachable') return t('error_unreachable_title');
   if (kind === 'unauthorized') return t('error_unauthorized_title');
   if (kind === 'not-configured') return t('error_not_configured_title');

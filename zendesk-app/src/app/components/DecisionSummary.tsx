@@ -1,9 +1,8 @@
 import type { DecidedBy } from '@cheqpoint/shared';
 import type { ApprovalView } from '../api/approval-view';
-import { diffDetails } from '../lib/details-form';
-import { formatDateTime, formatRelative } from '../lib/format';
+import { formatAgo, formatDateTime } from '../lib/format';
 import type { Translate } from '../lib/i18n';
-import { DetailsDiff } from './DetailsDiff';
+import { ClampedText } from './ClampedText';
 import { Section } from './Section';
 
 /** "Ada Agent", "policy small-refunds" or "expiry": who settled an approval, for sentences. */
@@ -14,6 +13,16 @@ export function whoDecided(decidedBy: DecidedBy | null, t: Translate): string {
   return t('who_expiry');
 }
 
+/** "Approved by Ada Lovelace", "Rejected by policy no-deletes", "Rejected: no decision before it expired". */
+export function decisionLine(approval: ApprovalView, t: Translate): string {
+  const status = t(approval.status === 'approved' ? 'status_approved' : 'status_rejected');
+  const by = approval.decidedBy;
+  if (by?.type === 'agent') return t('decided_by_agent', { status, name: by.name });
+  if (by?.type === 'policy') return t('decided_by_policy', { status, rule: by.rule });
+  if (by?.type === 'expiry') return t('decided_by_expiry', { status });
+  return status;
+}
+
 export interface IDecisionSummaryProps {
   /** A decided approval. */
   approval: ApprovalView;
@@ -22,36 +31,26 @@ export interface IDecisionSummaryProps {
   t: Translate;
 }
 
-/** Who or what decided, when, the note, and the changes an approval was approved with. */
+/** Who or what decided, when ("decided 2 minutes ago", never a time ahead of now), and the note. */
 export function DecisionSummary({ approval, now, locale, t }: IDecisionSummaryProps) {
-  const status = t(approval.status === 'approved' ? 'status_approved' : 'status_rejected');
-  const by = approval.decidedBy;
-  let line = status;
-  if (by?.type === 'agent') line = t('decided_by_agent', { status, name: by.name });
-  else if (by?.type === 'policy') line = t('decided_by_policy', { status, rule: by.rule });
-  else if (by?.type === 'expiry') line = t('decided_by_expiry', { status });
-  const changes = approval.modifiedDetails ? diffDetails(approval.details, approval.modifiedDetails) : [];
   return (
     <div data-testid="decision-summary">
       <p>
-        <strong>{line}</strong>
+        <strong>{decisionLine(approval, t)}</strong>
         {approval.decidedAt && (
           <>
             {' · '}
             <time dateTime={approval.decidedAt} title={formatDateTime(approval.decidedAt, locale)}>
-              {t('decided_at', { time: formatRelative(approval.decidedAt, now, locale) })}
+              {t('decided_at', { time: formatAgo(approval.decidedAt, now, locale) })}
             </time>
           </>
         )}
       </p>
       {approval.decisionNote && (
         <Section title={t('decision_note')}>
-          <p>{approval.decisionNote}</p>
-        </Section>
-      )}
-      {changes.length > 0 && (
-        <Section title={t('approved_changes')}>
-          <DetailsDiff changes={changes} t={t} />
+          <p>
+            <ClampedText text={approval.decisionNote} t={t} />
+          </p>
         </Section>
       )}
     </div>

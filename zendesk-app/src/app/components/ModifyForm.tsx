@@ -1,10 +1,13 @@
+import { useEffect, useRef, type FormEvent } from 'react';
 import styled from 'styled-components';
 import { Checkbox, Field, Input, Select, Textarea } from '@zendeskgarden/react-forms';
-import type { FieldValue, IFieldError, IFieldSpec } from '../lib/details-form';
+import { getColor } from '@zendeskgarden/react-theming';
+import { TICKET_DETAIL_KEYS, type FieldValue, type IFieldError, type IFieldSpec } from '../lib/details-form';
 import { humanizeKey } from '../lib/format';
 import type { Translate } from '../lib/i18n';
+import { DetailValue, List } from './DetailsList';
 
-const Fields = styled.div`
+const Fields = styled.form`
   display: flex;
   flex-direction: column;
   gap: ${({ theme }) => theme.space.sm};
@@ -15,6 +18,12 @@ const Fields = styled.div`
   }
 `;
 
+const LockedTitle = styled.p`
+  margin: 0 0 ${({ theme }) => theme.space.xxs};
+  font-size: ${({ theme }) => theme.fontSizes.sm};
+  color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
+`;
+
 export interface IModifyFormProps {
   /** One spec per top-level detail (fieldSpecs()). */
   specs: IFieldSpec[];
@@ -23,12 +32,14 @@ export interface IModifyFormProps {
   /** Current errors by key (buildModifiedDetails()). */
   errors: Record<string, IFieldError>;
   onChange: (key: string, value: FieldValue) => void;
+  /** Enter in a field: approve with the changes (the card decides whether that is allowed). */
+  onSubmit?: () => void;
+  locale?: string;
   t: Translate;
 }
 
 function limitHint(spec: IFieldSpec, t: Translate): string | null {
   const { limit } = spec;
-  if (limit.isLocked) return t('limit_locked');
   if (limit.min !== undefined && limit.max !== undefined) return t('limit_range', { min: limit.min, max: limit.max });
   if (limit.min !== undefined) return t('limit_min', { min: limit.min });
   if (limit.max !== undefined) return t('limit_max', { max: limit.max });
@@ -37,29 +48,40 @@ function limitHint(spec: IFieldSpec, t: Translate): string | null {
   return null;
 }
 
-/** The details as a typed form: text, number and checkbox inputs for scalars, JSON text for the rest. */
-export function ModifyForm({ specs, values, errors, onChange, t }: IModifyFormProps) {
+/**
+ * The details as a typed form: text, number and checkbox inputs for what may change, JSON text for nested
+ * values; fields the policy locks are plain text under a lock note, and the ticket link is not shown.
+ * The first field takes focus when the form opens.
+ */
+export function ModifyForm({ specs, values, errors, onChange, onSubmit, locale = 'en', t }: IModifyFormProps) {
+  const ref = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('input, select, textarea')?.focus();
+  }, []);
+  const shown = specs.filter((spec) => !TICKET_DETAIL_KEYS.includes(spec.key));
+  const editable = shown.filter((spec) => spec.limit.isLocked !== true);
+  const locked = shown.filter((spec) => spec.limit.isLocked === true);
+  const submit = (event: FormEvent) => {
+    // [1] Enter approves (when allowed) instead of reloading the iframe; the card then moves focus itself
+    event.preventDefault();
+    onSubmit?.();
+  };
   return (
-    <Fields>
-      {specs.map((spec) => {
+    <Fields ref={ref} onSubmit={submit} noValidate>
+      {editable.map((spec) => {
         const value = values[spec.key];
         const error = errors[spec.key];
         const validation = error ? ('error' as const) : undefined;
         const label = <Field.Label title={spec.key}>{humanizeKey(spec.key)}</Field.Label>;
         const hint = limitHint(spec, t);
-        const isLocked = spec.limit.isLocked === true;
+        const message = error && <Field.Message validation="error">{t(error.key, error.values)}</Field.Message>;
         if (spec.kind === 'boolean') {
           return (
             <Field key={spec.key}>
-              <Checkbox
-                checked={value === true}
-                disabled={isLocked}
-                onChange={(event) => onChange(spec.key, event.target.checked)}
-              >
+              <Checkbox checked={value === true} onChange={(event) => onChange(spec.key, event.target.checked)}>
                 {label}
               </Checkbox>
-              {hint && <Field.Hint>{hint}</Field.Hint>}
-              {error && <Field.Message validation="error">{t(error.key, error.values)}</Field.Message>}
+              {message}
             </Field>
           );
         }
@@ -71,14 +93,13 @@ export function ModifyForm({ specs, values, errors, onChange, t }: IModifyFormPr
               isCompact
               minRows={2}
               maxRows={8}
-              readOnly={isLocked}
               value={text}
               validation={validation}
               spellCheck={false}
               onChange={(event) => onChange(spec.key, event.target.value)}
             />
           );
-        } else if (spec.kind === 'string' && spec.limit.allowed && !isLocked) {
+        } else if (spec.kind === 'string' && spec.limit.allowed) {
           control = (
             <Select
               isCompact
@@ -103,7 +124,6 @@ export function ModifyForm({ specs, values, errors, onChange, t }: IModifyFormPr
               min={spec.limit.min}
               max={spec.limit.max}
               maxLength={spec.limit.maxLength}
-              readOnly={isLocked}
               value={text}
               validation={validation}
               onChange={(event) => onChange(spec.key, event.target.value)}
@@ -115,10 +135,30 @@ export function ModifyForm({ specs, values, errors, onChange, t }: IModifyFormPr
             {label}
             {hint && <Field.Hint>{hint}</Field.Hint>}
             {control}
-            {error && <Field.Message validation="error">{t(error.key, error.values)}</Field.Message>}
+            {message}
           </Field>
         );
       })}
+      {locked.length > 0 && (
+        <div data-testid="locked-fields">
+          <LockedTitle>
+            <span aria-hidden="true">🔒 </span>
+            {t('locked_title')}
+          </LockedTitle>
+          <List>
+            {locked.map((spec) => (
+              <div key={spec.key} style={{ display: 'contents' }}>
+                <dt title={spec.key}>{humanizeKey(spec.key)}</dt>
+                <dd>
+                  <DetailValue value={spec.original} locale={locale} t={t} />
+                </dd>
+              </div>
+            ))}
+          </List>
+        </div>
+      )}
+      {/* [1] an implicit submit needs a submit button in a form with several fields */}
+      <button type="submit" hidden tabIndex={-1} />
     </Fields>
   );
 }

@@ -8,26 +8,45 @@ const Lines = styled.ul`
   padding: 0;
   list-style: none;
   font-size: ${({ theme }) => theme.fontSizes.sm};
+  line-height: ${({ theme }) => theme.lineHeights.sm};
   color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
 `;
+
+/** Why a person is asked, and what trial-mode rules would have done, in words an agent reads. */
+export function policyLines(approval: ApprovalView, t: Translate): string[] {
+  const { policy } = approval;
+  if (!policy) return [];
+  const lines: string[] = [];
+  // [1] a rule that decided itself is named in the decision line ("Approved by policy …")
+  if (policy.outcome === 'require_human') {
+    lines.push(policy.rule ? t('policy_needs_person', { rule: policy.rule }) : t('policy_no_rule'));
+  }
+  for (const run of policy.dryRun) {
+    lines.push(t(run.wouldHave === 'approve' ? 'policy_trial_approve' : 'policy_trial_reject', { rule: run.rule }));
+  }
+  return lines;
+}
+
+/** Whether the AI agent has been told the decision (decided approvals with a callback only). */
+export function callbackLines(approval: ApprovalView, t: Translate): string[] {
+  const { callback } = approval;
+  if (!callback || approval.status === 'pending') return [];
+  const status = t(`callback_${callback.status}`);
+  const lines = [
+    callback.attempts > 1 ? t('callback_attempts', { status, attempts: callback.attempts }) : t('callback', { status }),
+  ];
+  if (callback.lastError && callback.status !== 'delivered') lines.push(callback.lastError);
+  return lines;
+}
 
 export interface IPolicyAndCallbackProps {
   approval: ApprovalView;
   t: Translate;
 }
 
-/** The policy verdict (deciding rule, dry runs) and callback delivery state, when the gateway reports them. */
+/** The policy's verdict and, once decided, the callback's delivery, when the gateway reports them. */
 export function PolicyAndCallback({ approval, t }: IPolicyAndCallbackProps) {
-  const { policy, callback } = approval;
-  const lines: string[] = [];
-  if (policy?.rule) lines.push(t('policy', { rule: policy.rule }));
-  for (const run of policy?.dryRun ?? []) {
-    lines.push(t('policy_dry_run', { rule: run.rule, outcome: t(run.wouldHave) }));
-  }
-  if (callback) {
-    lines.push(t('callback', { status: t(`callback_${callback.status}`), attempts: callback.attempts }));
-    if (callback.lastError && callback.status !== 'delivered') lines.push(callback.lastError);
-  }
+  const lines = [...policyLines(approval, t), ...callbackLines(approval, t)];
   if (lines.length === 0) return null;
   return (
     <Lines>

@@ -12,6 +12,15 @@ const Wrapper = styled.section`
     color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
   }
 
+  h3.visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+
   p {
     margin: 0;
     overflow-wrap: anywhere;
@@ -21,14 +30,16 @@ const Wrapper = styled.section`
 export interface ISectionProps {
   /** Heading of the section (an h3 inside the card). */
   title: string;
+  /** Heading for screen readers only, where the content speaks for itself (the details list). */
+  isTitleHidden?: boolean;
   children: ReactNode;
 }
 
 /** A titled part of a card. */
-export function Section({ title, children }: ISectionProps) {
+export function Section({ title, isTitleHidden = false, children }: ISectionProps) {
   return (
     <Wrapper>
-      <h3>{title}</h3>
+      <h3 className={isTitleHidden ? 'visually-hidden' : undefined}>{title}</h3>
       {children}
     </Wrapper>
   );

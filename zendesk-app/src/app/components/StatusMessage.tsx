@@ -26,10 +26,10 @@ export interface IEmptyStateProps {
   body: string;
 }
 
-/** Says what this space is for when there is nothing to show yet. */
+/** Says what this space is for when there is nothing to show yet (the app's live region announces it). */
 export function EmptyState({ title, body }: IEmptyStateProps) {
   return (
-    <Empty isRecessed role="status">
+    <Empty isRecessed>
       <h2>{title}</h2>
       <p>{body}</p>
     </Empty>

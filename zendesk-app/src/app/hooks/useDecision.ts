@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { ApprovalView } from '../api/approval-view';
 import { GatewayError } from '../api/gateway-client';
 import { addTicketNote, ticketNoteText } from '../api/ticket-note';
@@ -52,5 +52,8 @@ export function useDecision(onUpdated: (approval: ApprovalView) => void) {
     }
   }
 
-  return { submit, isBusy, error, isConflict, isNoteFailed };
+  /** Forgets a failed decision's error (the approval was refreshed, so the notice is stale). */
+  const clearError = useCallback(() => setError(null), []);
+
+  return { submit, clearError, isBusy, error, isConflict, isNoteFailed };
 }

@@ -49,13 +49,16 @@ export function kindOf(value: unknown): FieldKind {
   return 'json';
 }
 
-/** One form field per top-level detail, in the order the AI agent sent them. */
+/** Details that link the approval to its ticket: never changed by a person (the gateway keys on them). */
+export const TICKET_DETAIL_KEYS: readonly string[] = ['ticket_id', 'ticketId'];
+
+/** One form field per top-level detail, in the order the AI agent sent them; the ticket link is locked. */
 export function fieldSpecs(details: Record<string, unknown>, limits: FieldLimits = {}): IFieldSpec[] {
   return Object.entries(details).map(([key, original]) => ({
     key,
     kind: kindOf(original),
     original,
-    limit: limits[key] ?? {},
+    limit: TICKET_DETAIL_KEYS.includes(key) ? { isLocked: true } : (limits[key] ?? {}),
   }));
 }
 

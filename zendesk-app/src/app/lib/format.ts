@@ -43,3 +43,28 @@ export function formatJson(value: unknown): string {
   if (typeof value === 'string') return value;
   return JSON.stringify(value) ?? String(value);
 }
+
+/** Like formatRelative for something that already happened: a time slightly ahead of `now` reads "now". */
+export function formatAgo(iso: string, now: number, locale: string): string {
+  return formatRelative(new Date(Math.min(Date.parse(iso), now)).toISOString(), now, locale);
+}
+
+/** How urgent an expiry is: `imminent` in the last minute, `soon` in the last 10 minutes. */
+export type Urgency = 'expired' | 'imminent' | 'soon' | 'calm';
+
+export function expiryUrgency(expiresAt: string, now: number): Urgency {
+  const left = Date.parse(expiresAt) - now;
+  if (left <= 0) return 'expired';
+  if (left <= 60_000) return 'imminent';
+  if (left <= 10 * 60_000) return 'soon';
+  return 'calm';
+}
+
+/** `€40.00` (en), `40,00 €` (de); null when the currency code is not one Intl knows. */
+export function formatMoney(amount: number, currency: string, locale: string): string | null {
+  try {
+    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
+  } catch {
+    return null;
+  }
+}

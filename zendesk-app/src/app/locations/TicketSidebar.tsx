@@ -1,53 +1,96 @@
-import { useCallback, useRef } from 'react';
+import { useCallback, useMemo, useRef } from 'react';
 import styled from 'styled-components';
+import type { ApprovalView } from '../api/approval-view';
+import type { LiveQuery } from '../api/gateway-client';
 import { ApprovalCard } from '../components/ApprovalCard';
+import { ArrivalAnnouncer } from '../components/ArrivalAnnouncer';
 import { CardSkeleton } from '../components/CardSkeleton';
+import { LiveRegionProvider, VisuallyHidden } from '../components/LiveRegion';
 import { EmptyState, ErrorState } from '../components/StatusMessage';
 import { TICKET_EVENTS, useApprovals } from '../hooks/useApprovals';
 import { useAutoResize } from '../hooks/useAutoResize';
 import { useClient } from '../hooks/useClient';
 import { useNow } from '../hooks/useNow';
 
+export { VisuallyHidden };
+
 export const Column = styled.main`
   display: flex;
   flex-direction: column;
-  gap: ${({ theme }) => theme.space.sm};
+  gap: ${({ theme }) => theme.space.xs};
   padding: ${({ theme }) => theme.space.xxs} 0 ${({ theme }) => theme.space.sm};
 `;
 
-/** Text for screen readers only. */
-export const VisuallyHidden = styled.span`
-  position: absolute;
-  width: 1px;
-  height: 1px;
-  overflow: hidden;
-  clip: rect(0 0 0 0);
-  white-space: nowrap;
-`;
+/** Pending first (soonest expiry first), then the history, latest decision first. */
+export function sidebarOrder(approvals: ApprovalView[]): ApprovalView[] {
+  const pending = approvals.filter((a) => a.status === 'pending');
+  const decided = approvals.filter((a) => a.status !== 'pending');
+  pending.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+  decided.sort((a, b) => Date.parse(b.decidedAt ?? b.createdAt) - Date.parse(a.decidedAt ?? a.createdAt));
+  return [...pending, ...decided];
+}
 
-/** The ticket sidebar: this ticket's approvals, pending first. */
+/** The card an event happened in (its data-approval-id), if any. */
+const cardIdOf = (target: EventTarget) =>
+  target instanceof Element ? (target.closest('[data-approval-id]')?.getAttribute('data-approval-id') ?? null) : null;
+
+/** The ticket sidebar: this ticket's approvals, pending first, then a compact history. */
 export function TicketSidebar() {
   const { gateway, ticketId, t } = useClient();
   const ref = useRef<HTMLElement>(null);
-  const load = useCallback(async () => (ticketId ? gateway.listForTicket(ticketId) : []), [gateway, ticketId]);
-  const { status, approvals, error, refresh, replace } = useApprovals(load, TICKET_EVENTS);
-  const now = useNow();
+  const load = useCallback(
+    async (live?: LiveQuery) => (ticketId ? gateway.pageForTicket(ticketId, live) : []),
+    [gateway, ticketId],
+  );
+  const isNotified = useCallback(
+    (body: { ticketId?: unknown }) => body.ticketId === undefined || String(body.ticketId) === ticketId,
+    [ticketId],
+  );
+  const { status, approvals, error, refresh, replace, newIds, seen } = useApprovals(load, TICKET_EVENTS, {
+    isNotified,
+  });
+  const ordered = useMemo(() => sidebarOrder(approvals), [approvals]);
+  const deadlines = useMemo(() => ordered.filter((a) => a.status === 'pending').map((a) => a.expiresAt), [ordered]);
+  const now = useNow(deadlines);
+  // The agent touched a card (click, key, focus): it is no longer new.
+  const onTouch = (event: { target: EventTarget }) => {
+    const id = cardIdOf(event.target);
+    if (id && newIds.has(id)) seen(id);
+  };
   useAutoResize(ref);
+  const pendingCount = deadlines.length;
 
   return (
-    <Column ref={ref} aria-label={t('sidebar_label')} aria-busy={status === 'loading'}>
-      {status === 'loading' && (
-        <>
-          <VisuallyHidden role="status">{t('loading')}</VisuallyHidden>
-          <CardSkeleton />
-        </>
-      )}
-      {status === 'error' && <ErrorState error={error} onRetry={() => void refresh()} t={t} />}
-      {status === 'ready' && error && <ErrorState error={error} onRetry={() => void refresh()} t={t} isInline />}
-      {status === 'ready' && approvals.length === 0 && <EmptyState title={t('empty_title')} body={t('empty_body')} />}
-      {approvals.map((approval) => (
-        <ApprovalCard key={approval.approvalId} approval={approval} now={now} onUpdated={replace} />
-      ))}
-    </Column>
+    <LiveRegionProvider
+      status={
+        status === 'loading' ? t('loading') : status === 'ready' ? t('sidebar_count', { count: pendingCount }) : ''
+      }
+    >
+      <ArrivalAnnouncer newIds={newIds} t={t} />
+      <Column
+        ref={ref}
+        aria-labelledby="cheqpoint-sidebar-title"
+        aria-busy={status === 'loading'}
+        onPointerDown={onTouch}
+        onKeyDown={onTouch}
+      >
+        <VisuallyHidden as="h1" id="cheqpoint-sidebar-title">
+          {ticketId ? t('sidebar_title', { id: ticketId }) : t('sidebar_label')}
+        </VisuallyHidden>
+        {status === 'loading' && <CardSkeleton />}
+        {status === 'error' && <ErrorState error={error} onRetry={() => void refresh()} t={t} />}
+        {status === 'ready' && error && <ErrorState error={error} onRetry={() => void refresh()} t={t} isInline />}
+        {status === 'ready' && approvals.length === 0 && <EmptyState title={t('empty_title')} body={t('empty_body')} />}
+        {ordered.map((approval) => (
+          <ApprovalCard
+            key={approval.approvalId}
+            approval={approval}
+            now={now}
+            onUpdated={replace}
+            isNew={newIds.has(approval.approvalId)}
+          />
+        ))}
+      </Column>
+    </LiveRegionProvider>
   );
 }

@@ -1,0 +1,163 @@
+import { forwardRef, useImperativeHandle, useRef } from 'react';
+import styled from 'styled-components';
+import { Button } from '@zendeskgarden/react-buttons';
+import { Field, Textarea } from '@zendeskgarden/react-forms';
+import { getColor } from '@zendeskgarden/react-theming';
+import type { Translate } from '../lib/i18n';
+
+const Actions = styled.div`
+  display: flex;
+  flex-wrap: wrap;
+  align-items: center;
+  gap: ${({ theme }) => theme.space.xs};
+  margin-top: ${({ theme }) => theme.space.sm};
+`;
+
+const Step = styled.div`
+  margin-top: ${({ theme }) => theme.space.sm};
+`;
+
+const Question = styled.p`
+  margin: 0 0 ${({ theme }) => theme.space.xs};
+  font-weight: ${({ theme }) => theme.fontWeights.semibold};
+  color: ${({ theme }) => getColor({ theme, variable: 'foreground.danger' })};
+`;
+
+/** `view`: the three decisions; `reject`: note + "Confirm reject"; `confirm-approve`: a high-risk check. */
+export type DecideMode = 'view' | 'modify' | 'reject' | 'confirm-approve';
+export type DecideKind = 'approve' | 'reject' | 'approve-modified';
+
+export interface IDecideActionsProps {
+  mode: DecideMode;
+  /** The optional note under Approve is open. */
+  isNoteOpen: boolean;
+  note: string;
+  isNoteMissing: boolean;
+  isBusy: boolean;
+  /** Expired (or another reason): nothing can be decided. */
+  isDisabled: boolean;
+  /** Approve with changes is possible (valid and changed). */
+  canApproveModified: boolean;
+  riskLabel: string | null;
+  onNote: (note: string) => void;
+  onOpenNote: () => void;
+  onMode: (mode: DecideMode) => void;
+  onDecide: (kind: DecideKind) => void;
+  t: Translate;
+}
+
+/** What the card moves focus to: the note, a step's confirm button, or the button that opened a step. */
+export interface IDecideActionsHandle {
+  focus: (target: 'note' | 'confirm' | 'approve' | 'reject' | 'modify') => void;
+}
+
+/**
+ * Approve, Reject and Modify as Zendesk's sidebar guideline asks (no primary button on load). Reject opens
+ * the note with one confirming step; Approve of a high or critical risk asks once, inline.
+ */
+export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProps>(
+  function DecideActions(props, handle) {
+    const { mode, isNoteOpen, note, isNoteMissing, isBusy, isDisabled, canApproveModified, riskLabel, t } = props;
+    const refs = {
+      note: useRef<HTMLTextAreaElement>(null),
+      confirm: useRef<HTMLButtonElement>(null),
+      approve: useRef<HTMLButtonElement>(null),
+      reject: useRef<HTMLButtonElement>(null),
+      modify: useRef<HTMLButtonElement>(null),
+    };
+    useImperativeHandle(handle, () => ({ focus: (target) => refs[target].current?.focus() }));
+    const isOff = isBusy || isDisabled;
+    const isRejecting = mode === 'reject';
+    const isNoteShown = isRejecting || isNoteOpen || mode === 'modify';
+    const isNoteInvalid = isRejecting && isNoteMissing && !note.trim();
+    const cancel = (
+      <Button size="small" isBasic disabled={isBusy} onClick={() => props.onMode('view')}>
+        {t('cancel')}
+      </Button>
+    );
+
+    return (
+      <>
+        {isNoteShown && (
+          <Step>
+            <Field>
+              <Field.Label>{isRejecting ? t('note_label_reject') : t('note_label')}</Field.Label>
+              <Field.Hint>{isRejecting ? t('note_hint') : t('note_hint_optional')}</Field.Hint>
+              <Textarea
+                ref={refs.note}
+                isCompact
+                minRows={2}
+                maxRows={6}
+                value={note}
+                maxLength={2000}
+                disabled={isDisabled}
+                validation={isNoteInvalid ? 'error' : undefined}
+                onChange={(event) => props.onNote(event.target.value)}
+              />
+              {isNoteInvalid && <Field.Message validation="error">{t('note_required')}</Field.Message>}
+            </Field>
+          </Step>
+        )}
+        {mode === 'confirm-approve' && (
+          <Step>
+            <Question>{t('confirm_approve_question', { risk: riskLabel ?? '' })}</Question>
+          </Step>
+        )}
+        <Actions>
+          {mode === 'view' && (
+            <>
+              <Button ref={refs.approve} size="small" disabled={isOff} onClick={() => props.onDecide('approve')}>
+                {isBusy ? t('saving') : t('approve')}
+              </Button>
+              <Button ref={refs.reject} size="small" isDanger disabled={isOff} onClick={() => props.onMode('reject')}>
+                {t('reject')}
+              </Button>
+              <Button ref={refs.modify} size="small" isBasic disabled={isOff} onClick={() => props.onMode('modify')}>
+                {t('modify')}
+              </Button>
+              {!isNoteOpen && (
+                <Button size="small" isLink disabled={isOff} onClick={props.onOpenNote}>
+                  {t('add_note')}
+                </Button>
+              )}
+            </>
+          )}
+          {mode === 'reject' && (
+            <>
+              <Button
+                ref={refs.confirm}
+                size="small"
+                isDanger
+                disabled={isOff}
+                onClick={() => props.onDecide('reject')}
+              >
+                {isBusy ? t('saving') : t('confirm_reject')}
+              </Button>
+              {cancel}
+            </>
+          )}
+          {mode === 'confirm-approve' && (
+            <>
+              <Button ref={refs.confirm} size="small" disabled={isOff} onClick={() => props.onDecide('approve')}>
+                {isBusy ? t('saving') : t('confirm_approve')}
+              </Button>
+              {cancel}
+            </>
+          )}
+          {mode === 'modify' && (
+            <>
+              <Button
+                size="small"
+                disabled={isOff || !canApproveModified}
+                onClick={() => props.onDecide('approve-modified')}
+              >
+                {isBusy ? t('saving') : t('approve_with_changes')}
+              </Button>
+              {cancel}
+            </>
+          )}
+        </Actions>
+      </>
+    );
+  },
+);

@@ -1,0 +1,37 @@
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import styled from 'styled-components';
+
+/** Text for screen readers only. */
+export const VisuallyHidden = styled.span`
+  position: absolute;
+  width: 1px;
+  height: 1px;
+  overflow: hidden;
+  clip: rect(0 0 0 0);
+  white-space: nowrap;
+`;
+
+type Announce = (message: string) => void;
+const AnnounceContext = createContext<Announce>(() => undefined);
+
+/** Says something through the app's one live region (a no-op outside LiveRegionProvider). */
+export const useAnnounce = (): Announce => useContext(AnnounceContext);
+
+/**
+ * The app's single polite live region: cards announce decisions, conflicts and failures through it instead
+ * of each rendering its own role=status (nested regions are read twice or not at all).
+ */
+export function LiveRegionProvider({ children, status }: { children: ReactNode; status?: string }) {
+  const [message, setMessage] = useState({ text: '', count: 0 });
+  const announce = useCallback<Announce>((text) => setMessage((prev) => ({ text, count: prev.count + 1 })), []);
+  const value = useMemo(() => announce, [announce]);
+  return (
+    <AnnounceContext.Provider value={value}>
+      {children}
+      <VisuallyHidden role="status" aria-live="polite" data-testid="live-region">
+        {/* [1] the key re-mounts the text, so the same message said twice is read twice */}
+        <span key={message.count}>{message.text || status}</span>
+      </VisuallyHidden>
+    </AnnounceContext.Provider>
+  );
+}
