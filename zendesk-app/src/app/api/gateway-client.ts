@@ -24,11 +24,21 @@ export class GatewayError extends Error {
 export type DecisionOutcome =
   { kind: 'decided'; approval: ApprovalView } | { kind: 'conflict'; approval: ApprovalView };
 
+/** A list with the gateway's cursor (null from a gateway without held list calls). */
+export type ApprovalPage = { approvals: ApprovalView[]; cursor: string | null };
+
+/** A held list call: answered once something changed after `since`, or after `waitSeconds`. */
+export type LiveQuery = { since: string; waitSeconds: number };
+
 export interface IGatewayClient {
   /** Approvals of one ticket: pending first (oldest first), then the latest decided. */
   listForTicket(ticketId: string): Promise<ApprovalView[]>;
   /** Pending approvals of the account, oldest first, optionally of one action. */
   listPending(options?: { action?: string; limit?: number }): Promise<ApprovalView[]>;
+  /** listForTicket with the cursor; with `live`, held by the gateway until the ticket's approvals change. */
+  pageForTicket(ticketId: string, live?: LiveQuery): Promise<ApprovalPage>;
+  /** listPending with the cursor; with `live`, held until the account's approvals change. */
+  pagePending(options?: { action?: string; limit?: number }, live?: LiveQuery): Promise<ApprovalPage>;
   decide(approvalId: string, body: DecisionRequest): Promise<DecisionOutcome>;
 }
 
@@ -36,6 +46,20 @@ export interface IGatewayClient {
 export const AGENT_KEY_PLACEHOLDER = '{{setting.agentKey}}';
 
 const REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * A held list call's ZAF timeout: the wait plus room for the proxy and the list read.
+ *
+ * What Zendesk's request proxy allows for a long request, as far as we could find (2026-12): the docs
+ * say `client.request` goes through the proxy by default and document no time limit for it; `timeout` is
+ * an option of `client.request` seen in public code (a jQuery-style ms value, not in Zendesk's option
+ * list); the current ZAF SDK rejects a request's promise after 5 minutes; a Zendesk engineer wrote that
+ * Zendesk kills its own API requests after 60 s (zendesk/zendesk_api_client_rb#395, about the Zendesk
+ * API, not the proxy). Unconfirmed: the proxy's own upstream timeout, and whether it buffers or cuts
+ * a response held for 20 s. So the wait stays at 20 s, far below those bounds, and a held call the proxy
+ * cuts short fails like any other call: the hook backs off and falls back to a plain list.
+ */
+const liveTimeoutMs = (waitSeconds: number) => waitSeconds * 1000 + 10_000;
 
 function bodyOf(failure: IZafRequestFailure): unknown {
   if (failure.responseJSON !== undefined) return failure.responseJSON;
@@ -46,14 +70,22 @@ function bodyOf(failure: IZafRequestFailure): unknown {
   }
 }
 
-function parseList(reply: unknown): ApprovalView[] {
-  const list = (reply as { approvals?: unknown } | null)?.approvals;
+function parseList(reply: unknown): ApprovalPage {
+  const { approvals: list, cursor } = (reply ?? {}) as { approvals?: unknown; cursor?: unknown };
   if (!Array.isArray(list)) throw new GatewayError('invalid-reply', 'Reply has no approvals list');
   try {
-    return list.map(toApprovalView);
+    return { approvals: list.map(toApprovalView), cursor: typeof cursor === 'string' ? cursor : null };
   } catch {
     throw new GatewayError('invalid-reply', 'Reply does not match the approval contract');
   }
+}
+
+/** The query of a held call (none for a plain list). */
+function liveParams(query: URLSearchParams, live?: LiveQuery): number {
+  if (!live) return REQUEST_TIMEOUT_MS;
+  query.set('since', live.since);
+  query.set('wait', String(live.waitSeconds));
+  return liveTimeoutMs(live.waitSeconds);
 }
 
 /**
@@ -63,7 +95,12 @@ function parseList(reply: unknown): ApprovalView[] {
 export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGatewayClient {
   const base = gatewayUrl.trim().replace(/\/+$/, '');
 
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    timeout = REQUEST_TIMEOUT_MS,
+  ): Promise<unknown> {
     if (!/^https?:\/\//i.test(base)) throw new GatewayError('not-configured', 'The gateway URL is not set');
     try {
       return await client.request({
@@ -74,7 +111,7 @@ export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGa
         cors: false,
         contentType: 'application/json',
         dataType: 'json',
-        timeout: REQUEST_TIMEOUT_MS,
+        timeout,
         ...(body === undefined ? {} : { data: JSON.stringify(body) }),
       });
     } catch (err) {
@@ -91,14 +128,26 @@ export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGa
     }
   }
 
+  async function pageForTicket(ticketId: string, live?: LiveQuery) {
+    const query = new URLSearchParams({ ticketId });
+    const timeout = liveParams(query, live);
+    return parseList(await call('GET', `/api/agent/approvals?${query}`, undefined, timeout));
+  }
+  async function pagePending(options: { action?: string; limit?: number } = {}, live?: LiveQuery) {
+    const query = new URLSearchParams({ status: 'pending', limit: String(options.limit ?? 100) });
+    if (options.action) query.set('action', options.action);
+    const timeout = liveParams(query, live);
+    return parseList(await call('GET', `/api/agent/approvals?${query}`, undefined, timeout));
+  }
+
   return {
+    pageForTicket,
+    pagePending,
     async listForTicket(ticketId) {
-      return parseList(await call('GET', `/api/agent/approvals?ticketId=${encodeURIComponent(ticketId)}`));
+      return (await pageForTicket(ticketId)).approvals;
     },
     async listPending(options = {}) {
-      const query = new URLSearchParams({ status: 'pending', limit: String(options.limit ?? 100) });
-      if (options.action) query.set('action', options.action);
-      return parseList(await call('GET', `/api/agent/approvals?${query}`));
+      return (await pagePending(options)).approvals;
     },
     async decide(approvalId, body) {
       try {
