@@ -4,6 +4,7 @@
  * builds the app and serves the harness. Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
@@ -78,6 +79,47 @@ async function demoKeys(): Promise<Keys> {
   return keys;
 }
 
+/** The harness's app id, which the gateway's notify-app calls target. */
+const HARNESS_APP_ID = 1;
+
+/**
+ * Connects the demo account to the harness's emulated Zendesk API, so the gateway tags tickets and
+ * pushes app notifications to the open sidebar, as it would with a real Zendesk. The token is made
+ * up for this run and given to the CLI through an environment variable, never argv.
+ */
+async function connectZendesk(keys: Keys, harnessUrl: string, api: { email: string; apiToken: string }) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'server/src/cli/cheqpoint.ts',
+      'zendesk',
+      'connect',
+      keys.accountId,
+      '--subdomain',
+      'harness',
+      '--url',
+      new URL(harnessUrl).origin,
+      '--email',
+      api.email,
+      '--api-token-env',
+      'CHEQPOINT_HARNESS_ZENDESK_TOKEN',
+      '--app-id',
+      String(HARNESS_APP_ID),
+      '--json',
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, CHEQPOINT_HARNESS_ZENDESK_TOKEN: api.apiToken },
+    },
+  );
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`zendesk connect exited with ${code}`);
+  say('Connected the demo account to the harness’s Zendesk API (ticket tags, app notifications)');
+}
+
 async function seed(keys: Keys) {
   const res = await fetch(`${GATEWAY_URL}/api/agent/approvals?status=pending&limit=50`, {
     headers: { 'x-api-key': keys.agentKey },
@@ -97,15 +139,20 @@ async function seed(keys: Keys) {
 async function main() {
   await ensureGateway();
   const keys = await demoKeys();
-  await seed(keys);
   const gatewayHost = new URL(GATEWAY_URL).hostname;
   await build(appViteConfig({ distDir: DEV_DIST, gatewayHost }));
+  const zendeskApi = { email: 'cheqpoint@harness.local', apiToken: randomBytes(16).toString('hex') };
   const harness = await startHarness({
     distDir: DEV_DIST,
     port: HARNESS_PORT,
     settings: { gatewayUrl: GATEWAY_URL, agentKey: keys.agentKey, addTicketNote: true },
     ticketSubjects: DEMO_TICKET_SUBJECTS,
+    zendeskApi,
+    appId: HARNESS_APP_ID,
   });
+  // A gateway elsewhere could not reach the harness on this machine's loopback address.
+  if (['127.0.0.1', 'localhost', '[::1]'].includes(gatewayHost)) await connectZendesk(keys, harness.url, zendeskApi);
+  await seed(keys);
   say('');
   say(`Cheqpoint harness: ${harness.url}?ticket=${DEMO_TICKET_ID}`);
   say(`  queue (nav bar):  ${harness.url}?location=nav_bar`);

@@ -22,6 +22,21 @@ export interface IHarnessOptions {
   currentUser?: { id: number; name: string; email: string; role: string; locale: string };
   /** Ticket subjects `GET /api/v2/tickets/show_many.json` answers with, by ticket id (others are left out). */
   ticketSubjects?: Record<string, string>;
+  /**
+   * Credentials the gateway's Zendesk connection must send to this harness's Zendesk API (tags,
+   * notify-app, ticket comments) on the harness origin; without them every such call is 401.
+   */
+  zendeskApi?: { email: string; apiToken: string } | { oauthToken: string };
+  /** The app id of the harness's app (handshake metadata; notify-app accepts only it). Default 1. */
+  appId?: number;
+}
+
+/** An app notification the gateway pushed through the emulated `POST /api/v2/apps/notify.json`. */
+export interface IHarnessNotification {
+  appId: number;
+  event: string;
+  body: unknown;
+  at: number;
 }
 
 export interface IHarnessNote {
@@ -40,6 +55,10 @@ export interface IHarness {
   notes: IHarnessNote[];
   /** Requests the emulated proxy forwarded (with placeholders, never the substituted secret). */
   proxied: { method: string; url: string; status: number }[];
+  /** Each ticket's tags, as the gateway's Zendesk connection left them. */
+  tags: Record<string, string[]>;
+  /** App notifications the gateway pushed (each was delivered to the open app iframes). */
+  notifications: IHarnessNotification[];
   close: () => Promise<void>;
 }
 
@@ -117,6 +136,7 @@ function hostPage(config: unknown): string {
   <section id="ticket-view" aria-labelledby="ticket-title">
     <div class="ticket">
       <h1 id="ticket-title">Ticket</h1>
+      <p id="ticket-tags">Tags: <span id="tags">none</span></p>
       <p>This stands in for the Zendesk ticket. Internal notes the app adds through the Zendesk API appear below.</p>
       <ul id="notes"></ul>
     </div>
@@ -172,6 +192,67 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   const whitelist = new Set((manifest.domainWhitelist ?? []).map((h) => h.toLowerCase()));
   const notes: IHarnessNote[] = [];
   const proxied: IHarness['proxied'] = [];
+  const tags: Record<string, string[]> = {};
+  const notifications: IHarnessNotification[] = [];
+  const appId = options.appId ?? 1;
+  /** Host pages listening for what the gateway did (`/harness/events`, server-sent events). */
+  const listeners = new Set<http.ServerResponse>();
+  const broadcast = (event: string, data: unknown) => {
+    for (const res of listeners) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const expectedAuthorization = !options.zendeskApi
+    ? null
+    : 'oauthToken' in options.zendeskApi
+      ? `Bearer ${options.zendeskApi.oauthToken}`
+      : `Basic ${Buffer.from(`${options.zendeskApi.email}/token:${options.zendeskApi.apiToken}`).toString('base64')}`;
+
+  /**
+   * Zendesk's REST API as the gateway calls it (its own credentials, from outside the browser): ticket
+   * tags, app notifications (delivered to the open iframes as `api_notification.<event>`) and comments.
+   */
+  async function gatewayApi(req: http.IncomingMessage, pathname: string) {
+    const fail = (status: number, error: string) => ({ status, body: JSON.stringify({ error }) });
+    if (!expectedAuthorization || req.headers.authorization !== expectedAuthorization) {
+      return fail(401, "Couldn't authenticate you");
+    }
+    const method = req.method ?? 'GET';
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+    } catch {
+      return fail(400, 'Unparseable JSON');
+    }
+    const tagsOf = /^\/api\/v2\/tickets\/(\d+)\/tags\.json$/.exec(pathname);
+    if (tagsOf && (method === 'PUT' || method === 'DELETE')) {
+      const ticketId = tagsOf[1] as string;
+      const given = Array.isArray(body['tags']) ? body['tags'].map(String) : [];
+      const current = new Set(tags[ticketId] ?? []);
+      for (const tag of given) {
+        if (method === 'PUT') current.add(tag);
+        else current.delete(tag);
+      }
+      tags[ticketId] = [...current].sort();
+      broadcast('tags', { ticketId, tags: tags[ticketId] });
+      return { status: 200, body: JSON.stringify({ tags: tags[ticketId] }) };
+    }
+    if (pathname === '/api/v2/apps/notify.json' && method === 'POST') {
+      if (body['app_id'] !== appId) return fail(404, 'RecordNotFound');
+      if (typeof body['event'] !== 'string' || !body['event']) return fail(400, 'event is required');
+      const notification = { appId, event: body['event'], body: body['body'], at: Date.now() };
+      notifications.push(notification);
+      broadcast('notification', notification);
+      return { status: 200, body: '{}' };
+    }
+    const ticketOf = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(pathname);
+    const comment = (body['ticket'] as { comment?: { body?: unknown; public?: unknown } } | undefined)?.comment;
+    if (ticketOf && method === 'PUT' && typeof comment?.body === 'string') {
+      const ticketId = ticketOf[1] as string;
+      notes.push({ ticketId, body: comment.body, public: comment.public !== false, author: 'Cheqpoint gateway (API)' });
+      broadcast('notes', { ticketId });
+      return { status: 200, body: JSON.stringify({ ticket: { id: Number(ticketId) } }) };
+    }
+    return fail(404, 'RecordNotFound');
+  }
   const zafSdk = bundleZafSdk();
   const hostScript = compileHostScript();
   const user = options.currentUser ?? DEFAULT_USER;
@@ -270,13 +351,27 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   const appPort = await listen(appServer, 0, host);
   const appOrigin = `http://${host}:${appPort}`;
 
-  const pageConfig = { appOrigin, appVersion: manifest.version, settings: publicSettings, currentUser: user };
+  const pageConfig = { appOrigin, appId, appVersion: manifest.version, settings: publicSettings, currentUser: user };
   const hostServer = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://harness');
       if (url.pathname === '/' && req.method === 'GET')
         return send(res, 200, hostPage(pageConfig), CONTENT_TYPES['.html']);
       if (url.pathname === '/harness/host.js') return send(res, 200, hostScript, CONTENT_TYPES['.js']);
+      if (url.pathname.startsWith('/api/v2/')) {
+        const reply = await gatewayApi(req, url.pathname);
+        return send(res, reply.status, reply.body);
+      }
+      if (url.pathname === '/harness/tags') {
+        return send(res, 200, JSON.stringify(tags[url.searchParams.get('ticket') ?? ''] ?? []));
+      }
+      if (url.pathname === '/harness/events') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+        res.write(': connected\n\n');
+        listeners.add(res);
+        req.on('close', () => listeners.delete(res));
+        return;
+      }
       if (url.pathname === '/harness/notes') {
         const ticket = url.searchParams.get('ticket');
         return send(res, 200, JSON.stringify(notes.filter((n) => n.ticketId === ticket)));
@@ -295,6 +390,8 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
     appOrigin,
     notes,
     proxied,
+    tags,
+    notifications,
     close: async () => {
       for (const server of [hostServer, appServer]) {
         server.closeAllConnections();

@@ -6,6 +6,8 @@
 
 interface IHarnessConfig {
   appOrigin: string;
+  /** The app id notify-app targets (the gateway's Zendesk connection is given it). */
+  appId: number;
   appVersion: string;
   /** Non-secure settings only: secure ones never leave the harness server. */
   settings: Record<string, unknown>;
@@ -159,7 +161,7 @@ function onMessage(event: MessageEvent) {
   if (key === 'iframe.handshake') {
     log('handshake', { location: frame.location });
     const metadata = {
-      appId: 0,
+      appId: config.appId,
       installationId: 0,
       name: 'Cheqpoint',
       version: config.appVersion,
@@ -234,6 +236,36 @@ async function refreshNotes() {
   );
 }
 
+async function refreshTags() {
+  const list = document.getElementById('tags');
+  if (!list) return;
+  const response = await fetch(`/harness/tags?ticket=${currentTicket}`);
+  const tags = (await response.json()) as string[];
+  list.textContent = tags.length > 0 ? tags.join(', ') : 'none';
+}
+
+/**
+ * What the gateway did through the harness's Zendesk API, pushed by the harness server: an app
+ * notification reaches every open iframe as the ZAF event `api_notification.<event>` (as Zendesk
+ * delivers notify-app), and the ticket view shows new tags and notes.
+ */
+function followGateway() {
+  const events = new EventSource('/harness/events');
+  events.addEventListener('notification', (message) => {
+    const { event, body } = JSON.parse((message as MessageEvent<string>).data) as { event: string; body: unknown };
+    const name = `api_notification.${event}`;
+    const delivered = frames.filter((f) => f.subscriptions.get(name)).map((f) => f.location);
+    log('api_notification', { event: name, body, delivered });
+    for (const frame of frames) emit(frame, name, body);
+  });
+  events.addEventListener('tags', (message) => {
+    const { ticketId } = JSON.parse((message as MessageEvent<string>).data) as { ticketId: string };
+    log('tags', { ticketId });
+    if (ticketId === String(currentTicket)) void refreshTags();
+  });
+  events.addEventListener('notes', () => void refreshNotes());
+}
+
 function applyScheme() {
   document.documentElement.dataset['colorScheme'] = colorScheme;
   const toggle = document.getElementById('scheme');
@@ -260,6 +292,7 @@ window.harness = {
     window.harness.showLocation('ticket_sidebar');
     mount('ticket_sidebar', document.getElementById('sidebar') as HTMLElement, ticketId);
     void refreshNotes();
+    void refreshTags();
   },
   showLocation(location) {
     document.body.dataset['location'] = location;
@@ -285,6 +318,7 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('[data-event]'
   button.addEventListener('click', () => window.harness.trigger(button.dataset['event'] as string));
 }
 applyScheme();
+followGateway();
 const initial = params.get('location') === 'nav_bar' ? 'nav_bar' : 'ticket_sidebar';
 if (initial === 'nav_bar') window.harness.showLocation('nav_bar');
 else window.harness.openTicket(currentTicket);
