@@ -16,7 +16,14 @@ import { startReceiver, type Receiver } from '../support/receiver.js';
 type Command = { commandName: string; collection: string; filter: Record<string, unknown> | null };
 
 /** Collections whose whole content is a small working set, read whole on purpose (see README). */
-const WORKING_SETS = new Set(['pending_approvals', 'callback_outbox', 'delivery_claims']);
+const WORKING_SETS = new Set([
+  'pending_approvals',
+  'callback_outbox',
+  'delivery_claims',
+  // effects still to send to Zendesk, and their attempts' claims (removed once sent or given up)
+  'zendesk_outbox',
+  'zendesk_claims',
+]);
 /** Commands that read or change documents chosen by a filter. */
 const FILTERED = new Set(['find', 'update', 'delete', 'findAndModify', 'count', 'aggregate', 'distinct']);
 
