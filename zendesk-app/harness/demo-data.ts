@@ -7,6 +7,20 @@ export const DEMO_TICKET_SUBJECTS: Record<string, string> = {
   '9922': 'We moved: new shipping address for order #1002',
 };
 
+/** The requester's first message of each demo ticket: what the AI agent's requests answer. */
+export const DEMO_TICKET_MESSAGES: Record<string, { requester: string; body: string }> = {
+  [DEMO_TICKET_ID]: {
+    requester: 'Maya Schultz',
+    body:
+      'Hi, my order #1001 arrived nine days late, so I would like a full refund. And honestly the Premium ' +
+      "plan is too expensive for me: please cancel it at the end of this billing period. I don't want the discount.",
+  },
+  '9922': {
+    requester: 'Jonas Berg',
+    body: 'We moved to Berlin last week. Could you send order #1002 to our new address, 10115 Berlin?',
+  },
+};
+
 export const DEMO_REQUESTS = [
   {
     action: 'refund_order',

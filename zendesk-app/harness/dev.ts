@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
 import { APP_ROOT, appViteConfig } from '../build/app-vite-config.js';
-import { DEMO_REQUESTS, DEMO_TICKET_ID, DEMO_TICKET_SUBJECTS } from './demo-data.js';
+import { DEMO_REQUESTS, DEMO_TICKET_ID, DEMO_TICKET_MESSAGES, DEMO_TICKET_SUBJECTS } from './demo-data.js';
 import { startHarness } from './harness.server.js';
 
 const REPO_ROOT = path.resolve(APP_ROOT, '..');
@@ -147,6 +147,7 @@ async function main() {
     port: HARNESS_PORT,
     settings: { gatewayUrl: GATEWAY_URL, agentKey: keys.agentKey, addTicketNote: true },
     ticketSubjects: DEMO_TICKET_SUBJECTS,
+    ticketMessages: DEMO_TICKET_MESSAGES,
     zendeskApi,
     appId: HARNESS_APP_ID,
   });
@@ -157,6 +158,7 @@ async function main() {
   say(`Cheqpoint harness: ${harness.url}?ticket=${DEMO_TICKET_ID}`);
   say(`  queue (nav bar):  ${harness.url}?location=nav_bar`);
   say(`  dark mode:        ${harness.url}?ticket=${DEMO_TICKET_ID}&colorScheme=dark`);
+  say(`  as in Zendesk:    ${harness.url}?ticket=${DEMO_TICKET_ID}&frame=zendesk (no harness controls)`);
   say('Re-run npm run dev after changing the app (it rebuilds). Ctrl-C to stop.');
   const stop = async () => {
     await harness.close();

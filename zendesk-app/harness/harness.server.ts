@@ -22,6 +22,8 @@ export interface IHarnessOptions {
   currentUser?: { id: number; name: string; email: string; role: string; locale: string };
   /** Ticket subjects `GET /api/v2/tickets/show_many.json` answers with, by ticket id (others are left out). */
   ticketSubjects?: Record<string, string>;
+  /** The requester's first message of each ticket, shown in the ticket view (listing screenshots, `npm run dev`). */
+  ticketMessages?: Record<string, { requester: string; body: string }>;
   /**
    * Credentials the gateway's Zendesk connection must send to this harness's Zendesk API (tags,
    * notify-app, ticket comments) on the harness origin; without them every such call is 401.
@@ -118,6 +120,7 @@ function hostPage(config: unknown): string {
 <style>${css}</style>
 </head>
 <body data-location="ticket_sidebar">
+<div class="zd-rail" aria-hidden="true"><span></span><span></span><span></span><span></span></div>
 <header>
   <strong>Cheqpoint harness</strong>
   <nav aria-label="Locations">
@@ -137,7 +140,8 @@ function hostPage(config: unknown): string {
     <div class="ticket">
       <h1 id="ticket-title">Ticket</h1>
       <p id="ticket-tags">Tags: <span id="tags">none</span></p>
-      <p>This stands in for the Zendesk ticket. Internal notes the app adds through the Zendesk API appear below.</p>
+      <p class="harness-hint">This stands in for the Zendesk ticket. Internal notes the app adds through the Zendesk API appear below.</p>
+      <div id="conversation"></div>
       <ul id="notes"></ul>
     </div>
     <aside id="sidebar" aria-label="Apps"></aside>
@@ -351,7 +355,21 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   const appPort = await listen(appServer, 0, host);
   const appOrigin = `http://${host}:${appPort}`;
 
-  const pageConfig = { appOrigin, appId, appVersion: manifest.version, settings: publicSettings, currentUser: user };
+  const ticketIds = new Set([
+    ...Object.keys(options.ticketSubjects ?? {}),
+    ...Object.keys(options.ticketMessages ?? {}),
+  ]);
+  const tickets = Object.fromEntries(
+    [...ticketIds].map((id) => [id, { subject: options.ticketSubjects?.[id], ...options.ticketMessages?.[id] }]),
+  );
+  const pageConfig = {
+    appOrigin,
+    appId,
+    appVersion: manifest.version,
+    settings: publicSettings,
+    currentUser: user,
+    tickets,
+  };
   const hostServer = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://harness');

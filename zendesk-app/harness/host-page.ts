@@ -12,6 +12,8 @@ interface IHarnessConfig {
   /** Non-secure settings only: secure ones never leave the harness server. */
   settings: Record<string, unknown>;
   currentUser: { id: number; name: string; email: string; role: string; locale: string };
+  /** What the harness knows of each ticket: subject and the requester's first message. */
+  tickets?: Record<string, { subject?: string; requester?: string; body?: string }>;
 }
 
 interface IFrameState {
@@ -288,7 +290,22 @@ window.harness = {
   },
   openTicket(ticketId) {
     currentTicket = ticketId;
-    (document.getElementById('ticket-title') as HTMLElement).textContent = `Ticket #${ticketId}`;
+    const ticket = config.tickets?.[String(ticketId)];
+    (document.getElementById('ticket-title') as HTMLElement).textContent = ticket?.subject
+      ? `${ticket.subject} #${ticketId}`
+      : `Ticket #${ticketId}`;
+    const conversation = document.getElementById('conversation') as HTMLElement;
+    conversation.replaceChildren();
+    if (ticket?.body) {
+      const message = document.createElement('article');
+      message.className = 'message';
+      const author = document.createElement('strong');
+      author.textContent = ticket.requester ?? 'Requester';
+      const body = document.createElement('p');
+      body.textContent = ticket.body;
+      message.append(author, body);
+      conversation.append(message);
+    }
     window.harness.showLocation('ticket_sidebar');
     mount('ticket_sidebar', document.getElementById('sidebar') as HTMLElement, ticketId);
     void refreshNotes();
@@ -317,6 +334,9 @@ document.getElementById('ticket-form')?.addEventListener('submit', (event) => {
 for (const button of document.querySelectorAll<HTMLButtonElement>('[data-event]')) {
   button.addEventListener('click', () => window.harness.trigger(button.dataset['event'] as string));
 }
+// [1] ?frame=zendesk: the page as Zendesk's agent workspace looks, without the harness's own controls
+// (listing screenshots); the default shows the harness toolbar and the ZAF log
+document.body.dataset['frame'] = params.get('frame') === 'zendesk' ? 'zendesk' : 'harness';
 applyScheme();
 followGateway();
 const initial = params.get('location') === 'nav_bar' ? 'nav_bar' : 'ticket_sidebar';
