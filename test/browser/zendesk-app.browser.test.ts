@@ -160,34 +160,43 @@ describe('Zendesk app in the harness', () => {
     expect(await card.textContent()).toContain('Customer withdrew');
   });
 
-  it('When the queue is opened, then it lists pending approvals oldest first, filters by action and opens a ticket', async () => {
+  it('When the queue is opened, then its table lists pending approvals soonest expiry first, filters by action and opens a ticket', async () => {
     const older = await submit(stack, {
-      ...refund('6001'),
       action: 'update_shipping_address',
-      summary: 'Change address',
+      summary: 'Change the shipping address of order #1002',
+      details: { ticket_id: '6001', order_id: '1002', address: { city: 'Berlin', zip: '10115' } },
+      justification: 'The customer moved last week.',
+      riskLevel: 'low',
+      agentName: 'Support AI',
     });
-    const newer = await submit(stack, { ...refund('6002'), action: 'close_account', summary: 'Close the account' });
+    const newer = await submit(stack, {
+      action: 'cancel_subscription',
+      summary: "Cancel the 'Premium' plan at the end of the billing period",
+      details: { ticket_id: '6002', subscription_id: 'sub_5521', effective: { at: 'period_end', prorate: false } },
+      justification: 'The customer asked to cancel after being offered a discount.',
+      riskLevel: 'high',
+      agentName: 'Support AI',
+    });
     const { page, queue, sidebar } = await open({ location: 'nav_bar' });
-    await cardOf(queue, newer).waitFor({ timeout: 15_000 });
-    const ids = await queue
-      .locator('article')
-      .evaluateAll((els) => els.map((el) => el.getAttribute('data-approval-id')));
+    const rows = queue.locator('tbody tr[data-approval-id]');
+    const rowOf = (id: string) => queue.locator(`tbody tr[data-approval-id="${id}"]`);
+    await rowOf(newer).waitFor({ timeout: 15_000 });
+    const ids = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-approval-id')));
+    // the same expiry rule for both: the older one expires first
     expect(ids.indexOf(older)).toBeGreaterThanOrEqual(0);
     expect(ids.indexOf(older)).toBeLessThan(ids.indexOf(newer));
-    const statuses = await queue
-      .locator('article')
-      .evaluateAll((els) => els.map((el) => el.getAttribute('data-status')));
+    expect(await queue.locator('th[aria-sort="ascending"]').textContent()).toBe('Expires');
+    const statuses = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')));
     expect(new Set(statuses)).toEqual(new Set(['pending']));
-
-    await queue.getByLabel('Action').selectOption('close_account');
-    await expect
-      .poll(async () =>
-        queue.locator('article').evaluateAll((els) => els.map((el) => el.getAttribute('data-approval-id'))),
-      )
-      .toEqual([newer]);
+    expect(await rowOf(newer).textContent()).toContain('Cancel subscription');
     await saveScreenshot(page, 'queue-light.png', { committed: ['zendesk-app/src/assets/screenshot-1.png'] });
 
-    await cardOf(queue, newer).getByRole('button', { name: 'Open ticket #6002' }).click();
+    await queue.getByLabel('Action').selectOption('cancel_subscription');
+    await expect
+      .poll(async () => rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-approval-id'))))
+      .toEqual([newer]);
+
+    await rowOf(newer).getByRole('button', { name: 'Open ticket #6002' }).click();
     await page.waitForFunction(() => (globalThis as any).harness.log.some((e: any) => e.type === 'routeTo'));
     const route = await page.evaluate(
       () => (globalThis as any).harness.log.find((e: any) => e.type === 'routeTo').args,
@@ -210,7 +219,10 @@ describe('Zendesk app in the harness', () => {
         const { page, sidebar, queue } = await open(
           location === 'nav_bar' ? { location, colorScheme } : { ticket: '7001', colorScheme },
         );
-        await (location === 'nav_bar' ? queue : sidebar).locator('article').first().waitFor({ timeout: 15_000 });
+        // the queue is a table: its rows, not cards, show once the list is in
+        await (location === 'nav_bar' ? queue.locator('tbody tr[data-approval-id]') : sidebar.locator('article'))
+          .first()
+          .waitFor({ timeout: 15_000 });
         if (location === 'ticket_sidebar') {
           // open the modify form too, so its fields are checked
           await sidebar.getByRole('button', { name: 'Modify' }).first().click();

@@ -2,7 +2,6 @@ import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../zendesk-app/src/app/api/gateway-client';
 import { POLL_INTERVAL_MS } from '../../zendesk-app/src/app/hooks/useApprovals';
-import { Queue } from '../../zendesk-app/src/app/locations/Queue';
 import { TicketSidebar } from '../../zendesk-app/src/app/locations/TicketSidebar';
 import { buildApproval, fakeClient, fakeGateway, renderWithClient } from './support';
 
@@ -82,28 +81,5 @@ describe('TicketSidebar', () => {
     unmount();
     expect(client.handlers.get('app.activated')?.size ?? 0).toBe(0);
     expect(client.handlers.get('ticket.updated')?.size ?? 0).toBe(0);
-  });
-});
-
-describe('Queue', () => {
-  it('When pending approvals exist, then they are listed with a link that opens their ticket', async () => {
-    const client = fakeClient();
-    const first = buildApproval();
-    const second = buildApproval({ action: 'cancel_subscription', ticketId: '77', summary: 'Cancel plan' });
-    const gateway = fakeGateway({ listPending: vi.fn(async () => [first, second]) });
-    renderWithClient(<Queue />, { client, gateway, location: 'nav_bar' });
-    expect(await screen.findByText('Pending: 2')).toBeTruthy();
-    fireEvent.click(screen.getByRole('button', { name: 'Open ticket #77' }));
-    expect(client.invoke).toHaveBeenCalledWith('routeTo', 'ticket', '77');
-  });
-
-  it('When an action is chosen, then the queue is re-fetched for that action', async () => {
-    const gateway = fakeGateway({
-      listPending: vi.fn(async () => [buildApproval(), buildApproval({ action: 'cancel_subscription' })]),
-    });
-    renderWithClient(<Queue />, { gateway, location: 'nav_bar' });
-    await screen.findByText('Pending: 2');
-    fireEvent.change(screen.getByLabelText('Action'), { target: { value: 'cancel_subscription' } });
-    await waitFor(() => expect(gateway.listPending).toHaveBeenLastCalledWith({ action: 'cancel_subscription' }));
   });
 });
