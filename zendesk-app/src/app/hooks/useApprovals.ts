@@ -69,6 +69,8 @@ export function useApprovals(
   const isNotifiedRef = useRef(options.isNotified);
   isNotifiedRef.current = options.isNotified;
   const sequence = useRef(0);
+  /** The latest plain list call while it runs. */
+  const inflight = useRef<Promise<boolean> | null>(null);
   const cursor = useRef<string | null>(null);
   /** Ids of the previous list; null until the first list (nothing is new in it). */
   const known = useRef<Set<string> | null>(null);
@@ -107,8 +109,8 @@ export function useApprovals(
   );
 
   /** A plain list call; resolves true when it succeeded and was shown. */
-  const refresh = useCallback(
-    async (isInitial = false): Promise<boolean> => {
+  const plainList = useCallback(
+    async (isInitial: boolean): Promise<boolean> => {
       const id = ++sequence.current;
       if (isInitial) {
         known.current = null;
@@ -132,6 +134,18 @@ export function useApprovals(
       }
     },
     [apply],
+  );
+
+  /** A plain list call, remembered while it runs (a held-call loop waits for it rather than start another). */
+  const refresh = useCallback(
+    (isInitial = false): Promise<boolean> => {
+      const running = plainList(isInitial).finally(() => {
+        if (inflight.current === running) inflight.current = null;
+      });
+      inflight.current = running;
+      return running;
+    },
+    [plainList],
   );
 
   /** Puts a fresher copy of one approval into the list (after a decision or a 409). */
@@ -176,6 +190,8 @@ export function useApprovals(
 
     /** One held call (or, without a cursor, the poll's plain list), then the next. */
     const hold = async (mine: number) => {
+      // A plain list still running (a superseded one resolves first) brings the cursor: wait for it.
+      while (mine === run && inflight.current) await inflight.current;
       if (mine !== run) return;
       const since = cursor.current;
       if (since === null) {
@@ -212,7 +228,8 @@ export function useApprovals(
       stop();
       if (!isRunning()) return;
       const mine = run;
-      void refresh().then(() => hold(mine));
+      if (!inflight.current) void refresh();
+      void hold(mine);
     };
     restartLive.current = start;
 
@@ -237,10 +254,8 @@ export function useApprovals(
       else stop();
     };
 
-    const first = run;
-    void refresh(true).then(() => {
-      if (isRunning()) void hold(first);
-    });
+    void refresh(true);
+    if (isRunning()) void hold(run);
     client.on('app.activated', onActivated);
     client.on('app.deactivated', onDeactivated);
     client.on('app.willDestroy', onDeactivated);
