@@ -98,6 +98,23 @@ describe('Queue', () => {
       expect(gateway.listPending).toHaveBeenLastCalledWith({ limit: 200, action: 'cancel_subscription' }),
     );
     await waitFor(() => expect(rowIds()).toEqual([cancel.approvalId]));
+    expect(gateway.listPending).toHaveBeenCalledTimes(2); // one list for the new filter, not two
+  });
+
+  it('When an approval arrives after the first list, then its row is marked new until the agent reviews it', async () => {
+    const first = buildApproval({ summary: 'Refund order #1001' });
+    const arrived = buildApproval({ summary: 'Refund order #1002' });
+    const listPending = vi.fn().mockResolvedValueOnce([first]).mockResolvedValue([first, arrived]);
+    renderWithClient(<Queue />, { gateway: fakeGateway({ listPending }), location: 'nav_bar' });
+    await waitFor(() => expect(rowIds()).toEqual([first.approvalId]));
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await waitFor(() => expect(rowIds()).toEqual([first.approvalId, arrived.approvalId]));
+    const row = () => document.querySelector(`tr[data-approval-id="${arrived.approvalId}"]`) as HTMLElement;
+    expect(row().getAttribute('data-new')).toBe('true');
+    expect(within(row()).getByText('New')).toBeTruthy();
+    expect(document.querySelector(`tr[data-approval-id="${first.approvalId}"]`)?.hasAttribute('data-new')).toBe(false);
+    fireEvent.click(screen.getByRole('button', { name: 'Review: Refund order #1002' }));
+    await waitFor(() => expect(row().hasAttribute('data-new')).toBe(false));
   });
 
   it('When a header is clicked, then the rows re-sort and aria-sort says how', async () => {

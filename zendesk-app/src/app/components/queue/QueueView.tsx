@@ -3,6 +3,7 @@ import styled from 'styled-components';
 import { Button } from '@zendeskgarden/react-buttons';
 import { getColor } from '@zendeskgarden/react-theming';
 import type { ApprovalView } from '../../api/approval-view';
+import type { LiveQuery } from '../../api/gateway-client';
 import { useApprovals } from '../../hooks/useApprovals';
 import { useClient } from '../../hooks/useClient';
 import { useNow } from '../../hooks/useNow';
@@ -60,12 +61,6 @@ const NoMatch = styled.div`
 
 const NO_FILTERS: IQueueFilters = { action: '', risk: '' };
 
-/** `newIds` as useApprovals may report it (a Set or an array of approval ids); empty when it does not. */
-function idSetOf(value: unknown): ReadonlySet<string> {
-  if (value instanceof Set) return value as Set<string>;
-  return new Set(Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : []);
-}
-
 /**
  * The nav-bar queue, built for triage: every pending approval of the account in a table, sortable by expiry,
  * risk and age, filterable by action and risk, 25 rows a page; a row opens its ticket or expands to its card.
@@ -84,21 +79,14 @@ export function QueueView() {
   const toggleRefs = useRef(new Map<string, HTMLButtonElement>());
   const focusNext = useRef<string | null>(null);
 
-  // [2] the action filter also goes to the gateway, so it finds matches beyond the first 200 pending
+  // [2] the action filter also goes to the gateway, so it finds matches beyond the first 200 pending; a new
+  // loader (another action) makes useApprovals list again and hold its next call for that action
   const load = useCallback(
-    (live?: Parameters<typeof gateway.pagePending>[1]) =>
+    (live?: LiveQuery) =>
       gateway.pagePending({ limit: QUEUE_FETCH_LIMIT, ...(filters.action ? { action: filters.action } : {}) }, live),
     [gateway, filters.action],
   );
-  const list = useApprovals(load);
-  const { status, approvals, error, refresh, replace } = list;
-  const newIds = idSetOf((list as { newIds?: unknown }).newIds);
-
-  const isFirstLoad = useRef(true);
-  useEffect(() => {
-    if (isFirstLoad.current) isFirstLoad.current = false;
-    else void refresh(); // useApprovals did the first load itself
-  }, [filters.action]); // only the action filter triggers this
+  const { status, approvals, error, refresh, replace, newIds, seen } = useApprovals(load);
 
   useEffect(() => {
     if (filters.action) return;
@@ -152,6 +140,7 @@ export function QueueView() {
       return next.size === prev.size ? prev : next;
     });
     setExpandedId(isClosing ? null : approvalId);
+    seen(approvalId); // the agent looked at it: no longer marked new
   }
 
   function onSort(key: QueueSortKey) {
