@@ -108,16 +108,19 @@ describe('Zendesk app in the harness', () => {
     expect(stack.harness.proxied.some((r) => r.url.includes(stack.keys.agentKey))).toBe(false);
   });
 
-  it('When Reject is clicked without a note, then the card asks for one and nothing is decided; with a note it rejects', async () => {
+  it('When Reject is confirmed without a note, then the card asks for one and nothing is decided; with a note it rejects', async () => {
     const approvalId = await submit(stack, refund('5003'));
     const { sidebar } = await open({ ticket: '5003' });
     const card = cardOf(sidebar, approvalId);
+    // no note field on load; Reject opens it with one confirming step
+    expect(await card.getByRole('textbox').count()).toBe(0);
     await card.getByRole('button', { name: 'Reject' }).click();
+    await card.getByRole('button', { name: 'Confirm reject' }).click();
     await card.getByText('Write a note to reject.').waitFor();
     expect((await getApproval(stack, approvalId)).status).toBe('pending');
 
-    await card.getByLabel('Decision note').fill('Outside the refund window');
-    await card.getByRole('button', { name: 'Reject' }).click();
+    await card.getByLabel('Why reject?').fill('Outside the refund window');
+    await card.getByRole('button', { name: 'Confirm reject' }).click();
     await sidebar
       .locator(`article[data-approval-id="${approvalId}"][data-status="rejected"]`)
       .waitFor({ timeout: 15_000 });
@@ -131,11 +134,19 @@ describe('Zendesk app in the harness', () => {
 
   it('When another agent decided through the API meanwhile, then Approve meets the 409 and the card says who decided', async () => {
     const approvalId = await submit(stack, refund('5004'));
-    const { sidebar } = await open({ ticket: '5004' });
+    const { page, sidebar } = await open({ ticket: '5004' });
     const card = cardOf(sidebar, approvalId);
     await card.waitFor();
-    const res = await decideViaApi(stack, approvalId, { decision: 'approve', note: 'Done by phone', agent: GRACE });
-    expect(res.status).toBe(200);
+    // the other agent decides while this one's decision is on its way (live updates would otherwise show
+    // the decision before the click): the harness proxy call is held until the API decision is in
+    let otherStatus = 0;
+    await page.route('**/harness/proxy', async (route) => {
+      if (otherStatus === 0 && route.request().postData()?.includes(`${approvalId}/decision`)) {
+        const res = await decideViaApi(stack, approvalId, { decision: 'approve', note: 'Done by phone', agent: GRACE });
+        otherStatus = res.status;
+      }
+      await route.continue();
+    });
 
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
     await card
@@ -214,6 +225,9 @@ describe('Zendesk app in the harness', () => {
       riskLevel: 'high',
       priority: 'high',
     });
+    // a decided approval too, so the expanded history line is checked
+    const decided = await submit(stack, refund('7001'));
+    await decideViaApi(stack, decided, { decision: 'approve', note: 'Agreed by phone', agent: GRACE });
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const location of ['ticket_sidebar', 'nav_bar'] as const) {
@@ -237,17 +251,30 @@ describe('Zendesk app in the harness', () => {
         }
         const frame = await appFrame(page, location);
         await frame.addScriptTag({ content: axeSource });
-        const violations = await frame.evaluate(async () => {
-          const { axe, document } = globalThis as any;
-          const result = await axe.run(document, { resultTypes: ['violations'] });
-          return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
-            id: v.id,
-            impact: v.impact,
-            targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
-          }));
-        });
-        const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-        expect(blocking, `${location} ${colorScheme}: ${JSON.stringify(violations)}`).toEqual([]);
+        const check = async (state: string) => {
+          const violations = await frame.evaluate(async () => {
+            const { axe, document } = globalThis as any;
+            const result = await axe.run(document, { resultTypes: ['violations'] });
+            return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
+              id: v.id,
+              impact: v.impact,
+              targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
+            }));
+          });
+          const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+          expect(blocking, `${location} ${colorScheme} ${state}: ${JSON.stringify(violations)}`).toEqual([]);
+        };
+        await check(location === 'ticket_sidebar' ? 'modify open' : '');
+        if (location === 'ticket_sidebar') {
+          // the reject step with its note, and a history line expanded
+          await sidebar.getByRole('button', { name: 'Cancel' }).first().click();
+          await sidebar.getByRole('button', { name: 'Reject' }).first().click();
+          await sidebar.getByRole('button', { name: 'Confirm reject' }).waitFor();
+          await sidebar.getByRole('button', { expanded: false }).first().click();
+          await sidebar.getByText('Agreed by phone').waitFor();
+          await saveScreenshot(page, `sidebar-${colorScheme}-reject-history.png`, { selector: '#sidebar' });
+          await check('reject step and history expanded');
+        }
       }
     }
   });

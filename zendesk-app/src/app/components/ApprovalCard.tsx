@@ -22,7 +22,7 @@ import { Section } from './Section';
 
 /** A plain article, not Garden's Well: `styled(Well)` with `as` sent Well's props (isRecessed) to the DOM. */
 const Card = styled.article<{ $isDecided: boolean }>`
-  padding: ${({ theme, $isDecided }) => ($isDecided ? `${theme.space.xs} ${theme.space.sm}` : theme.space.sm)};
+  padding: ${({ theme, $isDecided }) => ($isDecided ? `${theme.space.xxs} ${theme.space.sm}` : theme.space.sm)};
   border: ${({ theme }) => `${theme.borders.sm} ${getColor({ theme, variable: 'border.default' })}`};
   border-radius: ${({ theme }) => theme.borderRadii.md};
   background-color: ${({ theme, $isDecided }) =>
@@ -94,26 +94,34 @@ const Toggle = styled.button`
   background: none;
   color: inherit;
   font: inherit;
+  font-size: ${({ theme }) => theme.fontSizes.sm};
+  line-height: ${({ theme }) => theme.lineHeights.sm};
   text-align: start;
   cursor: pointer;
-
-  & > span {
-    min-width: 0;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
-  }
 
   &:focus-visible {
     outline: ${({ theme }) => `${theme.borderWidths.md} solid ${getColor({ theme, variable: 'border.primaryEmphasis' })}`};
   }
 `;
 
-const StatusWord = styled.span<{ $status: 'approved' | 'rejected' }>`
-  flex-shrink: 0;
+/** One ellipsised part of the history line; `$shrink` says which gives way first. */
+const Part = styled.span<{ $shrink: number }>`
+  flex: 0 ${({ $shrink }) => $shrink} auto;
+  min-width: ${({ $shrink }) => ($shrink === 0 ? 'auto' : '0')};
+  overflow: hidden;
+  text-overflow: ellipsis;
+  white-space: nowrap;
+`;
+
+const StatusWord = styled(Part)<{ $status: 'approved' | 'rejected' }>`
   font-weight: ${({ theme }) => theme.fontWeights.semibold};
   color: ${({ theme, $status }) =>
     getColor({ theme, variable: $status === 'approved' ? 'foreground.success' : 'foreground.danger' })};
+`;
+
+const HistoryMeta = styled(Part)`
+  font-weight: ${({ theme }) => theme.fontWeights.regular};
+  color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
 `;
 
 const Chevron = styled.span`
@@ -122,11 +130,11 @@ const Chevron = styled.span`
   color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
 `;
 
-const HistoryMeta = styled.span`
-  flex: 1 1 auto;
-  font-weight: ${({ theme }) => theme.fontWeights.regular};
-  font-size: ${({ theme }) => theme.fontSizes.sm};
-  color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
+/** The AI agent's justification, set off as a quote (its heading is for screen readers). */
+const Why = styled.p`
+  padding-inline-start: ${({ theme }) => theme.space.xs};
+  border-inline-start: ${({ theme }) => `${theme.borderWidths.md} solid ${getColor({ theme, variable: 'border.default' })}`};
+  font-style: italic;
 `;
 
 const Notice = styled.div`
@@ -321,10 +329,10 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
             {expiry}
           </Meta>
           {approval.justification && (
-            <Section title={t('justification')}>
-              <p>
+            <Section title={t('justification')} isTitleHidden>
+              <Why>
                 <ClampedText text={approval.justification} t={t} />
-              </p>
+              </Why>
             </Section>
           )}
           {mode === 'modify' && isPending ? (
@@ -458,9 +466,11 @@ function HistoryHeader({
           title={`${decisionLine(approval, t)}${when ? ` · ${when}` : ''}`}
           onClick={onToggle}
         >
-          <StatusWord $status={status}>{t(`status_${status}`)}</StatusWord>
-          <span>{humanizeAction(approval.action)}</span>
-          {line && <HistoryMeta>· {line}</HistoryMeta>}
+          <StatusWord $shrink={0} $status={status}>
+            {t(`status_${status}`)}
+          </StatusWord>
+          <Part $shrink={1}>{humanizeAction(approval.action)}</Part>
+          {line && <HistoryMeta $shrink={20}>· {line}</HistoryMeta>}
           <Chevron aria-hidden="true">{isExpanded ? '▴' : '▾'}</Chevron>
         </Toggle>
       </h2>

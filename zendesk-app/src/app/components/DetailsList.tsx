@@ -10,7 +10,7 @@ import { ClampedText } from './ClampedText';
 /** Labels longer than this sit above their value, so the value keeps the card's width. */
 const STACK_LABEL_CHARACTERS = 18;
 /** Rows shown before "Show all details". */
-export const DETAIL_ROWS_SHOWN = 8;
+export const DETAIL_ROWS_SHOWN = 6;
 
 export const List = styled.dl<{ $depth?: number }>`
   display: grid;

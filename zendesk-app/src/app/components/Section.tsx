@@ -3,7 +3,7 @@ import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
 
 const Wrapper = styled.section`
-  margin-top: ${({ theme }) => theme.space.sm};
+  margin-top: ${({ theme }) => theme.space.xs};
 
   h3 {
     margin: 0 0 ${({ theme }) => theme.space.xxs};
