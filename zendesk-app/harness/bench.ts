@@ -55,17 +55,19 @@ async function main() {
   try {
     await build(appViteConfig({ distDir, gatewayHost: '127.0.0.1' }));
     const assets = path.join(distDir, 'assets');
-    const scripts = readdirSync(assets).filter((f) => f.endsWith('.js'));
-    let raw = 0;
-    let gzip = 0;
-    for (const file of scripts) {
-      const bytes = readFileSync(path.join(assets, file));
-      raw += bytes.length;
-      gzip += gzipSync(bytes, { level: 9 }).length;
+    const sizes = readdirSync(assets)
+      .filter((f) => f.endsWith('.js'))
+      .map((file) => {
+        const bytes = readFileSync(path.join(assets, file));
+        return { file, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+      });
+    // the sidebar loads the entry (index.js) only; other chunks load on demand (the nav-bar queue's table)
+    const entry = sizes.find((s) => s.file === 'index.js') ?? { file: 'index.js', raw: 0, gzip: 0 };
+    const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+    say(`Sidebar JavaScript: ${kb(entry.gzip)} kB gzip (${kb(entry.raw)} kB raw, index.js); budget 150 kB`);
+    for (const chunk of sizes.filter((s) => s !== entry)) {
+      say(`  loaded on demand: ${chunk.file} ${kb(chunk.gzip)} kB gzip (${kb(chunk.raw)} kB raw)`);
     }
-    say(
-      `Sidebar JavaScript: ${(gzip / 1024).toFixed(1)} kB gzip (${(raw / 1024).toFixed(0)} kB raw, ${scripts.length} file(s)); budget 150 kB`,
-    );
 
     await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
     const gatewayUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
