@@ -172,4 +172,27 @@ describe('Held list calls (GET /api/agent/approvals?since=&wait=)', () => {
     await Promise.all(calls);
     await until(() => b.lists.count === 0, 'the holds to be released');
   });
+
+  it('When held list calls fill the cap of held calls, then one more is answered at once; on shutdown the held ones answer at once', async () => {
+    const conn = mongoose.createConnection(inject('mongodbUri'), { ...CONNECTION_OPTIONS, dbName: a.conn.name });
+    await conn.asPromise();
+    const c = await startTestGateway({ conn, maxWaiters: 1, config: { CHEQPOINT_WATCH_INTERVAL_MS: 250 } });
+    try {
+      const cursor = await cursorOf(c, 'ticketId=live-7');
+      const first = held(c, keys.agentKey, `ticketId=live-7&since=${cursor}&wait=15`);
+      await until(() => c.lists.count === 1, 'the held call');
+      const second = await held(c, keys.agentKey, `ticketId=live-7&since=${cursor}&wait=15`);
+      expect(second.res.status).toBe(200);
+      expect(second.ms).toBeLessThan(1_000);
+      const stoppedAt = Date.now();
+      const answeredAt = first.then(() => Date.now());
+      await c.stop();
+      expect((await first).res.status).toBe(200);
+      // Answered as the shutdown began, not at the end of its wait.
+      expect((await answeredAt) - stoppedAt).toBeLessThan(2_000);
+    } finally {
+      await c.stop();
+      await conn.close();
+    }
+  });
 });
