@@ -145,8 +145,9 @@ describe('The nav-bar queue', () => {
       { width: 1024, height: 768 },
       { width: 768, height: 900 },
     ]) {
-      const { queue } = await account.open(viewport);
+      const { page, queue } = await account.open(viewport);
       await rows(queue).nth(3).waitFor({ timeout: 15_000 });
+      await saveScreenshot(page, `queue-${viewport.width}.png`);
       // [1] the toolbar's controls share one line: every control overlaps the others vertically
       const boxes = await queue
         .locator('main select, main button:has-text("Refresh")')

@@ -1,6 +1,6 @@
 import { forwardRef } from 'react';
 import styled from 'styled-components';
-import { Button } from '@zendeskgarden/react-buttons';
+import { Button, ChevronButton } from '@zendeskgarden/react-buttons';
 import { Table } from '@zendeskgarden/react-tables';
 import { Tag } from '@zendeskgarden/react-tags';
 import { getColor } from '@zendeskgarden/react-theming';
@@ -69,7 +69,7 @@ export interface IQueueRowProps {
   t: Translate;
 }
 
-/** One pending approval as a table row: ticket, action, amount, risk, age, expiry, and a Review toggle. */
+/** One pending approval as a table row: ticket, action, amount, risk, age, expiry, and a chevron that opens its card. */
 export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function QueueRow(
   { approval, now, locale, moneyLocale, subject, isExpanded, isNew, panelId, onToggle, onOpenTicket, t },
   toggleRef,
@@ -78,6 +78,7 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
   const amount = formatAmount(approval.details, moneyLocale);
   const isPending = approval.status === 'pending';
   const urgency = expiryUrgency(approval.expiresAt, now);
+  const label = t(isExpanded ? 'queue_hide_label' : 'queue_review_label', { summary: approval.summary });
   return (
     <ClickableRow
       data-approval-id={approval.approvalId}
@@ -136,17 +137,17 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
         )}
       </Table.Cell>
       <Table.Cell>
-        <Button
+        <ChevronButton
           ref={toggleRef}
           size="small"
           isBasic
+          isRotated={isExpanded}
           aria-expanded={isExpanded}
           aria-controls={isExpanded ? panelId : undefined}
-          aria-label={t(isExpanded ? 'queue_hide_label' : 'queue_review_label', { summary: approval.summary })}
+          aria-label={label}
+          title={label}
           onClick={onToggle}
-        >
-          {t(isExpanded ? 'queue_hide' : 'queue_review')}
-        </Button>
+        />
       </Table.Cell>
     </ClickableRow>
   );

@@ -9,15 +9,16 @@ import { VisuallyHidden } from '../LiveRegion';
 import { QueueRow } from './QueueRow';
 import type { IQueueSort, QueueSortKey } from './queue-model';
 
-// [1] fixed widths for the short columns; ticket and action share the rest (table-layout: fixed)
+// [1] fixed widths for the short columns, the ticket a share, the action the rest (table-layout: fixed), so the
+// action still reads at 768 px
 const COLUMNS: { label: UiKey; width?: string; sortKey?: QueueSortKey; isHidden?: boolean }[] = [
-  { label: 'queue_col_ticket' },
+  { label: 'queue_col_ticket', width: '20%' },
   { label: 'queue_col_action' },
-  { label: 'queue_col_amount', width: '96px' },
-  { label: 'queue_col_risk', width: '88px', sortKey: 'risk' },
+  { label: 'queue_col_amount', width: '92px' },
+  { label: 'queue_col_risk', width: '84px', sortKey: 'risk' },
   { label: 'queue_col_age', width: '100px', sortKey: 'age' },
-  { label: 'queue_col_expires', width: '112px', sortKey: 'expiry' },
-  { label: 'queue_col_review', width: '96px', isHidden: true },
+  { label: 'queue_col_expires', width: '104px', sortKey: 'expiry' },
+  { label: 'queue_col_review', width: '48px', isHidden: true },
 ];
 
 const PanelRow = styled.tr`
