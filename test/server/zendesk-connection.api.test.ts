@@ -212,6 +212,24 @@ describe('Zendesk connection: tags, app notifications and notes', () => {
     expect(zd.tagCalls(ticket)).toHaveLength(3);
   });
 
+  it('When an approval is decided while its tag is still on its way, then the removal follows the tag at once', async () => {
+    const ticket = newTicket();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    zd.answers.set(`PUT /api/v2/tickets/${ticket}/tags.json`, () => ({ kind: 'hold', release: held }));
+    const created = await intake(gw.url, keys, ticket);
+    await until(() => zd.tagCalls(ticket).length === 1, 'the tag on its way');
+    expect((await decide(gw.url, keys, created.body.approvalId)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(zd.tagCalls(ticket).map((r) => r.method)).toEqual(['PUT']);
+    const releasedAt = Date.now();
+    release();
+    const removal = await until(() => zd.tagCalls(ticket).find((r) => r.method === 'DELETE'), 'the tag removed');
+    // Well before the tag's lease (5 s here) or the untag's longest wait would have let it go.
+    expect(removal.receivedAt.getTime() - releasedAt).toBeLessThan(1_500);
+    expect(zd.tagCalls(ticket).map((r) => r.method)).toEqual(['PUT', 'DELETE']);
+  });
+
   it('When Zendesk answers a 4xx other than 429, then the effect is given up after one attempt and logged', async () => {
     const ticket = newTicket();
     zd.answers.set(`PUT /api/v2/tickets/${ticket}/tags.json`, () => ({

@@ -43,8 +43,9 @@ const CONCURRENCY = 4;
 /** Claims left by a crashed attempt are removed once this old. */
 const CLAIM_RETENTION_MS = 24 * 60 * 60_000;
 const CLAIM_SWEEP_MS = 60 * 60_000;
-/** How soon an effect waiting for an earlier one of its approval looks again. */
+/** How soon, and how late at most, an effect waiting for an earlier one of its approval looks again. */
 const ORDER_WAIT_MS = 500;
+const MAX_ORDER_WAIT_MS = 5_000;
 
 /**
  * Sends the Zendesk outbox: at once for an effect just queued here (`sendNow`), and from a poll that
@@ -160,16 +161,23 @@ export class ZendeskDispatcher {
         error,
       });
 
-    // The tag goes before its removal: an untag waits while the approval's tag is still queued.
-    if (entry.effect === 'untag' && (await outbox.find(entryId(entry.approvalId, 'tag')))) {
-      await outbox.postpone(entry, claimId, new Date(clock.now().getTime() + ORDER_WAIT_MS));
-      return;
+    // The tag goes before its removal: an untag waits while the approval's tag is still queued (until
+    // the tag's next attempt, at most a few seconds; the tag's end brings it forward at once).
+    if (entry.effect === 'untag') {
+      const tag = await outbox.find(entryId(entry.approvalId, 'tag'));
+      if (tag) {
+        const now = clock.now().getTime();
+        const next = Math.min(Math.max(tag.dueAt.getTime(), now + ORDER_WAIT_MS), now + MAX_ORDER_WAIT_MS);
+        await outbox.postpone(entry, claimId, new Date(next));
+        return;
+      }
     }
     const connection = await connections.find(entry.accountId);
     const request = connection ? await requestOf(entry, connection, tickets) : null;
     if (!connection || !request) {
       await outbox.finish(entry, claimId);
       report('skipped', null, connection ? null : 'no Zendesk connection');
+      if (entry.effect === 'tag') await this.untagNow(entry);
       return;
     }
     const send = (r: typeof request) =>
@@ -187,7 +195,14 @@ export class ZendeskDispatcher {
     }
     await outbox.finish(entry, claimId);
     report(step.state, result, step.state === 'failed' ? step.error : null);
+    if (entry.effect === 'tag') await this.untagNow(entry);
     if (step.state === 'done' && entry.effect === 'untag') await this.retagIfPending(entry, send);
+  }
+
+  /** The approval's tag is sent (or given up): its removal, if it was waiting for it, goes now. */
+  private async untagNow(tag: ZendeskOutboxDoc) {
+    const id = entryId(tag.approvalId, 'untag');
+    if (await this.options.outbox.bringForward(id, this.options.clock.now())) this.sendNow([id]);
   }
 
   /**

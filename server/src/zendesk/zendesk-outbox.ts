@@ -90,6 +90,14 @@ export function zendeskOutbox(conn: Connection) {
       await ZendeskClaim.deleteOne({ _id: claimId });
     },
 
+    /** Makes a waiting entry due at `now` (true when there is one). */
+    async bringForward(id: string, now: Date): Promise<boolean> {
+      return (
+        (await ZendeskOutbox.updateOne({ _id: id, dueAt: trusted({ $gt: now }) }, { $set: { dueAt: now } }))
+          .matchedCount > 0
+      );
+    },
+
     /** Sent, skipped or given up: the entry leaves the outbox. */
     async finish(entry: ZendeskOutboxDoc, claimId: string) {
       // Entry first, then its claim: whoever claims after this finds no entry.
