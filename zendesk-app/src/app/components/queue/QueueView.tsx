@@ -174,7 +174,12 @@ export function QueueView() {
           <h1 ref={headingRef} tabIndex={-1}>
             {t('queue_title')}
           </h1>
-          {status !== 'error' && <Count data-testid="queue-count">{countText}</Count>}
+          {/* [4] read once, from the live region: the visible copy is hidden from screen readers */}
+          {status !== 'error' && (
+            <Count data-testid="queue-count" aria-hidden="true">
+              {countText}
+            </Count>
+          )}
         </Header>
         <QueueToolbar
           filters={filters}
