@@ -94,7 +94,11 @@ export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProp
                 validation={isNoteInvalid ? 'error' : undefined}
                 onChange={(event) => props.onNote(event.target.value)}
               />
-              {isNoteInvalid && <Field.Message validation="error">{t('note_required')}</Field.Message>}
+              {isNoteInvalid && (
+                <Field.Message validation="error" validationLabel={t('validation_error')}>
+                  {t('note_required')}
+                </Field.Message>
+              )}
             </Field>
           </Step>
         )}

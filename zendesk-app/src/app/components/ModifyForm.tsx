@@ -74,7 +74,11 @@ export function ModifyForm({ specs, values, errors, onChange, onSubmit, locale =
         const validation = error ? ('error' as const) : undefined;
         const label = <Field.Label title={spec.key}>{humanizeKey(spec.key)}</Field.Label>;
         const hint = limitHint(spec, t);
-        const message = error && <Field.Message validation="error">{t(error.key, error.values)}</Field.Message>;
+        const message = error && (
+          <Field.Message validation="error" validationLabel={t('validation_error')}>
+            {t(error.key, error.values)}
+          </Field.Message>
+        );
         if (spec.kind === 'boolean') {
           return (
             <Field key={spec.key}>
