@@ -2,6 +2,8 @@
  * The sidebar cards at Zendesk's 320 px sidebar width, in headless Chromium through the harness and a real
  * gateway: height of a ticket with history, the value column beside long keys, expiry, focus.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -75,6 +77,28 @@ const longCancellation = (ticket: string) => ({
   agentName: 'Support AI',
 });
 
+/** Serious or critical axe-core violations in the sidebar frame, as it is now. */
+async function axeBlocking(page: Page) {
+  const frame = page.frames().find((f) => f.url().includes('location=ticket_sidebar'));
+  if (!frame) throw new Error('no sidebar frame');
+  const hasAxe = await frame.evaluate(() => typeof (globalThis as any).axe !== 'undefined');
+  if (!hasAxe) {
+    await frame.addScriptTag({
+      content: readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'),
+    });
+  }
+  const violations = await frame.evaluate(async () => {
+    const { axe, document } = globalThis as any;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
+    }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
 describe('Sidebar cards at 320 px', () => {
   it('When a ticket has 2 pending and 6 decided approvals with long keys, then the sidebar stays under 1,000 px and values keep at least 40 % of the card', async () => {
     const ticket = '8001';
@@ -108,6 +132,7 @@ describe('Sidebar cards at 320 px', () => {
       `[browser] sidebar ${width} px wide: 2 pending + 6 decided = ${height} px; typical pending card ${Math.round(typicalHeight)} px\n`,
     );
     await saveScreenshot(page, 'sidebar-320-history.png', { selector: '#sidebar' });
+    expect(await axeBlocking(page)).toEqual([]);
     expect(width).toBe(SIDEBAR_WIDTH);
     expect(height).toBeLessThan(1_000);
     expect(typicalHeight).toBeLessThan(300);
@@ -166,12 +191,14 @@ describe('Sidebar cards at 320 px', () => {
     const countdown = card.locator('time[data-urgency]');
     await expect.poll(() => countdown.getAttribute('data-urgency')).toBe('imminent');
     expect(await countdown.textContent()).toMatch(/^Expires in \d+ seconds$/);
+    expect(await axeBlocking(page)).toEqual([]);
     await page.clock.fastForward(31_000);
     await expect.poll(() => countdown.getAttribute('data-urgency'), { timeout: 5_000 }).toBe('expired');
     for (const name of ['Approve', 'Reject', 'Modify']) {
       expect(await card.getByRole('button', { name, exact: true }).isDisabled(), name).toBe(true);
     }
     expect(await card.textContent()).toContain('Expired');
+    expect(await axeBlocking(page)).toEqual([]);
     expect(stack.harness.proxied.some((r) => r.method === 'POST' && r.url.includes(approvalId))).toBe(false);
     expect((await getApproval(stack, approvalId)).status).toBe('pending');
   });

@@ -15,7 +15,7 @@ import { DecideActions, type DecideKind, type DecideMode, type IDecideActionsHan
 import { DecisionSummary, decisionLine, whoDecided } from './DecisionSummary';
 import { DetailsDiff } from './DetailsDiff';
 import { DetailsList } from './DetailsList';
-import { useAnnounce } from './LiveRegion';
+import { useAnnounce, VisuallyHidden } from './LiveRegion';
 import { ModifyForm } from './ModifyForm';
 import { PolicyAndCallback } from './PolicyAndCallback';
 import { Section } from './Section';
@@ -254,20 +254,19 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
     if (decision.isConflict) announce(t('conflict', { who: whoDecided(approval.decidedBy, t) }));
   }, [decision.isConflict]); // announce once, when the 409 arrives
 
+  // [4] near the end the countdown is red and says so to screen readers too (a <time> may not carry aria-label)
   const expiry = isPending && (
-    <Expiry
-      dateTime={approval.expiresAt}
-      title={formatDateTime(approval.expiresAt, locale)}
-      $urgency={urgency}
-      data-urgency={urgency}
-      aria-label={
-        urgency === 'imminent'
-          ? t('expires_soon', { time: formatRelative(approval.expiresAt, now, locale) })
-          : undefined
-      }
-    >
-      {isExpired ? t('expired') : t('expires_at', { time: formatRelative(approval.expiresAt, now, locale) })}
-    </Expiry>
+    <>
+      {urgency === 'imminent' && <VisuallyHidden>{t('expires_soon')}</VisuallyHidden>}
+      <Expiry
+        dateTime={approval.expiresAt}
+        title={formatDateTime(approval.expiresAt, locale)}
+        $urgency={urgency}
+        data-urgency={urgency}
+      >
+        {isExpired ? t('expired') : t('expires_at', { time: formatRelative(approval.expiresAt, now, locale) })}
+      </Expiry>
+    </>
   );
 
   return (
