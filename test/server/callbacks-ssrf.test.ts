@@ -20,6 +20,10 @@ function fakeResolver(): Resolver & { lookups: Map<string, number> } {
     if (hostname === 'rebind.example.com') return n === 1 ? [PUBLIC] : ['127.0.0.1'];
     if (hostname === 'mixed-later.example.com') return n === 1 ? [PUBLIC] : [PUBLIC, '127.0.0.1'];
     if (hostname === 'v6-later.example.com') return n === 1 ? [PUBLIC] : ['::ffff:127.0.0.1'];
+    // IPv4-compatible (deprecated ::/96) and NAT64 forms of loopback and metadata.
+    if (hostname === 'compat-later.example.com') return n === 1 ? [PUBLIC] : ['::7f00:1'];
+    if (hostname === 'nat64-later.example.com') return n === 1 ? [PUBLIC] : ['64:ff9b::a9fe:a9fe'];
+    if (hostname === 'compat.example.com') return ['::a00:1'];
     if (hostname === 'receiver.test') return ['127.0.0.1'];
     throw Object.assign(new Error(`ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
   };
@@ -66,6 +70,25 @@ describe('callbackUrl checked at intake', () => {
     '[64:ff9b::7f00:1]',
     '[2002:7f00:1::]',
     '[2001:0:1::1]',
+    // IPv4-compatible IPv6 (the deprecated ::/96), all of it, whatever it embeds; the rest of ::/8.
+    '[::7f00:1]',
+    '[::127.0.0.1]',
+    '[::a9fe:a9fe]',
+    '[::a00:1]',
+    '[::808:808]',
+    '[::2]',
+    '[::1:0:7f00:1]',
+    '[::ffff:0:7f00:1]',
+    '[::ffff:a9fe:a9fe]',
+    // NAT64 embedding private addresses; 6to4 whatever it embeds; discard and documentation ranges.
+    '[64:ff9b::a9fe:a9fe]',
+    '[64:ff9b::a00:1]',
+    '[64:ff9b:1::808:808]',
+    '[2002:a9fe:a9fe::]',
+    '[2002:808:808::]',
+    '[100::1]',
+    '[2001:db8::1]',
+    'compat.example.com',
     '224.0.0.1',
     '255.255.255.255',
     'loopback.example.com',
@@ -119,6 +142,9 @@ describe('callbackUrl checked at intake', () => {
       `https://${PUBLIC}/cb`,
       'https://hooks.example.com/cb',
       'https://[2606:4700::1111]:8443/cb',
+      // Embedded public IPv4: IPv4-mapped, and NAT64 (what DNS64 answers on an IPv6-only network).
+      'https://[::ffff:93.184.216.34]/cb',
+      'https://[64:ff9b::93.184.216.34]:8443/cb',
     ]) {
       const res = await call(gw.url, 'POST', '/api/webhooks/inbound?wait=0', {
         key: keys.flowKey,
@@ -147,6 +173,8 @@ describe('Addresses checked again at delivery, after DNS', () => {
     ['mixed-later.example.com', /resolves to a private, loopback or reserved address \(127\.0\.0\.1\)/],
     ['rebind.example.com', /resolves to a private, loopback or reserved address \(127\.0\.0\.1\)/],
     ['v6-later.example.com', /\(::ffff:127\.0\.0\.1\)/],
+    ['compat-later.example.com', /\(::7f00:1\)/],
+    ['nat64-later.example.com', /\(64:ff9b::a9fe:a9fe\)/],
   ])(
     'When %s resolved public at intake and to loopback at delivery, then it is blocked, recorded and never retried',
     async (host, error) => {
@@ -238,6 +266,9 @@ describe('The callback client', () => {
         `https://[::1]:${counter.port}/`,
         `https://localhost:${counter.port}/`,
         `https://2130706433:${counter.port}/`,
+        `https://[::7f00:1]:${counter.port}/`,
+        `https://[::127.0.0.1]:${counter.port}/`,
+        `https://[64:ff9b::7f00:1]:${counter.port}/`,
       ]) {
         const result = await client.post(url, { headers: {}, body: '{}' });
         expect(result).toMatchObject({ kind: 'error', reason: 'blocked' });

@@ -14,10 +14,33 @@ export const MAX_CALLBACK_URL_LENGTH = 2048;
 /** Ports a callback may use besides 443: unprivileged ones. */
 const isAllowedPort = (port: number) => port === 443 || (port >= 1024 && port <= 65535);
 
-/** True only for globally routable unicast addresses (no loopback, private, link-local, metadata, …). */
+/** IPv6 global unicast: everything routable on the internet today is inside it. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+/** The well-known NAT64 prefix (RFC 6052): DNS64 gives IPv6-only hosts `64:ff9b::<IPv4>` for public IPv4 names. */
+const NAT64_V6 = ipaddr.parseCIDR('64:ff9b::/96');
+
+const isPublicV4 = (address: ipaddr.IPv4) => address.range() === 'unicast';
+
+/**
+ * True only for globally routable unicast addresses (no loopback, private, link-local, metadata, …).
+ * IPv6 must be in 2000::/3 and not a special range: that refuses the deprecated IPv4-compatible
+ * `::/96` (`[::7f00:1]` is `[::127.0.0.1]`) and the rest of `::/8` as a whole. Forms that embed an IPv4
+ * address are judged by it, consistently: IPv4-mapped `::ffff:a.b.c.d` and well-known NAT64
+ * `64:ff9b::a.b.c.d` (real on DNS64 networks) pass only with a public IPv4 inside; 6to4 (2002::/16),
+ * Teredo and the NAT64 local-use prefix are refused whatever they embed (deprecated or site-specific
+ * translations, and a relay would carry the request to the embedded address).
+ */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
+  const parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv4') return isPublicV4(parsed as ipaddr.IPv4);
+  const v6 = parsed as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return isPublicV4(v6.toIPv4Address());
+  if (v6.match(NAT64_V6)) {
+    const [high = 0, low = 0] = v6.parts.slice(6);
+    return isPublicV4(new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]));
+  }
+  return v6.match(GLOBAL_UNICAST_V6) && v6.range() === 'unicast';
 }
 
 export class CallbackUrlError extends Error {}
