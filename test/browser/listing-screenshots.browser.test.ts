@@ -9,16 +9,18 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  DEMO_HISTORY,
   DEMO_REQUESTS,
   DEMO_TICKET_ID,
   DEMO_TICKET_MESSAGES,
   DEMO_TICKET_SUBJECTS,
 } from '../../zendesk-app/harness/demo-data.js';
+import { seedDemo } from '../../zendesk-app/harness/demo-seed.js';
+import { humanizeAction } from '../../zendesk-app/src/app/lib/format.js';
 import { launchChromium } from '../../zendesk-app/harness/chromium.js';
 import { startHarness, type IHarness } from '../../zendesk-app/harness/harness.server.js';
 import { zendeskConnections } from '../../server/src/zendesk/connections.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { call } from '../support/http.js';
 import { until } from '../support/process.js';
 import { ADA, saveScreenshot } from './browser.support.js';
 
@@ -49,10 +51,7 @@ beforeAll(async () => {
     appId: APP_ID,
     auth: { kind: 'api-token', email: API.email, token: API.apiToken },
   });
-  for (const request of DEMO_REQUESTS) {
-    const res = await call(gateway.url, 'POST', '/api/webhooks/inbound?wait=0', { key: keys.flowKey, body: request });
-    expect(res.status).toBe(202);
-  }
+  await seedDemo(gateway.url, keys);
   browser = await launchChromium({ timeout: 30_000 });
 });
 
@@ -81,7 +80,7 @@ async function expectNoHarnessChrome(page: Page) {
 
 describe('Listing and README screenshots', () => {
   it('When the demo data is seeded, then every request matches the message of its ticket', () => {
-    for (const request of DEMO_REQUESTS) {
+    for (const request of [...DEMO_REQUESTS, ...DEMO_HISTORY.map((h) => h.request)]) {
       const ticket = request.details.ticket_id;
       expect(DEMO_TICKET_SUBJECTS[ticket], ticket).toBeTruthy();
       const message = DEMO_TICKET_MESSAGES[ticket]?.body ?? '';
@@ -101,8 +100,13 @@ describe('Listing and README screenshots', () => {
     expect(await page.locator('#ticket-title').textContent()).toContain(DEMO_TICKET_SUBJECTS[DEMO_TICKET_ID]);
     expect(await page.locator('#conversation').textContent()).toContain('arrived nine days late');
     expect(await page.locator('#tags').textContent()).toContain('cheqpoint_pending');
-    const ticketRequests = DEMO_REQUESTS.filter((r) => r.details.ticket_id === DEMO_TICKET_ID).length;
-    await expect.poll(() => sidebar.locator('article').count(), { timeout: 15_000 }).toBe(ticketRequests);
+    const pending = DEMO_REQUESTS.filter((r) => r.details.ticket_id === DEMO_TICKET_ID).length;
+    await expect
+      .poll(() => sidebar.locator('article[data-status="pending"]').count(), { timeout: 15_000 })
+      .toBe(pending);
+    for (const { request } of DEMO_HISTORY) {
+      await sidebar.getByText(humanizeAction(request.action)).first().waitFor({ timeout: 15_000 });
+    }
     await page.waitForTimeout(300); // the iframe's last resize
     await saveScreenshot(page, 'listing-sidebar.png', { committed: ['zendesk-app/src/assets/screenshot-0.png'] });
     await saveScreenshot(page, 'readme-sidebar-light.png', {

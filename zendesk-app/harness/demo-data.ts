@@ -53,3 +53,33 @@ export const DEMO_REQUESTS = [
     agentName: 'Support AI',
   },
 ] as const;
+
+/** Approvals of the demo ticket that were already decided, oldest first: the sidebar's history lines. */
+export const DEMO_HISTORY = [
+  {
+    request: {
+      action: 'offer_retention_discount',
+      summary: 'Offer 20 % off the Premium plan for 3 months',
+      details: { ticket_id: DEMO_TICKET_ID, subscription_id: 'sub_5521', discount_percent: 20, months: 3 },
+      justification: 'The customer wants to cancel because of the price.',
+      riskLevel: 'low',
+      agentName: 'Support AI',
+    },
+    decision: { decision: 'reject', note: "She doesn't want a discount; she wants to cancel." },
+  },
+  {
+    request: {
+      action: 'issue_apology_voucher',
+      summary: 'Send a €10 voucher for the late delivery',
+      details: { ticket_id: DEMO_TICKET_ID, order_id: '1001', amount: 10, currency: 'EUR' },
+      justification: 'The parcel was nine days late.',
+      riskLevel: 'low',
+      agentName: 'Support AI',
+    },
+    decision: {
+      decision: 'approve',
+      note: 'Halved: the full refund covers the order itself.',
+      modifiedDetails: { ticket_id: DEMO_TICKET_ID, order_id: '1001', amount: 5, currency: 'EUR' },
+    },
+  },
+] as const;

@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
 import { APP_ROOT, appViteConfig } from '../build/app-vite-config.js';
-import { DEMO_REQUESTS, DEMO_TICKET_ID, DEMO_TICKET_MESSAGES, DEMO_TICKET_SUBJECTS } from './demo-data.js';
+import { DEMO_TICKET_ID, DEMO_TICKET_MESSAGES, DEMO_TICKET_SUBJECTS } from './demo-data.js';
+import { seedDemo } from './demo-seed.js';
 import { startHarness } from './harness.server.js';
 
 const REPO_ROOT = path.resolve(APP_ROOT, '..');
@@ -120,22 +121,6 @@ async function connectZendesk(keys: Keys, harnessUrl: string, api: { email: stri
   say('Connected the demo account to the harness’s Zendesk API (ticket tags, app notifications)');
 }
 
-async function seed(keys: Keys) {
-  const res = await fetch(`${GATEWAY_URL}/api/agent/approvals?status=pending&limit=50`, {
-    headers: { 'x-api-key': keys.agentKey },
-  });
-  const { approvals } = (await res.json()) as { approvals: { action: string }[] };
-  for (const request of DEMO_REQUESTS) {
-    if (approvals.some((a) => a.action === request.action)) continue;
-    const created = await fetch(`${GATEWAY_URL}/api/webhooks/inbound?wait=0`, {
-      method: 'POST',
-      headers: { 'x-api-key': keys.flowKey, 'content-type': 'application/json' },
-      body: JSON.stringify(request),
-    });
-    if (!created.ok) throw new Error(`Seeding ${request.action} failed: ${created.status} ${await created.text()}`);
-  }
-}
-
 async function main() {
   await ensureGateway();
   const keys = await demoKeys();
@@ -153,7 +138,7 @@ async function main() {
   });
   // A gateway elsewhere could not reach the harness on this machine's loopback address.
   if (['127.0.0.1', 'localhost', '[::1]'].includes(gatewayHost)) await connectZendesk(keys, harness.url, zendeskApi);
-  await seed(keys);
+  await seedDemo(GATEWAY_URL, keys);
   say('');
   say(`Cheqpoint harness: ${harness.url}?ticket=${DEMO_TICKET_ID}`);
   say(`  queue (nav bar):  ${harness.url}?location=nav_bar`);

@@ -1,0 +1,46 @@
+/** Seeds the demo approvals through the gateway's own API, as an AI agent flow and an agent would. */
+import { DEMO_HISTORY, DEMO_REQUESTS, DEMO_TICKET_ID } from './demo-data.js';
+
+export type DemoKeys = { flowKey: string; agentKey: string };
+
+/** The agent who decided the demo history. */
+const DEMO_AGENT = { id: 381, name: 'Ada Lovelace', email: 'ada@example.com' };
+
+async function listOf(gatewayUrl: string, keys: DemoKeys, query: string) {
+  const res = await fetch(`${gatewayUrl}/api/agent/approvals?${query}`, { headers: { 'x-api-key': keys.agentKey } });
+  if (!res.ok) throw new Error(`Listing approvals failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { approvals: { action: string; status: string }[] }).approvals;
+}
+
+async function create(gatewayUrl: string, keys: DemoKeys, request: object): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/api/webhooks/inbound?wait=0`, {
+    method: 'POST',
+    headers: { 'x-api-key': keys.flowKey, 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+  if (!res.ok) throw new Error(`Seeding failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { approvalId: string }).approvalId;
+}
+
+/**
+ * The decided history of the demo ticket (once), then each demo request that has no pending approval of
+ * its action yet: running it again tops the demo up instead of piling approvals up.
+ */
+export async function seedDemo(gatewayUrl: string, keys: DemoKeys): Promise<void> {
+  const ticket = await listOf(gatewayUrl, keys, `ticketId=${DEMO_TICKET_ID}&limit=200`);
+  for (const { request, decision } of DEMO_HISTORY) {
+    if (ticket.some((a) => a.action === request.action)) continue;
+    const approvalId = await create(gatewayUrl, keys, request);
+    const res = await fetch(`${gatewayUrl}/api/agent/approvals/${approvalId}/decision`, {
+      method: 'POST',
+      headers: { 'x-api-key': keys.agentKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...decision, agent: DEMO_AGENT }),
+    });
+    if (!res.ok) throw new Error(`Deciding the demo ${request.action} failed: ${res.status} ${await res.text()}`);
+  }
+  const pending = await listOf(gatewayUrl, keys, 'status=pending&limit=200');
+  for (const request of DEMO_REQUESTS) {
+    if (pending.some((a) => a.action === request.action)) continue;
+    await create(gatewayUrl, keys, request);
+  }
+}
