@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountsService } from '../../server/src/accounts/accounts.service.js';
 import { generateApiKey } from '../../server/src/accounts/api-key.js';
 import { createLogger } from '../../server/src/lib/logger.js';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
@@ -116,6 +117,42 @@ describe('The bad-key guard', () => {
       headers: { 'x-forwarded-for': '198.51.100.77' },
     });
     expectTooMany(spoofed);
+  });
+
+  it('When a key that was valid from an address is revoked, then replaying it there counts as a bad key (429 after the budget) and only its first refusal reads the database', async () => {
+    const leaked = await gw.createAccount('leaked');
+    const fresh = await gw.createAccount('fresh-after-revoke');
+    const accounts = accountsService(gw.conn);
+    const listFrom = (key: string) =>
+      callFrom('127.0.0.4', gw.url, 'GET', '/api/agent/approvals?status=pending', { key });
+    expect((await listFrom(leaked.agentKey)).status).toBe(200);
+    const keyId = (await accounts.listAccounts())
+      .find((a) => a.accountId === leaked.accountId)!
+      .keys.find((k) => k.scope === 'agent')!.keyId;
+    expect(await accounts.revokeKey(keyId)).toBe(true);
+
+    const keyQueries: string[] = [];
+    gw.conn.set('debug', (collection: string, method: string) => {
+      if (collection.startsWith('api_key')) keyQueries.push(`${collection}.${method}`);
+    });
+    try {
+      for (let i = 0; i < 5; i++) expect((await listFrom(leaked.agentKey)).status).toBe(401);
+      expectTooMany(await listFrom(leaked.agentKey));
+      expectTooMany(await listFrom(leaked.agentKey));
+      // The address is now blocked like one that guessed keys: a valid key it never used waits too.
+      expectTooMany(await listFrom(fresh.agentKey));
+      // The first refusal read the key record; the process then remembers the revocation.
+      expect(keyQueries).toEqual(['api_keys.findOne']);
+    } finally {
+      gw.conn.set('debug', false);
+    }
+    // Another address is not affected, and the revoked key stays refused there, without a lookup.
+    expect((await callFrom('127.0.0.5', gw.url, 'GET', '/api/agent/approvals', { key: fresh.agentKey })).status).toBe(
+      200,
+    );
+    expect((await callFrom('127.0.0.5', gw.url, 'GET', '/api/agent/approvals', { key: leaked.agentKey })).status).toBe(
+      401,
+    );
   });
 
   it('When the gateway trusts its proxy, then the guard counts per forwarded client address', async () => {

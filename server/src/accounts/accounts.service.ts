@@ -14,6 +14,16 @@ export function accountsService(conn: Connection, clock: Clock = systemClock) {
   const { Account, ApiKey, ApiKeyHash } = accountModels(conn);
   /** Key id by key hash, for keys seen by this process. */
   const keyIds = new Map<string, string>();
+  /**
+   * Hashes of keys this process found revoked (or presented with another key's scope): final, since a
+   * revocation is never undone, so their later use costs no database lookup. Bounded, oldest dropped.
+   */
+  const refusedHashes = new Set<string>();
+  const refuse = (hash: string) => {
+    if (refusedHashes.size >= 10_000) refusedHashes.delete(refusedHashes.values().next().value as string);
+    refusedHashes.add(hash);
+    return null;
+  };
 
   async function createKey(accountId: string, scope: KeyScope) {
     const key = generateApiKey(scope);
@@ -96,6 +106,7 @@ export function accountsService(conn: Connection, clock: Clock = systemClock) {
       const parsed = parseApiKey(key);
       if (!parsed) return null;
       const hash = hashApiKey(key);
+      if (refusedHashes.has(hash)) return null;
       // Which key a hash names never changes (only whether the key is revoked, read every time).
       let keyId = keyIds.get(hash);
       if (keyId === undefined) {
@@ -106,7 +117,9 @@ export function accountsService(conn: Connection, clock: Clock = systemClock) {
         }
       }
       const doc = keyId !== undefined ? await ApiKey.findById(keyId).lean() : null;
-      if (!doc || doc.hash !== hash || doc.revokedAt !== null || doc.scope !== parsed.scope) return null;
+      // No record yet is not final: createKey writes the hash entry before the key record.
+      if (!doc) return null;
+      if (doc.hash !== hash || doc.revokedAt !== null || doc.scope !== parsed.scope) return refuse(hash);
       return { accountId: doc.accountId, keyId: doc._id, scope: doc.scope };
     },
   };

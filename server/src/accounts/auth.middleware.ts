@@ -34,7 +34,7 @@ export function requireKey(
     limits?.checkAddress(req, keyHash);
     const principal = await accounts.authenticate(key);
     if (!principal) {
-      limits?.recordBadKey(req);
+      limits?.recordBadKey(req, keyHash);
       throw new AppError('unauthorized', 401, 'The API key is invalid or revoked');
     }
     // Attached before the scope and rate checks so the request log names the key id of a 403 or 429 too.

@@ -91,9 +91,15 @@ export class RequestLimits {
     throw tooManyRequests(waitMs, 'Too many invalid API keys from this address; retry later');
   }
 
-  /** An invalid key was presented from this request's address. */
-  recordBadKey(req: Request) {
-    this.badKeys?.take(clientAddressKey(req));
+  /**
+   * An invalid key was presented from this request's address. A key that was valid and is now revoked
+   * stops being known good here, so its further use counts against the address like any bad key
+   * (otherwise a leaked, revoked key could be replayed forever, a 401 and a lookup each time).
+   */
+  recordBadKey(req: Request, keyHash: string) {
+    if (!this.badKeys) return;
+    this.knownGood.delete(keyHash);
+    this.badKeys.take(clientAddressKey(req));
   }
 
   /** A key authenticated: remember it (by hash) and apply its rate limit. */
