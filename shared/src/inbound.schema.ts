@@ -8,6 +8,12 @@ export const MAX_WAIT_SECONDS = 25;
 const lowercaseEnum = <T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(values));
 
+/**
+ * A ticket id as text, at intake (`details.ticket_id`) and in the list filter (`?ticketId=`): the same
+ * rule on both sides, 1–100 characters (stored trimmed), well-formed Unicode, no NUL.
+ */
+export const TicketIdSchema = text(100).refine((s) => s.trim().length > 0, { message: 'Ticket id is empty' });
+
 /** Body of `POST /api/webhooks/inbound`, as a Zendesk AI agent flow sends it. */
 export const InboundRequestSchema = z
   .strictObject({
@@ -30,20 +36,22 @@ export const InboundRequestSchema = z
         message: 'webhookUrl is an alias of callbackUrl; send one of them',
       });
     }
-    const ticket = body.details['ticket_id'] ?? body.details['ticketId'];
-    if (ticket !== undefined && ticket !== null) {
-      const ok =
-        (typeof ticket === 'string' && ticket.trim().length > 0 && ticket.length <= 100) ||
-        (typeof ticket === 'number' && Number.isSafeInteger(ticket) && ticket >= 0);
-      if (!ok) {
-        const key = body.details['ticket_id'] !== undefined ? 'ticket_id' : 'ticketId';
-        ctx.addIssue({
-          code: 'custom',
-          path: ['details', key],
-          message: 'Ticket id must be a non-empty string or a non-negative integer',
-        });
-      }
-    }
+    const key =
+      body.details['ticket_id'] !== undefined && body.details['ticket_id'] !== null ? 'ticket_id' : 'ticketId';
+    const ticket = body.details[key];
+    if (ticket === undefined || ticket === null) return;
+    if (typeof ticket === 'number' && Number.isSafeInteger(ticket) && ticket >= 0) return;
+    // A string ticket id obeys the rule of the list's `ticketId` filter, so every stored id can be listed
+    // by and stored exactly as sent (a NUL, or a lone surrogate that storage would turn into U+FFFD, is refused).
+    const parsed = typeof ticket === 'string' ? TicketIdSchema.safeParse(ticket) : null;
+    if (parsed?.success) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['details', key],
+      message: parsed?.error.issues[0]?.message.startsWith('Text contains')
+        ? `Ticket id ${parsed.error.issues[0].message.slice('Text '.length)}`
+        : 'Ticket id must be a non-empty string (at most 100 characters) or a non-negative integer',
+    });
   });
 export type InboundRequest = z.input<typeof InboundRequestSchema>;
 export type ParsedInboundRequest = z.output<typeof InboundRequestSchema>;

@@ -213,6 +213,44 @@ describe('Bad input on intake', () => {
   });
 });
 
+describe('Ticket ids follow one rule at intake and in the list', () => {
+  it.each([
+    ['a NUL', 'details.ticket_id', '{"ticket_id":"12\\u00003"}', 'NUL', '12\u00003'],
+    ['a lone surrogate', 'details.ticket_id', '{"ticket_id":"12\\ud800"}', 'unpaired surrogate', null],
+    ['a lone low surrogate', 'details.ticketId', '{"ticketId":"\\udc00"}', 'unpaired surrogate', null],
+    ['101 characters', 'details.ticket_id', `{"ticket_id":"${'7'.repeat(101)}"}`, '100', '7'.repeat(101)],
+    ['blanks', 'details.ticket_id', '{"ticket_id":"  ","ticketId":"5"}', 'non-empty', null],
+  ])(
+    'When details.ticket_id holds %s, then 400 naming %s, nothing is stored, and the list refuses the same id',
+    async (_what, path, details, reason, asQuery) => {
+      const before = await approvalCount();
+      const res = await post(`{"action":"refund","summary":"s","details":${details}}`);
+      expectProblem(res, 400, 'validation-error');
+      expect(res.body.errors).toEqual([{ path, message: expect.stringContaining(reason) }]);
+      expect(await approvalCount()).toBe(before);
+      // A lone surrogate cannot even be put in a UTF-8 query string, so only the others are listed.
+      if (asQuery === null) return;
+      const list = await call(gw.url, 'GET', `/api/agent/approvals?ticketId=${encodeURIComponent(asQuery)}`, {
+        key: keys.agentKey,
+      });
+      expectProblem(list, 400, 'validation-error');
+    },
+  );
+
+  it('When details.ticket_id is unusual but valid text, then it is stored as sent (trimmed) and the list finds it', async () => {
+    const ticketId = `Zürich 🚀 ${Date.now()}`;
+    const created = await post(JSON.stringify(uniqueRequest({ details: { ticket_id: ` ${ticketId} ` } })));
+    expect(created.status).toBe(202);
+    const list = await call(gw.url, 'GET', `/api/agent/approvals?ticketId=${encodeURIComponent(ticketId)}`, {
+      key: keys.agentKey,
+    });
+    expect(list.status).toBe(200);
+    expect(
+      list.body.approvals.map((a: { approvalId: string; ticketId: string }) => [a.approvalId, a.ticketId]),
+    ).toEqual([[created.body.approvalId, ticketId]]);
+  });
+});
+
 describe('Payloads round-trip exactly', () => {
   it('When details hold dotted keys, $ keys, nested arrays, NUL and lone surrogates, then GET returns them byte for byte', async () => {
     const details = {
