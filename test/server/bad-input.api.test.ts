@@ -75,6 +75,39 @@ describe('Bad input on intake', () => {
     },
   );
 
+  /** A valid intake body with `bytes` spliced raw into the summary. */
+  const withRawBytes = (bytes: number[]) => {
+    const [head, tail] = JSON.stringify(uniqueRequest({ summary: 'MARK' })).split('MARK') as [string, string];
+    return Buffer.concat([Buffer.from(head), Buffer.from(bytes), Buffer.from(tail)]);
+  };
+
+  it.each([
+    ['a lone continuation byte', [0x61, 0x80, 0x62]],
+    ['0xFF', [0xff]],
+    ['an overlong "/"', [0xc0, 0xaf]],
+    ['an encoded surrogate (CESU-8)', [0xed, 0xa0, 0x80]],
+    ['a truncated 3-byte sequence', [0xe2, 0x82]],
+    ['a code point past U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+  ])('When the body holds invalid UTF-8 (%s), then 400 malformed-json and nothing is stored', async (_what, bytes) => {
+    const before = await approvalCount();
+    const res = await post(withRawBytes(bytes));
+    expectProblem(res, 400, 'malformed-json');
+    expect(res.body.detail).toMatch(/not valid UTF-8/);
+    const gzipped = await post(gzipSync(withRawBytes(bytes)), {
+      'content-type': 'application/json; charset=utf-8',
+      'content-encoding': 'gzip',
+    });
+    expectProblem(gzipped, 400, 'malformed-json');
+    expect(await approvalCount()).toBe(before);
+  });
+
+  it('When the body holds valid multi-byte UTF-8 as raw bytes, then it is accepted as sent', async () => {
+    const created = await post(withRawBytes([...Buffer.from('Zürich – 東京 – 🚀')]));
+    expect(created.status).toBe(202);
+    const read = await call(gw.url, 'GET', `/api/approvals/${created.body.approvalId}`, { key: keys.flowKey });
+    expect(read.body.summary).toBe('Zürich – 東京 – 🚀');
+  });
+
   it('When the JSON body is empty, then 400 lists the missing fields', async () => {
     const res = await post('');
     expectProblem(res, 400, 'validation-error');

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { AppError, notFound } from './app-error.js';
+import { INVALID_ENCODING } from './json-body.js';
 
 const JSON_LIMIT_TEXT = '100 kB';
 
@@ -17,6 +18,12 @@ function fromBodyParser(err: {
       return new AppError('payload-too-large', 413, `Request body is larger than the ${JSON_LIMIT_TEXT} limit`);
     case 'entity.parse.failed':
       return new AppError('malformed-json', 400, 'Request body is not valid JSON (an object is expected)');
+    case INVALID_ENCODING:
+      return new AppError(
+        'malformed-json',
+        400,
+        `Request body is not valid ${String(err.charset ?? 'utf-8').toUpperCase()} (an invalid byte sequence)`,
+      );
     case 'charset.unsupported':
       return new AppError('unsupported-media-type', 415, 'Unsupported charset; send UTF-8 JSON');
     case 'encoding.unsupported':

@@ -14,6 +14,32 @@ export const rawBodyOf = (req: Request) => rawBodies.get(req) ?? EMPTY;
 /** SHA-256 of the raw request body (what idempotency compares). */
 export const requestSha256 = (req: Request) => sha256Hex(rawBodyOf(req));
 
+/** Body-parser error type of a body that is not valid in its charset (mapped to 400 by the error handler). */
+export const INVALID_ENCODING = 'entity.encoding.invalid';
+
+/**
+ * Refuses bytes that are not valid in the body's charset. Body-parser would decode them into U+FFFD and
+ * accept a payload that differs from what was sent (and from what a signature covers). Charsets
+ * TextDecoder does not know are left to body-parser, which refuses them itself.
+ */
+function assertDecodable(buf: Buffer, charset: string) {
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset || 'utf-8', { fatal: true });
+  } catch {
+    return;
+  }
+  try {
+    decoder.decode(buf);
+  } catch {
+    throw Object.assign(new Error(`Request body is not valid ${charset.toUpperCase()}`), {
+      status: 400,
+      type: INVALID_ENCODING,
+      charset: charset || 'utf-8',
+    });
+  }
+}
+
 /** POST bodies must be JSON (415 otherwise); parsed strictly, at most 100 kB after inflation. */
 export function jsonBody(): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
@@ -27,7 +53,8 @@ export function jsonBody(): RequestHandler[] {
     limit: JSON_LIMIT,
     strict: true,
     type: 'application/json',
-    verify: (req, _res, buf) => {
+    verify: (req, _res, buf, encoding) => {
+      assertDecodable(buf, encoding);
       rawBodies.set(req as Request, buf);
     },
   });
