@@ -55,6 +55,15 @@ describe('ApprovalCard', () => {
     expect(within(card).queryByRole('textbox')).toBeNull();
   });
 
+  it('When the only detail is the ticket the agent is on, then no empty details section is shown', () => {
+    const approval = buildApproval();
+    renderCard({ ...approval, details: { ticket_id: approval.ticketId } });
+    const card = screen.getByRole('article', { name: 'Refund order' });
+    expect(within(card).queryByText('(empty)')).toBeNull();
+    expect(within(card).queryByText('Details')).toBeNull();
+    expect(within(card).getByRole('button', { name: 'Approve' })).toBeTruthy();
+  });
+
   it('When Reject is clicked, then the note opens with focus and Confirm reject without a note asks for one and sends nothing', () => {
     const gateway = fakeGateway();
     renderCard(buildApproval(), { gateway });

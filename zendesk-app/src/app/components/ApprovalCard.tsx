@@ -19,6 +19,7 @@ import { useAnnounce, VisuallyHidden } from './LiveRegion';
 import { ModifyForm } from './ModifyForm';
 import { PolicyAndCallback } from './PolicyAndCallback';
 import { Section } from './Section';
+import { detailRows } from '../lib/detail-rows';
 
 /** A plain article, not Garden's Well: `styled(Well)` with `as` sent Well's props (isRecessed) to the DOM. */
 const Card = styled.article<{ $isDecided: boolean }>`
@@ -178,6 +179,11 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
   const [values, setValues] = useState<Record<string, FieldValue>>(() => initialValues(specs));
   const decision = useDecision(onUpdated);
   const isPending = approval.status === 'pending';
+  // an approval whose only detail is the ticket it is on has nothing more to show
+  const hasDetailRows = useMemo(
+    () => detailRows(approval.details, { ticketId: approval.ticketId, modified: null }).length > 0,
+    [approval.details, approval.ticketId],
+  );
   const [isExpanded, setIsExpanded] = useState(isPending);
   const focusNext = useRef<Parameters<IDecideActionsHandle['focus']>[0] | 'card' | null>(null);
 
@@ -349,7 +355,7 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
                 <DetailsDiff changes={changes} t={t} />
               </Section>
             </Section>
-          ) : (
+          ) : hasDetailRows ? (
             <Section
               title={approval.modifiedDetails ? t('approved_changes') : t('details')}
               isTitleHidden={!approval.modifiedDetails}
@@ -362,7 +368,7 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
                 t={t}
               />
             </Section>
-          )}
+          ) : null}
           <PolicyAndCallback approval={approval} t={t} />
           {!isPending && <DecisionSummary approval={approval} now={now} locale={locale} t={t} />}
           {!isPending && decision.isConflict && (
