@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import express, { type Request, type RequestHandler } from 'express';
 import { sha256Hex } from '../lib/ids.js';
 import { AppError } from './app-error.js';
