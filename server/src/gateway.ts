@@ -23,6 +23,7 @@ import { createCallbackClient } from './callbacks/safe-client.js';
 import { ChangeFeed } from './changes/change-feed.js';
 import type { Config } from './config.js';
 import { ensureIndexes } from './indexes.js';
+import { answerClientError } from './http/client-error.js';
 import { RequestLimits } from './http/limits.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
@@ -64,6 +65,7 @@ type ServerTimeouts = Pick<
 /**
  * The gateway's HTTP server with its timeouts: a client that sends its headers, or its whole request,
  * too slowly gets 408 and is disconnected (slowloris); held waits are responses, so they are not cut.
+ * Node's own refusals (408, 431, framing 400) are answered as problem+json too (answerClientError).
  */
 export function createHttpHost(config: ServerTimeouts): HttpHost {
   const requestTimeout = config.CHEQPOINT_REQUEST_TIMEOUT_MS;
@@ -81,6 +83,7 @@ export function createHttpHost(config: ServerTimeouts): HttpHost {
     },
     (req, res) => handler(req, res),
   );
+  server.on('clientError', answerClientError);
   return {
     server,
     setHandler: (next) => {

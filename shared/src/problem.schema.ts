@@ -17,6 +17,9 @@ export const PROBLEM_TYPES = [
   'internal-error',
   'database-unavailable',
   'shutting-down',
+  'bad-request',
+  'request-timeout',
+  'headers-too-large',
 ] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 

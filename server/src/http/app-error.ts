@@ -16,6 +16,9 @@ const TITLES: Record<ProblemType, string> = {
   'internal-error': 'Internal error',
   'database-unavailable': 'Database unavailable',
   'shutting-down': 'Shutting down',
+  'bad-request': 'Bad request',
+  'request-timeout': 'Request timeout',
+  'headers-too-large': 'Request header fields too large',
 };
 
 /** The one error type the domain throws; the error handler turns it into problem+json. */
