@@ -6,6 +6,7 @@ import { detailRows, type IDetailRow } from '../lib/detail-rows';
 import { formatMoney, humanizeKey } from '../lib/format';
 import type { Translate } from '../lib/i18n';
 import { ClampedText } from './ClampedText';
+import { VisuallyHidden } from './visually-hidden';
 
 /** Labels longer than this sit above their value, so the value keeps the card's width. */
 const STACK_LABEL_CHARACTERS = 18;
@@ -56,15 +57,6 @@ export const List = styled.dl<{ $depth?: number }>`
 
 /** Numbers and amounts never break inside (`112.40` must not become `112.4 / 0`). */
 const Whole = styled.span`
-  white-space: nowrap;
-`;
-
-const Hidden = styled.span`
-  position: absolute;
-  width: 1px;
-  height: 1px;
-  overflow: hidden;
-  clip: rect(0 0 0 0);
   white-space: nowrap;
 `;
 
@@ -146,7 +138,7 @@ function Row({ row, locale, depth, t }: { row: IDetailRow; locale: string; depth
             ) : (
               <>
                 {' '}
-                <Hidden>{`${t('was')} `}</Hidden>
+                <VisuallyHidden>{`${t('was')} `}</VisuallyHidden>
                 <del>
                   <DetailValue value={change.original} currency={change.originalCurrency} locale={locale} t={t} />
                 </del>

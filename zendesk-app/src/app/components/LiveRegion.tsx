@@ -1,15 +1,7 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import styled from 'styled-components';
+import { VisuallyHidden } from './visually-hidden';
 
-/** Text for screen readers only. */
-export const VisuallyHidden = styled.span`
-  position: absolute;
-  width: 1px;
-  height: 1px;
-  overflow: hidden;
-  clip: rect(0 0 0 0);
-  white-space: nowrap;
-`;
+export { VisuallyHidden };
 
 type Announce = (message: string) => void;
 const AnnounceContext = createContext<Announce>(() => undefined);

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
+import { visuallyHidden } from './visually-hidden';
 
 const Wrapper = styled.section`
   margin-top: ${({ theme }) => theme.space.xs};
@@ -13,12 +14,7 @@ const Wrapper = styled.section`
   }
 
   h3.visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip: rect(0 0 0 0);
-    white-space: nowrap;
+    ${visuallyHidden}
   }
 
   p {
