@@ -80,11 +80,13 @@ async function main() {
   let conn: Connection | null = null;
   let gateway: Gateway | null = null;
   let isStopping = false;
+  /** 0 after a signal; EX_SOFTWARE (70) once an unhandled rejection was seen, so the stop reads as a failure. */
+  let exitCode = 0;
   const shutdown = async (signal: string) => {
     if (isStopping) return;
     isStopping = true;
     logger.info('shutting down', { signal, heldWaits: gateway?.waiter.count ?? 0 });
-    const force = setTimeout(() => process.exit(1), config.CHEQPOINT_SHUTDOWN_GRACE_MS + 5_000);
+    const force = setTimeout(() => process.exit(exitCode || 1), config.CHEQPOINT_SHUTDOWN_GRACE_MS + 5_000);
     force.unref();
     if (gateway) await gateway.stop();
     else await new Promise<void>((resolve) => httpHost.server.close(() => resolve()));
@@ -93,13 +95,25 @@ async function main() {
     await embedded
       ?.stop()
       .catch((err: unknown) => logger.warn('stopping the embedded FerretDB failed', { error: String(err) }));
-    logger.info('stopped');
-    process.exit(0);
+    logger.info('stopped', { exitCode });
+    process.exit(exitCode);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // An unhandled rejection is a bug with unknown effects: a write half done, a lease or timer no longer
+  // renewed, a held call never answered. Carrying on would hide it and leave the process in that state.
+  // Everything that matters is in the database (approvals, callback and Zendesk outboxes with leases), so a
+  // fresh process recovers it: log it as fatal, stop gracefully (held calls get the current state, callbacks
+  // in flight get the grace), and exit 70 so the supervisor restarts the process. Node's own default, exiting
+  // at once, would cut held calls and in-flight callbacks; a later signal or rejection joins the same stop.
   process.on('unhandledRejection', (reason) => {
-    logger.error('unhandled rejection', { error: String(reason) });
+    exitCode = 70;
+    logger.error('unhandled rejection; stopping so that a fresh process takes over', {
+      fatal: true,
+      error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason),
+      stack: reason instanceof Error ? reason.stack : undefined,
+    });
+    void shutdown('unhandledRejection');
   });
 
   // The database may come up after the gateway (a restart of both, a failover): retry with backoff.
