@@ -1,5 +1,6 @@
 import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+import { loadLocale } from '../../zendesk-app/src/app/lib/i18n';
 
 // [1] jsdom lacks these; Garden's Textarea autosize and the sidebar's auto-resize use them
 globalThis.ResizeObserver ??= class {
@@ -9,6 +10,9 @@ globalThis.ResizeObserver ??= class {
 } as unknown as typeof ResizeObserver;
 
 afterEach(() => cleanup());
+
+// German loads on demand in the app (ClientProvider awaits it); the tests render German synchronously
+await loadLocale('de');
 
 // findBy*/waitFor wait up to 5 s (testing-library's default is 1 s): the app project runs beside the server
 // and browser projects on two cores, where a re-render after a fetch can take longer than a second.

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import type { IZafMetadata, IZafContext } from '../types/zaf';
 import { App } from './App';
 import { ClientProvider, type ColorScheme, type IRegistration } from './contexts/ClientProvider';
-import { createTranslator, pickLocale } from './lib/i18n';
+import { createTranslator, loadLocale, pickLocale } from './lib/i18n';
 
 const root = createRoot(document.getElementById('root') as HTMLElement);
 const params = new URLSearchParams(window.location.search);
@@ -12,11 +12,17 @@ const client = window.ZAFClient?.init();
 
 if (!client) {
   // [1] opened outside Zendesk (no origin/app_guid in the URL): say how to run it instead of failing silently
-  root.render(
-    <p style={{ fontFamily: 'system-ui, sans-serif', padding: 16 }}>
-      {createTranslator(pickLocale(navigator.language))('outside_zendesk')}
-    </p>,
-  );
+  // no top-level await here: it would make Rollup split the entry's code into a shared chunk
+  const locale = pickLocale(navigator.language);
+  void loadLocale(locale)
+    .catch(() => undefined)
+    .then(() =>
+      root.render(
+        <p style={{ fontFamily: 'system-ui, sans-serif', padding: 16 }}>
+          {createTranslator(locale)('outside_zendesk')}
+        </p>,
+      ),
+    );
 } else {
   // [2] listen before rendering so the handshake answer cannot arrive before anyone waits for it
   const registered = new Promise<IRegistration>((resolve) => {

@@ -1,7 +1,7 @@
 import { createContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { IZafClient, IZafContext, IZafMetadata } from '../../types/zaf';
 import { createGatewayClient, type IGatewayClient } from '../api/gateway-client';
-import { createTranslator, pickLocale, type SupportedLocale, type Translate } from '../lib/i18n';
+import { createTranslator, loadLocale, pickLocale, type SupportedLocale, type Translate } from '../lib/i18n';
 
 export const COLOR_SCHEMES = ['light', 'dark'] as const;
 export type ColorScheme = (typeof COLOR_SCHEMES)[number];
@@ -79,8 +79,11 @@ export function ClientProvider({ client, registered, initialColorScheme = 'light
         'colorScheme',
         ...(context.location === 'ticket_sidebar' ? ['ticket.id'] : []),
       ]);
-      if (!isMounted) return;
       const user = userOf(data['currentUser']);
+      const locale = pickLocale(user.locale);
+      // a failed load (network) leaves the app in English rather than blank
+      await loadLocale(locale).catch(() => undefined);
+      if (!isMounted) return;
       const ticket = data['ticket.id'] ?? context.ticketId;
       const settings = metadata.settings ?? {};
       setColorScheme((current) => asScheme(data['colorScheme'], current));
@@ -89,7 +92,7 @@ export function ClientProvider({ client, registered, initialColorScheme = 'light
         location: context.location,
         ticketId: ticket === undefined || ticket === null ? null : String(ticket),
         currentUser: user,
-        locale: pickLocale(user.locale),
+        locale,
         gatewayUrl: typeof settings['gatewayUrl'] === 'string' ? settings['gatewayUrl'] : '',
         isTicketNoteEnabled: settings['addTicketNote'] !== false && settings['addTicketNote'] !== 'false',
       });

@@ -1,14 +1,24 @@
-import de from '../../translations/de.json';
-import en from '../../translations/en.json';
+// [1] only the `ui` strings of English are bundled (the listing's `app` keys ship as translation files);
+// other locales load on demand, so a German agent costs English agents nothing
+import { ui as en } from '../../translations/en.json';
 
 /** Locales with a translation file; the first is the fallback. */
 export const SUPPORTED_LOCALES = ['en', 'de'] as const;
 export type SupportedLocale = (typeof SUPPORTED_LOCALES)[number];
 
-export type UiKey = keyof typeof en.ui;
+export type UiKey = keyof typeof en;
 export type Translate = (key: UiKey, values?: Record<string, string | number>) => string;
 
-const UI_STRINGS: Record<SupportedLocale, Record<string, string>> = { en: en.ui, de: de.ui };
+const LOADERS: Record<Exclude<SupportedLocale, 'en'>, () => Promise<Record<string, string>>> = {
+  de: () => import('../../translations/de.json').then((module) => module.ui),
+};
+const UI_STRINGS: Partial<Record<SupportedLocale, Record<string, string>>> & { en: Record<string, string> } = { en };
+
+/** Loads a locale's strings once (English is built in); call it before `createTranslator` for that locale. */
+export async function loadLocale(locale: SupportedLocale): Promise<void> {
+  if (locale === 'en' || UI_STRINGS[locale]) return;
+  UI_STRINGS[locale] = await LOADERS[locale]();
+}
 
 /** The supported locale for a Zendesk locale such as `de`, `de-CH` or `en-US`. */
 export function pickLocale(locale: string | null | undefined): SupportedLocale {
@@ -18,10 +28,11 @@ export function pickLocale(locale: string | null | undefined): SupportedLocale {
 
 /**
  * A translate function for one locale: `{{name}}` placeholders are replaced by `values.name`.
- * A key missing from English throws (a programming error); one missing from another locale falls back to English.
+ * A key missing from English throws (a programming error); one missing from another locale, or a locale not
+ * loaded yet, falls back to English.
  */
 export function createTranslator(locale: SupportedLocale): Translate {
-  const strings = UI_STRINGS[locale];
+  const strings = UI_STRINGS[locale] ?? UI_STRINGS.en;
   return (key, values = {}) => {
     const template = strings[key] ?? UI_STRINGS.en[key];
     if (template === undefined) throw new Error(`Missing translation: ui.${key}`);
