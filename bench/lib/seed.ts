@@ -16,7 +16,7 @@ const BATCH = 1_000;
 /** Seeded approvals were created over the 10 days before the run (oldest first). */
 const SPAN_MS = 10 * 24 * 3600 * 1000;
 const MAX_APPROVALS = 200_000;
-const DECIDER = { type: 'agent', id: '42', name: 'Ada Agent' } as const;
+const DECIDER = { type: 'agent', id: '42', name: 'Ada Agent', verified: false } as const;
 
 /** What the seeding has written to one database so far, and the pending approvals of each step. */
 export type SeedState = {

@@ -18,6 +18,10 @@ import { markReceived } from './http/request-options.js';
 import type { Logger } from './lib/logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { signedAppRouter } from './zendesk/signed-app.router.js';
+import type { VerifiedDeciders } from './zendesk/verified-decider.js';
+import type { ZendeskVerifications } from './zendesk/verifications.js';
+import type { Clock } from './lib/clock.js';
 
 export type AppDeps = {
   conn: Connection;
@@ -38,6 +42,10 @@ export type AppDeps = {
   metricsToken?: string | null;
   /** Express `trust proxy`: which proxies' X-Forwarded-For gives the client address (default: none). */
   trustProxy?: boolean | number | string[];
+  /** Who decides (Zendesk-verified where an account asks for it); without it, the body's agent, unverified. */
+  deciders?: VerifiedDeciders | null;
+  /** The app page for signed URLs at /zendesk/app/ (CHEQPOINT_APP_DIR); without it, not mounted. */
+  signedApp?: { appDir: string; verifications: ZendeskVerifications; clock: Clock } | null;
 };
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -130,6 +138,8 @@ export function createApp(deps: AppDeps): Express {
       }),
     );
   }
+  // Before the JSON body parser: Zendesk posts the signed-URL token as a form.
+  if (deps.signedApp) app.use(signedAppRouter(deps.signedApp));
   app.use(jsonBody());
   app.use(approvalsRouter(deps));
   if (deps.audit) {

@@ -174,6 +174,13 @@ export const ConfigSchema = z.object({
     .min(16)
     .optional()
     .describe('When set, GET /metrics needs Authorization: Bearer <token>; unset, /metrics is open'),
+  CHEQPOINT_APP_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Built app assets (zendesk-app/dist/assets) served at /zendesk/app/ for signed URLs; unset, the gateway serves no app page',
+    ),
 });
 export type Config = z.output<typeof ConfigSchema>;
 

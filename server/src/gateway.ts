@@ -31,6 +31,8 @@ import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { policiesRepository } from './policies/policies.repository.js';
 import { upgradeStorage } from './storage-upgrade.js';
 import { createZendesk } from './zendesk/zendesk.js';
+import { verifiedDeciders } from './zendesk/verified-decider.js';
+import { zendeskVerifications } from './zendesk/verifications.js';
 import type { ZendeskAttemptEvent } from './zendesk/zendesk-dispatcher.js';
 
 export type GatewayOptions = {
@@ -243,6 +245,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         })
       : null;
 
+  // Installations whose signed URLs identify the deciding agent (`zendesk verify`).
+  const verifications = zendeskVerifications(conn, clock);
   let isShuttingDown = false;
   const app = createApp({
     conn,
@@ -256,6 +260,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     metricsToken: config.CHEQPOINT_METRICS_TOKEN ?? null,
     trustProxy: config.CHEQPOINT_TRUST_PROXY,
+    deciders: verifiedDeciders(verifications, clock),
+    signedApp: config.CHEQPOINT_APP_DIR ? { appDir: config.CHEQPOINT_APP_DIR, verifications, clock } : null,
   });
   const host = options.http ?? createHttpHost(config);
   host.setHandler(app);

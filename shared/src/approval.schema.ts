@@ -19,6 +19,11 @@ export const DecidedBySchema = z.discriminatedUnion('type', [
     id: z.string(),
     name: z.string(),
     email: z.string().nullable().optional(),
+    /**
+     * True when `id` comes from a Zendesk-signed identity (signed URLs, see README "Verified approvers");
+     * false when it is only what the browser sent. Absent in decisions stored before it existed: false.
+     */
+    verified: z.boolean().default(false),
   }),
   z.object({ type: z.literal('policy'), rule: z.string() }),
   z.object({ type: z.literal('expiry') }),

@@ -269,7 +269,13 @@ describe('The nav-bar queue', () => {
 
     const approval = await getApprovalAs(account.agentKey, first);
     expect(approval.status).toBe('approved');
-    expect(approval.decidedBy).toEqual({ type: 'agent', id: '381', name: 'Ada Lovelace', email: 'ada@example.com' });
+    expect(approval.decidedBy).toEqual({
+      type: 'agent',
+      id: '381',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      verified: false,
+    });
     await queue.getByTestId('queue-count').getByText('Pending: 1').waitFor();
 
     await queue.getByRole('button', { name: 'Hide: Refund order #1001' }).click();

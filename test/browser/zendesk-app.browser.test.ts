@@ -94,7 +94,13 @@ describe('Zendesk app in the harness', () => {
     expect(approval.status).toBe('approved');
     expect(approval.modifiedDetails).toEqual({ ...refund('5002').details, amount: 25 });
     expect(approval.decisionNote).toBe('Half refund agreed with the customer');
-    expect(approval.decidedBy).toEqual({ type: 'agent', id: '381', name: 'Ada Lovelace', email: 'ada@example.com' });
+    expect(approval.decidedBy).toEqual({
+      type: 'agent',
+      id: '381',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      verified: false,
+    });
     expect(await card.textContent()).toContain('Approved by Ada Lovelace');
 
     await expect.poll(() => stack.harness.notes.filter((n) => n.ticketId === '5002').length).toBe(1);

@@ -129,7 +129,7 @@ describe('Signed callbacks to a local receiver', () => {
       status: 'approved',
       modifiedDetails: { ...approval.details, amount: 20, 'a.b': { $x: [[1]] } },
       decisionNote: 'Offer pause instead',
-      decidedBy: { type: 'agent', id: '42', name: 'Ada Agent', email: 'ada@example.com' },
+      decidedBy: { type: 'agent', id: '42', name: 'Ada Agent', email: 'ada@example.com', verified: false },
       decidedAt: decided.decidedAt,
       action: 'refund',
       details: approval.details,

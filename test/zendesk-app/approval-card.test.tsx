@@ -167,7 +167,7 @@ describe('ApprovalCard', () => {
   it('When someone else decided first (409), then the card shows the decided state and who decided', async () => {
     const approval = buildApproval();
     const current = decided(approval, {
-      decidedBy: { type: 'agent', id: '7', name: 'Grace Hopper' },
+      decidedBy: { type: 'agent', id: '7', name: 'Grace Hopper', verified: false },
       decisionNote: 'Done by phone',
     });
     const gateway = fakeGateway({ decide: vi.fn(async () => ({ kind: 'conflict' as const, approval: current })) });
@@ -206,7 +206,7 @@ describe('ApprovalCard', () => {
     const approval = buildApproval();
     renderCard(
       decided(approval, {
-        decidedBy: { type: 'agent', id: '381', name: 'Ada Lovelace' },
+        decidedBy: { type: 'agent', id: '381', name: 'Ada Lovelace', verified: false },
         decisionNote: 'Half refund',
         modifiedDetails: { ...approval.details, amount: 20 },
       }),
@@ -375,7 +375,7 @@ describe('ApprovalCard deciding, time and focus', () => {
     const { rerender } = renderWithClient(<ApprovalCard approval={approval} now={NOW} onUpdated={() => {}} />);
     const other = decided(approval, {
       status: 'rejected',
-      decidedBy: { type: 'agent', id: '7', name: 'Grace Hopper' },
+      decidedBy: { type: 'agent', id: '7', name: 'Grace Hopper', verified: false },
       decisionNote: 'Customer withdrew',
     });
     rerender(<ApprovalCard approval={other} now={NOW} onUpdated={() => {}} />);

@@ -50,7 +50,7 @@ describe('TicketSidebar', () => {
   it('When approvals load, then there is one hidden h1 naming the ticket, one live region, and pending cards come before the history', async () => {
     const old = buildApproval({
       status: 'approved',
-      decidedBy: { type: 'agent', id: '7', name: 'Grace Hopper' },
+      decidedBy: { type: 'agent', id: '7', name: 'Grace Hopper', verified: false },
       decidedAt: new Date().toISOString(),
     });
     const waiting = buildApproval();

@@ -1,7 +1,10 @@
-import type { Approval, CallbackState } from '@cheqpoint/shared';
+import { DecidedBySchema, type Approval, type CallbackState, type DecidedBy } from '@cheqpoint/shared';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 
 const parseObject = (json: string | null) => (json === null ? null : (JSON.parse(json) as Record<string, unknown>));
+
+/** Who decided, as the contract says it: agent decisions stored before `verified` existed read as unverified. */
+export const decidedByView = (by: DecidedBy | null): DecidedBy | null => (by ? DecidedBySchema.parse(by) : null);
 
 /** The stored approval, with its decision record when the approval's own status lags behind it. */
 export function toApprovalView(doc: ApprovalDoc, decision?: DecisionDoc | null): Approval {
@@ -12,7 +15,7 @@ export function toApprovalView(doc: ApprovalDoc, decision?: DecisionDoc | null):
     status,
     modifiedDetails: parseObject(decided ? decided.modifiedDetailsJson : doc.modifiedDetailsJson),
     decisionNote: decided ? decided.note : doc.decisionNote,
-    decidedBy: decided ? decided.decidedBy : doc.decidedBy,
+    decidedBy: decidedByView(decided ? decided.decidedBy : doc.decidedBy),
     action: doc.action,
     summary: doc.summary,
     details: JSON.parse(doc.detailsJson) as Record<string, unknown>,

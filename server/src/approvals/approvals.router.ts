@@ -15,6 +15,8 @@ import type { RequestLimits } from '../http/limits.js';
 import { rawBodyOf, requestSha256 } from '../http/json-body.js';
 import { parseIdempotencyKey, parseWait, receivedAtOf } from '../http/request-options.js';
 import { parseOrThrow } from '../http/validate.js';
+import { SESSION_HEADER } from '../zendesk/agent-sessions.js';
+import type { VerifiedDeciders } from '../zendesk/verified-decider.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyZendeskSignature } from '../zendesk/verify-signature.js';
 import type { ApprovalsService } from './approvals.js';
 
@@ -52,8 +54,10 @@ export function approvalsRouter(deps: {
   accounts: AccountsService;
   approvals: ApprovalsService;
   limits?: RequestLimits | null;
+  /** Who decides (Zendesk-verified where the account asks for it); without it, the body's agent, unverified. */
+  deciders?: VerifiedDeciders | null;
 }) {
-  const { accounts, approvals, limits } = deps;
+  const { accounts, approvals, limits, deciders } = deps;
   const router = Router();
 
   router.post('/api/webhooks/inbound', requireKey(accounts, ['flow'], limits), async (req, res) => {
@@ -137,7 +141,10 @@ export function approvalsRouter(deps: {
       const approvalId = approvalIdParam(req);
       const idempotencyKey = parseIdempotencyKey(req);
       const body = parseOrThrow(DecisionRequestSchema, req.body);
-      const { approval } = await approvals.decide(principal, approvalId, body, idempotencyKey);
+      const agent = deciders
+        ? await deciders.resolve(principal.accountId, req.get(SESSION_HEADER), body.agent)
+        : { ...body.agent, verified: false };
+      const { approval } = await approvals.decide(principal, approvalId, { ...body, agent }, idempotencyKey);
       res.status(200).json(approval);
     },
   );

@@ -52,7 +52,7 @@ export async function decideApproval(
   ctx: ApprovalsContext,
   principal: Principal,
   approvalId: string,
-  body: ParsedDecisionRequest,
+  body: ParsedDecisionRequest & { agent: { verified?: boolean } },
   decisionRequestId: string | null,
 ): Promise<{ approval: Approval; isReplay: boolean }> {
   const found = await ctx.store.findApproval(principal.accountId, approvalId);
@@ -76,6 +76,8 @@ export async function decideApproval(
       id: body.agent.id,
       name: body.agent.name,
       ...(body.agent.email ? { email: body.agent.email } : {}),
+      // true only when the router took the identity from a Zendesk-signed session (zendesk/verified-decider)
+      verified: body.agent.verified === true,
     },
     decisionRequestId,
   });

@@ -17,7 +17,7 @@ export type Settlement = Pick<
 function actorOf(by: DecidedBy): AuditActor {
   switch (by.type) {
     case 'agent':
-      return { type: 'agent', id: by.id, name: by.name };
+      return { type: 'agent', id: by.id, name: by.name, verified: by.verified === true };
     case 'policy':
       return { type: 'policy', id: by.rule };
     case 'expiry':

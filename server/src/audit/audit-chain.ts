@@ -37,6 +37,7 @@ export function eventHash(event: Omit<ChainedEvent, 'hash'>): string {
   const actor: AuditActor = { type: event.actor.type };
   if (typeof event.actor.id === 'string') actor.id = event.actor.id;
   if (typeof event.actor.name === 'string') actor.name = event.actor.name;
+  if (typeof event.actor.verified === 'boolean') actor.verified = event.actor.verified;
   return sha256Hex(
     canonicalJson({
       accountId: event.accountId,

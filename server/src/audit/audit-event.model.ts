@@ -4,6 +4,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 export const AUDIT_EVENT_TYPES = [
   'requested',
   'policy_evaluated',
+  'voted',
   'decided',
   'expired',
   'callback_attempted',
@@ -16,7 +17,8 @@ export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 /** Who caused it. */
 export const AUDIT_ACTOR_TYPES = ['agent', 'flow', 'policy', 'system', 'admin'] as const;
 export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
-export type AuditActor = { type: AuditActorType; id?: string; name?: string };
+/** `verified` (agents): whether `id` came from a Zendesk-signed identity; absent on events before it existed. */
+export type AuditActor = { type: AuditActorType; id?: string; name?: string; verified?: boolean };
 
 /**
  * One stored event. `_id` is `<approvalId>:<seq>`, so two appends of the same position cannot both
@@ -51,6 +53,7 @@ const auditEventSchema = new Schema<AuditEventDoc>(
       type: { type: String, required: true },
       id: { type: String },
       name: { type: String },
+      verified: { type: Boolean },
     },
     at: { type: Date, required: true },
     data: { type: String, required: true },

@@ -56,6 +56,7 @@ function cleanActor(actor: AuditActor): AuditActor {
   const out: AuditActor = { type: actor.type };
   if (typeof actor.id === 'string') out.id = actor.id;
   if (typeof actor.name === 'string') out.name = actor.name;
+  if (typeof actor.verified === 'boolean') out.verified = actor.verified;
   return out;
 }
 

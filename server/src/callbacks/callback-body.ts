@@ -1,4 +1,4 @@
-import type { ApprovalStatus, DecidedBy } from '@cheqpoint/shared';
+import { DecidedBySchema, type ApprovalStatus, type DecidedBy } from '@cheqpoint/shared';
 import type { CallbackSubject, DecisionRecord } from './delivery.model.js';
 
 /** Event type of every callback. */
@@ -28,7 +28,8 @@ export function callbackBody(approval: CallbackSubject, decision: DecisionRecord
     status: decision.outcome,
     modifiedDetails: parseObject(decision.modifiedDetailsJson),
     decisionNote: decision.note,
-    decidedBy: decision.decidedBy,
+    // decisions stored before `verified` existed read as unverified
+    decidedBy: DecidedBySchema.parse(decision.decidedBy),
     decidedAt: decision.decidedAt.toISOString(),
     action: approval.action,
     details: parseObject(approval.detailsJson) ?? {},

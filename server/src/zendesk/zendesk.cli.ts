@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { accountsService } from '../accounts/accounts.service.js';
 import type { CliContext } from '../policies/policies.cli.js';
 import { ConnectionError, zendeskConnections, type ConnectInput, type ConnectionView } from './connections.js';
+import { VERIFY_USAGE, verifyCli } from './verify.cli.js';
 
 export const ZENDESK_USAGE = `  zendesk connect <accountId> --subdomain <name> --app-id <id>
           (--email <agent email> --api-token-env <VAR> | --oauth-token-env <VAR>) [--url <url>] [--json]
@@ -9,7 +10,8 @@ export const ZENDESK_USAGE = `  zendesk connect <accountId> --subdomain <name> -
                                      that Zendesk; the token is read from the env var <VAR>, or from
                                      stdin with --api-token-stdin / --oauth-token-stdin (never argv)
   zendesk show <accountId> [--json]  the account's Zendesk connection (never the token)
-  zendesk disconnect <accountId>     stop telling Zendesk about the account's approvals`;
+  zendesk disconnect <accountId>     stop telling Zendesk about the account's approvals
+${VERIFY_USAGE}`;
 
 /** Reads a secret from stdin (piped), trimmed. */
 async function readStdin(): Promise<string> {
@@ -33,6 +35,7 @@ function describeConnection(view: ConnectionView): string {
 
 /** `zendesk connect | show | disconnect`. */
 export async function zendeskCli(argv: string[], ctx: CliContext) {
+  if (argv[0] === 'verify') return verifyCli(argv.slice(1), ctx);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
