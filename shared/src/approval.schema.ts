@@ -56,6 +56,30 @@ export type CallbackState = z.infer<typeof CallbackStateSchema>;
 export const ApprovalPolicySchema = PolicyVerdictSchema.extend({ editableFields: EditableFieldsSchema.nullable() });
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
 
+/** One agent's approval of an approval that needs several (a quorum). */
+export const QuorumVoteSchema = z.object({
+  agent: z.object({
+    id: z.string(),
+    name: z.string(),
+    email: z.string().nullable().optional(),
+    /** As in `decidedBy`: whether `id` came from a Zendesk-signed identity. */
+    verified: z.boolean(),
+  }),
+  at: z.iso.datetime(),
+  note: z.string().nullable(),
+});
+export type QuorumVote = z.infer<typeof QuorumVoteSchema>;
+
+/**
+ * A quorum: `required` distinct agents must approve (any one rejection ends it); `approvals` are those
+ * counted so far, in the order they were counted. Null on the approval when one approver is enough.
+ */
+export const QuorumSchema = z.object({
+  required: z.number().int().min(2),
+  approvals: z.array(QuorumVoteSchema),
+});
+export type Quorum = z.infer<typeof QuorumSchema>;
+
 /** The approval as every endpoint returns it. */
 export const ApprovalSchema = z.object({
   approvalId: z.string().regex(APPROVAL_ID_PATTERN),
@@ -77,6 +101,7 @@ export const ApprovalSchema = z.object({
   expiresAt: z.iso.datetime(),
   callback: CallbackStateSchema.nullable(),
   policy: ApprovalPolicySchema.nullable(),
+  quorum: QuorumSchema.nullable(),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 

@@ -120,4 +120,36 @@ describe('Policy file schema', () => {
     });
     expect(errorsOf([])[0]).toMatchObject({ rule: null, field: '' });
   });
+  it('When a require_human rule asks for 2 to 10 approvals, then it is valid', () => {
+    for (const approvals of [2, 10]) {
+      expect(
+        parsePolicy({ rules: [{ name: 'q', action: 'refund', outcome: 'require_human', approvals }] }).success,
+      ).toBe(true);
+    }
+  });
+
+  it('When approvals is out of range or not an integer, then the error names the rule and the approvals field', () => {
+    for (const approvals of [0, 1, 11, 2.5, '2']) {
+      const errors = errorsOf({ rules: [{ name: 'q', action: 'refund', outcome: 'require_human', approvals }] });
+      expect(errors).toEqual([expect.objectContaining({ rule: { index: 0, name: 'q' }, field: 'approvals' })]);
+    }
+    const [tooFew] = errorsOf({ rules: [{ name: 'q', action: 'refund', outcome: 'require_human', approvals: 1 }] });
+    expect(tooFew?.message).toMatch(/distinct approvers, at least 2/);
+  });
+
+  it('When an approve, reject or dry-run rule has approvals, then it is refused naming the field', () => {
+    for (const rule of [
+      { name: 'a', action: 'x', outcome: 'approve', approvals: 2 },
+      { name: 'r', action: 'x', outcome: 'reject', approvals: 2 },
+      { name: 'd', action: 'x', outcome: 'approve', dryRun: true, approvals: 2 },
+    ]) {
+      const errors = errorsOf({ rules: [rule] });
+      expect(errors).toEqual([
+        expect.objectContaining({
+          field: 'approvals',
+          message: 'approvals applies only to rules with outcome require_human',
+        }),
+      ]);
+    }
+  });
 });

@@ -17,6 +17,8 @@ export const EDITABLE_FIELD_TYPES = ['number', 'string', 'boolean'] as const;
 export const MAX_POLICY_RULES = 500;
 /** Longest per-rule or per-action expiry: 30 days. */
 export const MAX_POLICY_EXPIRY_SECONDS = 30 * 24 * 60 * 60;
+/** Most distinct approvers a quorum rule may ask for. */
+export const MAX_APPROVALS_REQUIRED = 10;
 
 const scalar = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
 const finite = z.number().refine(Number.isFinite, { message: 'Expected a finite number' });
@@ -126,6 +128,13 @@ export const PolicyRuleSchema = z
     expiresInSeconds: expirySeconds.optional().describe('Expiry of approvals this rule sends to a person'),
     dryRun: z.boolean().optional().describe('Record what the rule would have done; a person still decides'),
     editableFields: EditableFieldsSchema.optional().describe('Bounded edits for approvals this rule matches'),
+    approvals: z
+      .number()
+      .int()
+      .min(2, { message: 'approvals is the number of distinct approvers, at least 2 (leave it out for one)' })
+      .max(MAX_APPROVALS_REQUIRED)
+      .optional()
+      .describe('Quorum: how many distinct agents must approve (any one rejection ends it); default 1'),
   })
   .superRefine((rule, ctx) => {
     if (rule.dryRun === true && rule.outcome === 'require_human') {
@@ -136,6 +145,13 @@ export const PolicyRuleSchema = z
         code: 'custom',
         path: ['expiresInSeconds'],
         message: 'expiresInSeconds applies only to rules with outcome require_human',
+      });
+    }
+    if (rule.approvals !== undefined && (rule.outcome !== 'require_human' || rule.dryRun === true)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvals'],
+        message: 'approvals applies only to rules with outcome require_human',
       });
     }
   });
@@ -184,6 +200,13 @@ export const PolicyVerdictSchema = z.object({
   rule: z.string().nullable().describe('The deciding rule; null when no rule matched (a person decides)'),
   dryRun: z.array(DryRunResultSchema),
   policyVersion: z.number().int().nullable().describe('null when the account has no policy'),
+  approvalsRequired: z
+    .number()
+    .int()
+    .min(2)
+    .max(MAX_APPROVALS_REQUIRED)
+    .optional()
+    .describe('Distinct approvers the deciding rule asks for; absent: one'),
 });
 export type PolicyVerdict = z.infer<typeof PolicyVerdictSchema>;
 

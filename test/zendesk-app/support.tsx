@@ -36,6 +36,7 @@ export function buildApproval(overrides: Partial<Approval> = {}): ApprovalView {
     expiresAt: new Date(NOW + 2 * 3600_000).toISOString(),
     callback: null,
     policy: null,
+    quorum: null,
     ...overrides,
   });
 }

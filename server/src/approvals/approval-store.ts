@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { findByIds } from '../db/find-by-ids.js';
 import { insertUnique } from '../db/insert-unique.js';
 import { approvalModels, type ApprovalDoc, type DecisionDoc, type IdempotencyDoc } from './approval.model.js';
+import { voteStore } from './votes.js';
 
 /** An approval as stored, with its decision record when it has one. */
 export type StoredApproval = { doc: ApprovalDoc; decision: DecisionDoc | null };
@@ -30,6 +31,9 @@ export function approvalStore(conn: Connection) {
   }
 
   return {
+    /** The votes of approvals that need several approvers. */
+    votes: voteStore(conn),
+
     /** Inserts the approval; false when one with this id exists already. */
     insertApproval: (doc: ApprovalDoc) => insertUnique(Approval, doc),
 

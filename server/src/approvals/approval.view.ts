@@ -30,6 +30,9 @@ export function toApprovalView(doc: ApprovalDoc, decision?: DecisionDoc | null):
     expiresAt: doc.expiresAt.toISOString(),
     callback: callbackView(doc, decided),
     policy: doc.policy ?? null,
+    // The votes are stored apart (approvals/votes.ts); readers that show them fill them in (quorum.ts).
+    quorum:
+      (doc.policy?.approvalsRequired ?? 1) > 1 ? { required: doc.policy?.approvalsRequired ?? 1, approvals: [] } : null,
   };
 }
 

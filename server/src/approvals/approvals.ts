@@ -1,3 +1,4 @@
+import type { Approval } from '@cheqpoint/shared';
 import type { ApprovalChange } from './approval-changes.js';
 import type { ApprovalsContext } from './context.js';
 import { decideApproval } from './decide.js';
@@ -5,17 +6,27 @@ import { expireDue } from './expiry.js';
 import { submitApproval } from './intake.js';
 import { listApprovals } from './list.js';
 import { listLive } from './live-list.js';
+import { attachVotes } from './quorum.js';
 import { getApproval } from './read.js';
 import { waitForDecision } from './wait.js';
 
 /** The approval use cases bound to one context, for the router (each lives in its own file). */
 export function approvalsApi(ctx: ApprovalsContext) {
   return {
-    submit: (...args: Tail<Parameters<typeof submitApproval>>) => submitApproval(ctx, ...args),
-    get: (...args: Tail<Parameters<typeof getApproval>>) => getApproval(ctx, ...args),
-    waitForDecision: (...args: Tail<Parameters<typeof waitForDecision>>) => waitForDecision(ctx, ...args),
-    list: (...args: Tail<Parameters<typeof listApprovals>>) => listApprovals(ctx, ...args),
-    listLive: (...args: Tail<Parameters<typeof listLive>>) => listLive(ctx, ...args),
+    // Reads show the votes of quorum approvals (read by key, only for those; see quorum.ts).
+    submit: async (...args: Tail<Parameters<typeof submitApproval>>) => {
+      const submitted = await submitApproval(ctx, ...args);
+      return { ...submitted, approval: await oneWithVotes(ctx, submitted.approval) };
+    },
+    get: async (...args: Tail<Parameters<typeof getApproval>>) => oneWithVotes(ctx, await getApproval(ctx, ...args)),
+    waitForDecision: async (...args: Tail<Parameters<typeof waitForDecision>>) =>
+      oneWithVotes(ctx, await waitForDecision(ctx, ...args)),
+    list: async (...args: Tail<Parameters<typeof listApprovals>>) =>
+      attachVotes(ctx, await listApprovals(ctx, ...args)),
+    listLive: async (...args: Tail<Parameters<typeof listLive>>) => {
+      const list = await listLive(ctx, ...args);
+      return { ...list, approvals: await attachVotes(ctx, list.approvals) };
+    },
     decide: (...args: Tail<Parameters<typeof decideApproval>>) => decideApproval(ctx, ...args),
     expireDue: (limit?: number) => expireDue(ctx, limit),
     /** The account's policy (for a caller that starts the read early, see SubmitOptions.policy). */
@@ -23,6 +34,9 @@ export function approvalsApi(ctx: ApprovalsContext) {
   };
 }
 export type ApprovalsService = ReturnType<typeof approvalsApi>;
+
+const oneWithVotes = async (ctx: ApprovalsContext, approval: Approval) =>
+  (await attachVotes(ctx, [approval]))[0] as Approval;
 
 type Tail<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;
 

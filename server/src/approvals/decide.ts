@@ -5,9 +5,9 @@ import { AppError, notFound } from '../http/app-error.js';
 import { assertModifiedDetailsAllowed } from '../policies/edit-limits.js';
 import { evaluatePolicy } from '../policies/policy.evaluator.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
-import { toApprovalView } from './approval.view.js';
 import type { ApprovalsContext } from './context.js';
 import { expireIfDue } from './expiry.js';
+import { approvalsRequired, quorumView, voteToApprove } from './quorum.js';
 import { repairDecided, settle } from './settle.js';
 
 /** Who decided, in a 409's words. */
@@ -25,13 +25,13 @@ function deciderName(decision: DecisionDoc): string {
  * An already decided approval: a retry of the winning request (same Idempotency-Key) replays it and
  * finishes what it may not have; anyone else gets 409 with the approval as it is.
  */
-async function conflictOrReplay(
+export async function conflictOrReplay(
   ctx: ApprovalsContext,
   doc: ApprovalDoc,
   decision: DecisionDoc,
   decisionRequestId: string | null,
 ): Promise<{ approval: Approval; isReplay: boolean }> {
-  const approval = toApprovalView(doc, decision);
+  const approval = await quorumView(ctx, doc, decision);
   if (decisionRequestId !== null && decision.decisionRequestId === decisionRequestId) {
     await repairDecided(ctx, doc, decision);
     return { approval, isReplay: true };
@@ -59,6 +59,21 @@ export async function decideApproval(
   if (!found) throw notFound();
   const current = await expireIfDue(ctx, found.doc, found.decision);
   if (current) return conflictOrReplay(ctx, found.doc, current, decisionRequestId);
+  const required = approvalsRequired(found.doc);
+  if (required > 1 && body.modifiedDetails) {
+    // Every approver of a quorum approves the same thing: the request as it was made.
+    throw new AppError(
+      'unprocessable',
+      422,
+      `modifiedDetails is not allowed: this approval needs ${required} approvers`,
+      {
+        errors: [{ path: 'modifiedDetails', message: 'Not allowed on an approval that needs several approvers' }],
+      },
+    );
+  }
+  if (required > 1 && body.decision === 'approve') {
+    return voteToApprove(ctx, found.doc, required, body, decisionRequestId);
+  }
   if (body.modifiedDetails) {
     const details = JSON.parse(found.doc.detailsJson) as Record<string, unknown>;
     const stored = (await ctx.policies.getPolicy(principal.accountId)) ?? null;
@@ -82,5 +97,5 @@ export async function decideApproval(
     decisionRequestId,
   });
   if (!settled.isWinner) return conflictOrReplay(ctx, found.doc, settled.decision, decisionRequestId);
-  return { approval: toApprovalView(found.doc, settled.decision), isReplay: false };
+  return { approval: await quorumView(ctx, found.doc, settled.decision), isReplay: false };
 }

@@ -30,6 +30,17 @@ export type DecisionRecordEvent = {
   decidedAt: Date;
 };
 
+/** One agent's approval of an approval that needs several (a quorum). */
+export type VoteRecord = {
+  agent: { id: string; name: string; verified: boolean };
+  note: string | null;
+  /** Its slot: the n-th vote recorded on the approval. */
+  slot: number;
+  required: number;
+  decisionRequestId: string | null;
+  at: Date;
+};
+
 /** One callback attempt, as the dispatcher reports it after recording it. */
 export type DeliveryRecord = {
   approvalId: string;
@@ -137,6 +148,23 @@ export class AuditTrail {
       if (written) return;
     }
     throw new Error(`Could not record the decision of ${subject._id} in its audit trail`);
+  }
+
+  /**
+   * `voted`: one agent's approval of a quorum approval, after whatever is there (each vote once: the
+   * caller records only the vote its own request counted).
+   */
+  async recordVote(subject: AuditSubject, vote: VoteRecord): Promise<void> {
+    await appendEvent(
+      this.conn,
+      subject.accountId,
+      subject._id,
+      'voted',
+      { type: 'agent', id: vote.agent.id, name: vote.agent.name, verified: vote.agent.verified },
+      { slot: vote.slot, required: vote.required, note: vote.note, decisionRequestId: vote.decisionRequestId },
+      vote.at,
+      2 + vote.slot,
+    );
   }
 
   /** `callback_attempted`, then `callback_delivered` or `callback_dead` when the delivery ended so. */

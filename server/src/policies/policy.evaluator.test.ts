@@ -18,6 +18,7 @@ describe('Policy evaluation', () => {
       expiresInSeconds: null,
       dryRun: [],
       editableFields: null,
+      approvalsRequired: 1,
     });
     expect(outcome(policy([{ name: 'r', action: 'other', outcome: 'approve' }]), {})).toBe('require_human');
   });
@@ -198,5 +199,24 @@ describe('Policy evaluation', () => {
       policyVersion: 3,
     });
     expect(policyDecision(evaluatePolicy(p, { action: 'x', details: {} }))).toBeNull();
+  });
+  it('When the deciding require_human rule asks for approvals, then the evaluation and the verdict carry them', () => {
+    const p = policy([
+      { name: 'dry', action: '*', outcome: 'approve', dryRun: true },
+      { name: 'big', action: 'refund', conditions: { amount: { gt: 500 } }, outcome: 'require_human', approvals: 2 },
+      { name: 'rest', action: 'refund', outcome: 'require_human' },
+    ]);
+    const big = evaluatePolicy(p, { action: 'refund', details: { amount: 900 } });
+    expect(big.approvalsRequired).toBe(2);
+    expect(toPolicyVerdict(big, 1)).toEqual({
+      outcome: 'require_human',
+      rule: 'big',
+      dryRun: [{ rule: 'dry', wouldHave: 'approve' }],
+      policyVersion: 1,
+      approvalsRequired: 2,
+    });
+    const small = evaluatePolicy(p, { action: 'refund', details: { amount: 10 } });
+    expect(small.approvalsRequired).toBe(1);
+    expect(toPolicyVerdict(small, 1)).not.toHaveProperty('approvalsRequired');
   });
 });

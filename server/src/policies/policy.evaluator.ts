@@ -25,6 +25,8 @@ export type PolicyEvaluation = {
   dryRun: DryRunResult[];
   /** Bounds on `modifiedDetails`, from the first matching rule that declares them; null = no bounds. */
   editableFields: EditableFields | null;
+  /** Distinct agents who must approve (the deciding require_human rule's `approvals`); 1 otherwise. */
+  approvalsRequired: number;
 };
 
 export type PolicyInput = { action: string; details: Record<string, unknown> };
@@ -97,6 +99,7 @@ export function evaluatePolicy(policy: Policy | null, input: PolicyInput): Polic
     expiresInSeconds: null,
     dryRun: [],
     editableFields: null,
+    approvalsRequired: 1,
   };
   if (!policy) return evaluation;
   let decider: PolicyRule | null = null;
@@ -114,6 +117,7 @@ export function evaluatePolicy(policy: Policy | null, input: PolicyInput): Polic
     evaluation.rule = decider.name;
     evaluation.note = decider.note ?? null;
     evaluation.expiresInSeconds = decider.expiresInSeconds ?? null;
+    if (decider.outcome === 'require_human') evaluation.approvalsRequired = decider.approvals ?? 1;
   }
   if (evaluation.outcome === 'require_human' && evaluation.expiresInSeconds === null) {
     evaluation.expiresInSeconds = actionExpiry(policy, input.action);
@@ -123,7 +127,14 @@ export function evaluatePolicy(policy: Policy | null, input: PolicyInput): Polic
 
 /** The verdict to record on the approval (and in its `policy_evaluated` audit event). */
 export function toPolicyVerdict(evaluation: PolicyEvaluation, policyVersion: number | null): PolicyVerdict {
-  return { outcome: evaluation.outcome, rule: evaluation.rule, dryRun: evaluation.dryRun, policyVersion };
+  return {
+    outcome: evaluation.outcome,
+    rule: evaluation.rule,
+    dryRun: evaluation.dryRun,
+    policyVersion,
+    // Only on a quorum, so approvals (and audit events) of one approver read exactly as before.
+    ...(evaluation.approvalsRequired > 1 ? { approvalsRequired: evaluation.approvalsRequired } : {}),
+  };
 }
 
 /** The decision a rule takes at intake, or null when a person decides. */
