@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import ts from 'typescript';
+import { signedUrlToken, type ISignedUrls } from './signed-urls.js';
 
 /** Settings as an admin would enter them; `secure` ones stay on this server, like in Zendesk. */
 export interface IHarnessSettings {
@@ -31,6 +32,13 @@ export interface IHarnessOptions {
   zendeskApi?: { email: string; apiToken: string } | { oauthToken: string };
   /** The app id of the harness's app (handshake metadata; notify-app accepts only it). Default 1. */
   appId?: number;
+  /**
+   * Signed URLs, as the manifest's `signed: true` asks: each location is loaded by POSTing a form with a
+   * token this harness signs (playing Zendesk) for `currentUser` to the page the gateway serves
+   * (`appUrl`, default `<gatewayUrl>/zendesk/app/index.html`). The gateway must trust the key
+   * (`zendesk verify`) and serve the app (CHEQPOINT_APP_DIR, see writeGatewayAppDir).
+   */
+  signedUrls?: ISignedUrls & { appUrl?: string };
 }
 
 /** An app notification the gateway pushed through the emulated `POST /api/v2/apps/notify.json`. */
@@ -78,7 +86,7 @@ const CONTENT_TYPES: Record<string, string> = {
 const DEFAULT_USER = { id: 381, name: 'Ada Lovelace', email: 'ada@example.com', role: 'agent', locale: 'en-US' };
 
 /** The npm build of the ZAF SDK (CommonJS) wrapped into one browser script that sets window.ZAFClient. */
-function bundleZafSdk(): string {
+export function bundleZafSdk(): string {
   const require = createRequire(import.meta.url);
   const dir = path.dirname(require.resolve('zendesk_app_framework_sdk/lib/index.js'));
   const files = { index: 'index.js', './client': 'client.js', './utils': 'utils.js' } as const;
@@ -362,8 +370,13 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   const tickets = Object.fromEntries(
     [...ticketIds].map((id) => [id, { subject: options.ticketSubjects?.[id], ...options.ticketMessages?.[id] }]),
   );
+  const signedAppUrl = options.signedUrls
+    ? (options.signedUrls.appUrl ?? `${options.settings.gatewayUrl.replace(/\/+$/, '')}/zendesk/app/index.html`)
+    : null;
   const pageConfig = {
     appOrigin,
+    ...(signedAppUrl ? { signedApp: { url: signedAppUrl, origin: new URL(signedAppUrl).origin } } : {}),
+    installationId: options.signedUrls ? Number(options.signedUrls.installationId) : 0,
     appId,
     appVersion: manifest.version,
     settings: publicSettings,
@@ -393,6 +406,11 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
       if (url.pathname === '/harness/notes') {
         const ticket = url.searchParams.get('ticket');
         return send(res, 200, JSON.stringify(notes.filter((n) => n.ticketId === ticket)));
+      }
+      if (url.pathname === '/harness/signed-token' && req.method === 'POST' && options.signedUrls) {
+        // what Zendesk does before it loads a signed location: a fresh token for the signed-in user
+        const token = signedUrlToken(options.signedUrls, user, url.searchParams.get('location') ?? 'ticket_sidebar');
+        return send(res, 200, JSON.stringify({ token }));
       }
       if (url.pathname === '/harness/proxy' && req.method === 'POST') {
         const body = JSON.parse(await readBody(req)) as Record<string, unknown>;

@@ -6,6 +6,9 @@
 
 interface IHarnessConfig {
   appOrigin: string;
+  /** Signed URLs: the gateway page each location is loaded from by a form POST with a token. */
+  signedApp?: { url: string; origin: string };
+  installationId: number;
   /** The app id notify-app targets (the gateway's Zendesk connection is given it). */
   appId: number;
   appVersion: string;
@@ -65,8 +68,11 @@ const log = (type: string, data: Record<string, unknown> = {}) => {
   }
 };
 
+/** Where the app frames come from: the harness's app origin, or the gateway's for signed URLs. */
+const frameOrigin = config.signedApp?.origin ?? config.appOrigin;
+
 function post(frame: IFrameState, message: Record<string, unknown>) {
-  frame.iframe.contentWindow?.postMessage(JSON.stringify(message), config.appOrigin);
+  frame.iframe.contentWindow?.postMessage(JSON.stringify(message), frameOrigin);
 }
 
 function emit(frame: IFrameState, event: string, data?: unknown) {
@@ -152,7 +158,7 @@ function invoke(frame: IFrameState, name: string, args: unknown[]): unknown {
 
 function onMessage(event: MessageEvent) {
   const frame = frames.find((f) => f.iframe.contentWindow === event.source);
-  if (!frame || event.origin !== config.appOrigin) return;
+  if (!frame || event.origin !== frameOrigin) return;
   let data: Message;
   try {
     data = (typeof event.data === 'string' ? JSON.parse(event.data) : event.data) as Message;
@@ -164,7 +170,7 @@ function onMessage(event: MessageEvent) {
     log('handshake', { location: frame.location });
     const metadata = {
       appId: config.appId,
-      installationId: 0,
+      installationId: config.installationId,
       name: 'Cheqpoint',
       version: config.appVersion,
       settings: { title: 'Cheqpoint', ...config.settings },
@@ -216,12 +222,38 @@ function mount(location: 'ticket_sidebar' | 'nav_bar', container: HTMLElement, t
   iframe.id = `app-${location}`;
   iframe.title = location === 'ticket_sidebar' ? 'Cheqpoint ticket sidebar app' : 'Cheqpoint queue app';
   const query = new URLSearchParams({ origin: window.location.origin, app_guid: appGuid, colorScheme, location });
-  iframe.src = `${config.appOrigin}/assets/index.html?${query}`;
   const state: IFrameState = { iframe, appGuid, location, ticketId, subscriptions: new Map() };
   frames.push(state);
   iframe.addEventListener('load', () => log('iframe.load', { location }));
-  container.replaceChildren(iframe);
+  if (config.signedApp) {
+    iframe.name = `app-frame-${appGuid}`;
+    container.replaceChildren(iframe);
+    void loadSigned(iframe, `${config.signedApp.url}?${query}`, location);
+  } else {
+    iframe.src = `${config.appOrigin}/assets/index.html?${query}`;
+    container.replaceChildren(iframe);
+  }
   log('mount', { location, ticketId });
+}
+
+/** As Zendesk loads a signed location: a hidden form POSTs a fresh token into the iframe. */
+async function loadSigned(iframe: HTMLIFrameElement, action: string, location: string) {
+  const response = await fetch(`/harness/signed-token?location=${location}`, { method: 'POST' });
+  const { token } = (await response.json()) as { token: string };
+  const form = document.createElement('form');
+  form.method = 'POST';
+  form.action = action;
+  form.target = iframe.name;
+  form.hidden = true;
+  const field = document.createElement('input');
+  field.type = 'hidden';
+  field.name = 'token';
+  field.value = token;
+  form.append(field);
+  document.body.append(form);
+  form.submit();
+  form.remove();
+  log('signed-load', { location });
 }
 
 async function refreshNotes() {

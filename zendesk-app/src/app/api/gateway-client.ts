@@ -48,6 +48,16 @@ export const AGENT_KEY_PLACEHOLDER = '{{setting.agentKey}}';
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /**
+ * The Zendesk-verified session the gateway put in the page when it served it for a signed URL (see
+ * README "Verified approvers"); null when the app is served by Zendesk or without one. Sent as a
+ * header with every call, never in a URL.
+ */
+export function pageSession(doc: Document | undefined = globalThis.document): string | null {
+  const value = doc?.querySelector('meta[name="cheqpoint-session"]')?.getAttribute('content');
+  return value && /^v1\.[\w-]+\.[\w-]+$/.test(value) ? value : null;
+}
+
+/**
  * A held list call's ZAF timeout: the wait plus room for the proxy and the list read.
  *
  * What Zendesk's request proxy allows for a long request, as far as we could find (2026-12): the docs
@@ -94,6 +104,7 @@ function liveParams(query: URLSearchParams, live?: LiveQuery): number {
  */
 export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGatewayClient {
   const base = gatewayUrl.trim().replace(/\/+$/, '');
+  const session = pageSession();
 
   async function call(
     method: 'GET' | 'POST',
@@ -106,7 +117,11 @@ export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGa
       return await client.request({
         url: `${base}${path}`,
         type: method,
-        headers: { 'x-api-key': AGENT_KEY_PLACEHOLDER, accept: 'application/json' },
+        headers: {
+          'x-api-key': AGENT_KEY_PLACEHOLDER,
+          accept: 'application/json',
+          ...(session ? { 'x-cheqpoint-session': session } : {}),
+        },
         secure: true,
         cors: false,
         contentType: 'application/json',
@@ -118,7 +133,12 @@ export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGa
       const failure = (err ?? {}) as IZafRequestFailure;
       const status = typeof failure.status === 'number' ? failure.status : 0;
       if (status === 409) throw new GatewayError('http', 'Conflict', 409, [], bodyOf(failure));
-      if (status === 401 || status === 403) throw new GatewayError('unauthorized', 'The agent key was refused', status);
+      if (status === 401 || status === 403) {
+        // the gateway says which: the agent key, or (verified approvers) the session or the claimed identity
+        const problem = ProblemSchema.safeParse(bodyOf(failure));
+        const detail = problem.success ? problem.data.detail : undefined;
+        throw new GatewayError('unauthorized', detail ?? 'The agent key was refused', status);
+      }
       if (status === 0 || status === 502 || status === 503 || status === 504) {
         throw new GatewayError('unreachable', 'The gateway could not be reached', status || undefined);
       }

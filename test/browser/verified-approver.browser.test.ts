@@ -1,0 +1,137 @@
+/**
+ * Verified approvers in the browser: the harness plays Zendesk's signer (its own RS256 key pair, which
+ * the gateway trusts through `zendesk verify`), loads the sidebar by POSTing a signed-URL token to the
+ * page the gateway serves, and the app's calls carry the gateway's session through the proxy.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CreatedAccount } from '../../server/src/accounts/accounts.service.js';
+import { zendeskVerifications } from '../../server/src/zendesk/verifications.js';
+import { launchChromium } from '../../zendesk-app/harness/chromium.js';
+import { writeGatewayAppDir } from '../../zendesk-app/harness/gateway-app.js';
+import { startHarness, type IHarness } from '../../zendesk-app/harness/harness.server.js';
+import { createSignedUrls } from '../../zendesk-app/harness/signed-urls.js';
+import { call } from '../support/http.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ADA, cardOf } from './browser.support.js';
+
+const refund = (ticket: string) => ({
+  action: 'refund_order',
+  summary: `Refund order for ticket ${ticket}`,
+  details: { ticket_id: ticket, order_id: `o-${ticket}`, amount: 40, currency: 'EUR' },
+  justification: 'The parcel arrived nine days late.',
+});
+
+let appDir: string;
+let gateway: TestGateway;
+let account: CreatedAccount;
+let harness: IHarness;
+let browser: Browser;
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  appDir = writeGatewayAppDir(inject('appDistDir'), mkdtempSync(path.join(os.tmpdir(), 'cheqpoint-gw-app-')));
+  gateway = await startTestGateway({ label: 'browser_verified', config: { CHEQPOINT_APP_DIR: appDir } });
+  account = await gateway.createAccount('verified');
+  const signer = createSignedUrls({ subdomain: 'harness', installationId: '360001' });
+  await zendeskVerifications(gateway.conn).configure(account.accountId, {
+    publicKeyPem: signer.publicKeyPem,
+    installationId: signer.installationId,
+  });
+  harness = await startHarness({
+    distDir: inject('appDistDir'),
+    settings: { gatewayUrl: gateway.url, agentKey: account.agentKey, addTicketNote: true },
+    currentUser: ADA,
+    signedUrls: signer,
+  });
+  browser = await launchChromium({ timeout: 30_000 });
+});
+
+afterAll(async () => {
+  for (const page of pages) await page.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await harness?.close();
+  await gateway?.close();
+  if (appDir) rmSync(appDir, { recursive: true, force: true });
+});
+
+async function submit(ticket: string): Promise<string> {
+  const res = await call(gateway.url, 'POST', '/api/webhooks/inbound?wait=0', {
+    key: account.flowKey,
+    body: refund(ticket),
+  });
+  expect(res.status).toBe(202);
+  return res.body.approvalId as string;
+}
+
+async function openTicket(ticket: string) {
+  const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+  pages.push(page);
+  page.on('pageerror', (err) => process.stderr.write(`[harness page error] ${err.message}\n`));
+  await page.goto(`${harness.url}?ticket=${ticket}`);
+  return { page, sidebar: page.frameLocator('#app-ticket_sidebar') };
+}
+
+describe('Verified approvers through the harness', () => {
+  it('When the agent approves in the sidebar loaded from a signed URL, then decidedBy is the Zendesk-verified user', async () => {
+    const approvalId = await submit('7001');
+    const { sidebar } = await openTicket('7001');
+    const card = cardOf(sidebar, approvalId);
+    await card.waitFor({ state: 'visible', timeout: 15_000 });
+    // the page came from the gateway, with a session in it
+    expect(await sidebar.locator('meta[name="cheqpoint-session"]').getAttribute('content')).toMatch(/^v1\./);
+    await card.getByRole('button', { name: 'Approve', exact: true }).click();
+    await sidebar
+      .locator(`article[data-approval-id="${approvalId}"][data-status="approved"]`)
+      .waitFor({ timeout: 15_000 });
+
+    const approval = await call(gateway.url, 'GET', `/api/approvals/${approvalId}`, { key: account.agentKey });
+    expect(approval.body.decidedBy).toEqual({
+      type: 'agent',
+      id: String(ADA.id),
+      name: ADA.name,
+      email: ADA.email,
+      verified: true,
+    });
+  });
+
+  it('When the decision request is edited in the page to claim another agent, then the gateway refuses it (403) and the approval stays pending', async () => {
+    const approvalId = await submit('7002');
+    const { page, sidebar } = await openTicket('7002');
+    await cardOf(sidebar, approvalId).waitFor({ state: 'visible', timeout: 15_000 });
+    const session = await sidebar.locator('meta[name="cheqpoint-session"]').getAttribute('content');
+    // What devtools allows: the same proxied call the app makes, with the body changed.
+    const send = (headers: Record<string, string>) =>
+      page.evaluate(
+        async ({ url, headers }) => {
+          const response = await fetch('/harness/proxy', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              url,
+              type: 'POST',
+              secure: true,
+              cors: false,
+              contentType: 'application/json',
+              headers: { 'x-api-key': '{{setting.agentKey}}', ...headers },
+              data: JSON.stringify({ decision: 'approve', agent: { id: '7', name: 'Grace Hopper' } }),
+            }),
+          });
+          return (await response.json()) as { status: number; responseText: string };
+        },
+        { url: `${gateway.url}/api/agent/approvals/${approvalId}/decision`, headers },
+      );
+    const claimed = await send({ 'x-cheqpoint-session': session as string });
+    expect(claimed.status).toBe(403);
+    expect(JSON.parse(claimed.responseText).detail).toMatch(/claimed identity differs/);
+    const withoutSession = await send({});
+    expect(withoutSession.status).toBe(401);
+    expect(JSON.parse(withoutSession.responseText).errors[0].path).toBe('x-cheqpoint-session');
+
+    const approval = await call(gateway.url, 'GET', `/api/approvals/${approvalId}`, { key: account.agentKey });
+    expect(approval.body.status).toBe('pending');
+  });
+});
