@@ -18,6 +18,7 @@ import { DetailsList } from './DetailsList';
 import { useAnnounce, VisuallyHidden } from './LiveRegion';
 import { ModifyForm } from './ModifyForm';
 import { PolicyAndCallback } from './PolicyAndCallback';
+import { QuorumStatus } from './QuorumStatus';
 import { Section } from './Section';
 import { detailRows } from '../lib/detail-rows';
 
@@ -165,7 +166,7 @@ export interface IApprovalCardProps {
  * history entry (status · who · when) that expands on demand; one decided while open stays expanded.
  */
 export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = false }: IApprovalCardProps) {
-  const { t, locale } = useClient();
+  const { t, locale, currentUser } = useClient();
   const announce = useAnnounce();
   const titleId = useId();
   const bodyId = useId();
@@ -179,6 +180,8 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
   const [values, setValues] = useState<Record<string, FieldValue>>(() => initialValues(specs));
   const decision = useDecision(onUpdated);
   const isPending = approval.status === 'pending';
+  // a quorum counts each agent once: after this agent's approval only another agent's can complete it
+  const hasOwnVote = isPending && !!approval.quorum?.approvals.some((vote) => vote.agent.id === currentUser.id);
   // an approval whose only detail is the ticket it is on has nothing more to show
   const hasDetailRows = useMemo(
     () => detailRows(approval.details, { ticketId: approval.ticketId, modified: null }).length > 0,
@@ -369,6 +372,7 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
               />
             </Section>
           ) : null}
+          <QuorumStatus approval={approval} hasOwnVote={hasOwnVote} t={t} />
           <PolicyAndCallback approval={approval} t={t} />
           {!isPending && <DecisionSummary approval={approval} now={now} locale={locale} t={t} />}
           {!isPending && decision.isConflict && (
@@ -401,6 +405,8 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
               isNoteMissing={isNoteMissing}
               isBusy={decision.isBusy}
               isDisabled={isExpired}
+              isApproveDisabled={hasOwnVote}
+              canModify={!approval.quorum}
               canApproveModified={!hasErrors && changes.length > 0}
               riskLabel={riskLabel}
               onNote={(text) => {

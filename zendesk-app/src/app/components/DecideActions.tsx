@@ -36,6 +36,10 @@ export interface IDecideActionsProps {
   isBusy: boolean;
   /** Expired (or another reason): nothing can be decided. */
   isDisabled: boolean;
+  /** Approve alone is off (this agent's approval of a quorum is counted already); Reject stays. */
+  isApproveDisabled?: boolean;
+  /** Modify is offered (not on approvals that need several approvers: each approves the request as made). */
+  canModify?: boolean;
   /** Approve with changes is possible (valid and changed). */
   canApproveModified: boolean;
   riskLabel: string | null;
@@ -58,6 +62,7 @@ export interface IDecideActionsHandle {
 export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProps>(
   function DecideActions(props, handle) {
     const { mode, isNoteOpen, note, isNoteMissing, isBusy, isDisabled, canApproveModified, riskLabel, t } = props;
+    const { isApproveDisabled = false, canModify = true } = props;
     const refs = {
       note: useRef<HTMLTextAreaElement>(null),
       confirm: useRef<HTMLButtonElement>(null),
@@ -110,15 +115,22 @@ export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProp
         <Actions>
           {mode === 'view' && (
             <>
-              <Button ref={refs.approve} size="small" disabled={isOff} onClick={() => props.onDecide('approve')}>
+              <Button
+                ref={refs.approve}
+                size="small"
+                disabled={isOff || isApproveDisabled}
+                onClick={() => props.onDecide('approve')}
+              >
                 {isBusy ? t('saving') : t('approve')}
               </Button>
               <Button ref={refs.reject} size="small" isDanger disabled={isOff} onClick={() => props.onMode('reject')}>
                 {t('reject')}
               </Button>
-              <Button ref={refs.modify} size="small" isBasic disabled={isOff} onClick={() => props.onMode('modify')}>
-                {t('modify')}
-              </Button>
+              {canModify && (
+                <Button ref={refs.modify} size="small" isBasic disabled={isOff} onClick={() => props.onMode('modify')}>
+                  {t('modify')}
+                </Button>
+              )}
               {!isNoteOpen && (
                 <Button size="small" isLink disabled={isOff} onClick={props.onOpenNote}>
                   {t('add_note')}
@@ -142,7 +154,12 @@ export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProp
           )}
           {mode === 'confirm-approve' && (
             <>
-              <Button ref={refs.confirm} size="small" disabled={isOff} onClick={() => props.onDecide('approve')}>
+              <Button
+                ref={refs.confirm}
+                size="small"
+                disabled={isOff || isApproveDisabled}
+                onClick={() => props.onDecide('approve')}
+              >
                 {isBusy ? t('saving') : t('confirm_approve')}
               </Button>
               {cancel}

@@ -39,7 +39,9 @@ export function useDecision(onUpdated: (approval: ApprovalView) => void) {
       });
       setIsConflict(outcome.kind === 'conflict');
       onUpdated(outcome.approval);
-      if (outcome.kind === 'decided' && isTicketNoteEnabled && outcome.approval.ticketId) {
+      // a counted vote of a quorum leaves the approval pending: the note comes with the deciding one
+      const isFinal = outcome.approval.status !== 'pending';
+      if (outcome.kind === 'decided' && isFinal && isTicketNoteEnabled && outcome.approval.ticketId) {
         const text = ticketNoteText(outcome.approval, currentUser.name, t);
         await addTicketNote(client, outcome.approval.ticketId, text).catch(() => setIsNoteFailed(true));
       }
