@@ -26,14 +26,19 @@ async function create(gatewayUrl: string, keys: DemoKeys, request: object): Prom
  * The decided history of the demo ticket (once), then each demo request that has no pending approval of
  * its action yet: running it again tops the demo up instead of piling approvals up.
  */
-export async function seedDemo(gatewayUrl: string, keys: DemoKeys): Promise<void> {
+export async function seedDemo(gatewayUrl: string, keys: DemoKeys, session?: string): Promise<void> {
   const ticket = await listOf(gatewayUrl, keys, `ticketId=${DEMO_TICKET_ID}&limit=200`);
   for (const { request, decision } of DEMO_HISTORY) {
     if (ticket.some((a) => a.action === request.action)) continue;
     const approvalId = await create(gatewayUrl, keys, request);
     const res = await fetch(`${gatewayUrl}/api/agent/approvals/${approvalId}/decision`, {
       method: 'POST',
-      headers: { 'x-api-key': keys.agentKey, 'content-type': 'application/json' },
+      headers: {
+        'x-api-key': keys.agentKey,
+        'content-type': 'application/json',
+        // an account that verifies approvers takes the decider from this session (npm run dev)
+        ...(session ? { 'x-cheqpoint-session': session } : {}),
+      },
       body: JSON.stringify({ ...decision, agent: DEMO_AGENT }),
     });
     if (!res.ok) throw new Error(`Deciding the demo ${request.action} failed: ${res.status} ${await res.text()}`);

@@ -5,19 +5,25 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
 import { APP_ROOT, appViteConfig } from '../build/app-vite-config.js';
 import { DEMO_TICKET_ID, DEMO_TICKET_MESSAGES, DEMO_TICKET_SUBJECTS } from './demo-data.js';
 import { seedDemo } from './demo-seed.js';
+import { writeGatewayAppDir } from './gateway-app.js';
 import { startHarness } from './harness.server.js';
+import { createSignedUrls, signedUrlToken, type ISignedUrls } from './signed-urls.js';
 
 const REPO_ROOT = path.resolve(APP_ROOT, '..');
 const GATEWAY_URL = (process.env['CHEQPOINT_GATEWAY_URL'] ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
 const HARNESS_PORT = Number(process.env['CHEQPOINT_HARNESS_PORT'] ?? 4567);
 const KEYS_FILE = path.join(REPO_ROOT, 'tmp', 'dev-harness.json');
 const DEV_DIST = path.join(REPO_ROOT, 'tmp', 'zendesk-app-dev');
+/** The app as the gateway serves it for signed URLs (CHEQPOINT_APP_DIR of the gateway dev starts). */
+const GATEWAY_APP_DIR = path.join(REPO_ROOT, 'tmp', 'zendesk-app-dev-gateway');
+/** The harness user, whom the signed-URL tokens name. */
+const DEV_USER = { id: 381, name: 'Ada Lovelace', email: 'ada@example.com', role: 'agent', locale: 'en-US' };
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const children: ChildProcess[] = [];
@@ -37,6 +43,7 @@ async function ensureGateway() {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CHEQPOINT_APP_DIR: process.env['CHEQPOINT_APP_DIR'] ?? GATEWAY_APP_DIR },
   });
   children.push(child);
   const deadline = Date.now() + 10 * 60_000;
@@ -121,11 +128,59 @@ async function connectZendesk(keys: Keys, harnessUrl: string, api: { email: stri
   say('Connected the demo account to the harness’s Zendesk API (ticket tags, app notifications)');
 }
 
+/**
+ * Verified approvers: the harness plays Zendesk's signer with a key pair made for this run, and the
+ * demo account trusts its public key (`zendesk verify`, as an admin would with the app's
+ * public_key.pem), so decisions in the harness are attributed to the Zendesk-verified user.
+ */
+async function verifyApprovers(keys: Keys, signed: ISignedUrls) {
+  const keyFile = path.join(REPO_ROOT, 'tmp', 'dev-app-public-key.pem');
+  writeFileSync(keyFile, signed.publicKeyPem);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'server/src/cli/cheqpoint.ts',
+      'zendesk',
+      'verify',
+      keys.accountId,
+      '--public-key-file',
+      keyFile,
+      '--installation-id',
+      signed.installationId,
+      '--subdomain',
+      signed.subdomain,
+      '--json',
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`zendesk verify exited with ${code}`);
+  say('The demo account verifies approvers: the harness signs each app load as Zendesk would (signed URLs)');
+}
+
+/** A session of the harness user, as the app page gets it (the demo history is decided with it). */
+async function devSession(signed: ISignedUrls): Promise<string | undefined> {
+  const res = await fetch(`${GATEWAY_URL}/zendesk/app/index.html`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: signedUrlToken(signed, DEV_USER) }).toString(),
+  });
+  return /<meta name="cheqpoint-session" content="([^"]+)">/.exec(await res.text())?.[1];
+}
+
 async function main() {
   await ensureGateway();
   const keys = await demoKeys();
   const gatewayHost = new URL(GATEWAY_URL).hostname;
   await build(appViteConfig({ distDir: DEV_DIST, gatewayHost }));
+  rmSync(GATEWAY_APP_DIR, { recursive: true, force: true });
+  writeGatewayAppDir(DEV_DIST, GATEWAY_APP_DIR);
+  const servesApp = (await fetch(`${GATEWAY_URL}/zendesk/app/index.html`).catch(() => null))?.ok === true;
+  const signed = servesApp ? createSignedUrls({ subdomain: 'harness', installationId: '360001' }) : null;
+  if (signed) await verifyApprovers(keys, signed);
+  else say(`The gateway at ${GATEWAY_URL} serves no app page (CHEQPOINT_APP_DIR): approvers stay unverified`);
   const zendeskApi = { email: 'cheqpoint@harness.local', apiToken: randomBytes(16).toString('hex') };
   const harness = await startHarness({
     distDir: DEV_DIST,
@@ -135,10 +190,12 @@ async function main() {
     ticketMessages: DEMO_TICKET_MESSAGES,
     zendeskApi,
     appId: HARNESS_APP_ID,
+    currentUser: DEV_USER,
+    ...(signed ? { signedUrls: signed } : {}),
   });
   // A gateway elsewhere could not reach the harness on this machine's loopback address.
   if (['127.0.0.1', 'localhost', '[::1]'].includes(gatewayHost)) await connectZendesk(keys, harness.url, zendeskApi);
-  await seedDemo(GATEWAY_URL, keys);
+  await seedDemo(GATEWAY_URL, keys, signed ? await devSession(signed) : undefined);
   say('');
   say(`Cheqpoint harness: ${harness.url}?ticket=${DEMO_TICKET_ID}`);
   say(`  queue (nav bar):  ${harness.url}?location=nav_bar`);
