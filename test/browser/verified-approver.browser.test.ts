@@ -3,13 +3,16 @@
  * the gateway trusts through `zendesk verify`), loads the sidebar by POSTing a signed-URL token to the
  * page the gateway serves, and the app's calls carry the gateway's session through the proxy.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CreatedAccount } from '../../server/src/accounts/accounts.service.js';
 import { zendeskVerifications } from '../../server/src/zendesk/verifications.js';
+import { appViteConfig } from '../../zendesk-app/build/app-vite-config.js';
+import { SIGNED_LOCATION_URL } from '../../zendesk-app/build/zendesk-package.plugin.js';
 import { launchChromium } from '../../zendesk-app/harness/chromium.js';
 import { writeGatewayAppDir } from '../../zendesk-app/harness/gateway-app.js';
 import { startHarness, type IHarness } from '../../zendesk-app/harness/harness.server.js';
@@ -133,5 +136,32 @@ describe('Verified approvers through the harness', () => {
 
     const approval = await call(gateway.url, 'GET', `/api/approvals/${approvalId}`, { key: account.agentKey });
     expect(approval.body.status).toBe('pending');
+  });
+});
+
+describe('The signed-URL package', () => {
+  it('When the app is built with signed URLs, then the manifest asks for them and loads every location from the gateway page, within the validation rules', async () => {
+    const distDir = mkdtempSync(path.join(os.tmpdir(), 'cheqpoint-signed-dist-'));
+    try {
+      await build(appViteConfig({ distDir, gatewayHost: '127.0.0.1', signedUrls: true }));
+      const manifest = JSON.parse(readFileSync(path.join(distDir, 'manifest.json'), 'utf8'));
+      expect(manifest.signedUrls).toBe(true);
+      const locations = manifest.location.support as Record<string, Record<string, unknown>>;
+      expect(Object.keys(locations).sort()).toEqual(['nav_bar', 'ticket_sidebar']);
+      for (const options of Object.values(locations)) {
+        // zendesk_apps_support: a location url is https/localhost, an assets/ file, or contains {{setting.…}}
+        expect(options['url']).toBe(SIGNED_LOCATION_URL);
+        expect(String(options['url'])).toMatch(/\{\{setting\.gatewayUrl\}\}/);
+        for (const key of Object.keys(options)) {
+          expect(['url', 'flexible', 'autoLoad', 'autoHide', 'size', 'signed', 'legacy', 'objectTypes']).toContain(key);
+        }
+      }
+      const gatewayUrl = (manifest.parameters as { name: string; type: string }[]).find((p) => p.name === 'gatewayUrl');
+      expect(gatewayUrl?.type).toBe('url');
+      // the page the gateway serves is in the build, as CHEQPOINT_APP_DIR expects
+      expect(readFileSync(path.join(distDir, 'assets', 'index.html'), 'utf8')).toContain('<head>');
+    } finally {
+      rmSync(distDir, { recursive: true, force: true });
+    }
   });
 });

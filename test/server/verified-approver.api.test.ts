@@ -142,6 +142,19 @@ describe('Signed-URL tokens', () => {
     });
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe('token');
+    const asJson = await call(gw.url, 'POST', '/zendesk/app/index.html', {
+      body: { token: signedUrlToken(signer, ADA) },
+    });
+    expect(asJson.status).toBe(400);
+    expect(asJson.body.errors[0].path).toBe('token');
+    const huge = await fetch(`${gw.url}/zendesk/app/index.html`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${'a'.repeat(20_000)}`,
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await huge.json()) as { detail: string }).detail).toContain('16 kB');
   });
 });
 

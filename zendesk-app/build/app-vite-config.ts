@@ -12,6 +12,8 @@ export interface IAppBuildOptions {
   distDir?: string;
   /** Host for domainWhitelist; default env CHEQPOINT_GATEWAY_HOST, else a placeholder. */
   gatewayHost?: string;
+  /** Signed URLs (locations served by the gateway); default env CHEQPOINT_SIGNED_URLS=1. */
+  signedUrls?: boolean;
 }
 
 /** The Vite configuration of the Zendesk app, shared by vite.config.ts, the dev harness and the tests. */
@@ -25,7 +27,15 @@ export function appViteConfig(options: IAppBuildOptions = {}): InlineConfig {
     root: srcDir,
     base: './',
     logLevel: 'warn',
-    plugins: [react(), zendeskPackage({ srcDir, gatewayHost, version })],
+    plugins: [
+      react(),
+      zendeskPackage({
+        srcDir,
+        gatewayHost,
+        version,
+        signedUrls: options.signedUrls ?? process.env['CHEQPOINT_SIGNED_URLS'] === '1',
+      }),
+    ],
     resolve: { dedupe: ['react', 'react-dom', 'styled-components'] },
     build: {
       outDir: path.join(distDir, 'assets'),

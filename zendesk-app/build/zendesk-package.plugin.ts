@@ -17,7 +17,15 @@ export interface IZendeskPackageOptions {
   gatewayHost: string;
   /** Version written into manifest.json. */
   version: string;
+  /**
+   * Signed URLs (verified approvers, README "Verified approvers"): `signedUrls: true` and every location
+   * loaded from the gateway's app page instead of the packaged assets/index.html.
+   */
+  signedUrls?: boolean;
 }
+
+/** Where a signed location is loaded from: the page the gateway serves (CHEQPOINT_APP_DIR). */
+export const SIGNED_LOCATION_URL = '{{setting.gatewayUrl}}/zendesk/app/index.html';
 
 /**
  * Only elements and attributes on the SVG safelist of Loofah (the sanitiser Zendesk runs on upload), so the
@@ -62,6 +70,12 @@ export function zendeskPackage(options: IZendeskPackageOptions): Plugin {
       const manifest = JSON.parse(readFileSync(path.join(options.srcDir, 'manifest.json'), 'utf8'));
       manifest.version = options.version;
       manifest.domainWhitelist = [options.gatewayHost];
+      if (options.signedUrls) {
+        manifest.signedUrls = true;
+        for (const location of Object.values(manifest.location.support as Record<string, { url: string }>)) {
+          location.url = SIGNED_LOCATION_URL;
+        }
+      }
       writeFileSync(path.join(distDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
       const translationsDir = path.join(distDir, 'translations');

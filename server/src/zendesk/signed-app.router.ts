@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
 import { AppError, validationError } from '../http/app-error.js';
 import type { Clock } from '../lib/clock.js';
 import { mintSession, SESSION_TTL_MS } from './agent-sessions.js';
@@ -20,6 +20,14 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const refused = (detail: string) =>
   new AppError('unauthorized', 401, detail, { errors: [{ path: 'token', message: detail }] });
+
+/** Zendesk's form has one field, a token of a few kB. */
+const urlencoded = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+const parseForm: RequestHandler = (req, res, next) =>
+  urlencoded(req, res, (err?: unknown) => {
+    const isTooLarge = (err as { type?: unknown } | undefined)?.type === 'entity.too.large';
+    next(isTooLarge ? new AppError('payload-too-large', 413, 'The form is larger than the 16 kB limit') : err);
+  });
 
 /** The installation a token's audience names, read before its signature only to find which key checks it. */
 function installationOf(token: string): string | null {
@@ -49,43 +57,39 @@ export function signedAppRouter(deps: { appDir: string; verifications: ZendeskVe
     res.type('html').send(await page());
   });
 
-  router.post(
-    '/zendesk/app/index.html',
-    express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
-    async (req: Request, res) => {
-      const token = (req.body as Record<string, unknown> | undefined)?.['token'];
-      if (typeof token !== 'string' || !token) {
-        throw validationError([{ path: 'token', message: 'Zendesk posts the signed-URL token as form field token' }]);
-      }
-      const installationId = installationOf(token);
-      const installation = installationId ? await verifications.byInstallation(installationId) : null;
-      if (!installation) throw refused('The token names no app installation this gateway trusts');
-      let claims;
-      try {
-        claims = verifySignedUrlToken(token, parsePublicKey(installation.publicKeyPem), clock.now().getTime());
-      } catch (err) {
-        if (err instanceof SignedUrlError) throw refused(err.message);
-        throw err;
-      }
-      if (claims.installationId !== installation._id) throw refused('The token names another installation');
-      if (installation.subdomain && claims.subdomain !== installation.subdomain) {
-        throw refused('The token comes from another Zendesk subdomain');
-      }
-      const session = mintSession(installation.sessionSecret, {
-        accountId: installation.accountId,
-        installationId: installation._id,
-        userId: claims.userId,
-        name: claims.name,
-        email: claims.email,
-        role: claims.role,
-        expiresAt: clock.now().getTime() + SESSION_TTL_MS,
-      });
-      const meta = `<meta name="${SESSION_META}" content="${session}">`;
-      const html = (await page()).replace(/<head>/i, `<head>\n${meta}`);
-      res.setHeader('referrer-policy', 'no-referrer');
-      res.type('html').send(html);
-    },
-  );
+  router.post('/zendesk/app/index.html', parseForm, async (req: Request, res) => {
+    const token = (req.body as Record<string, unknown> | undefined)?.['token'];
+    if (typeof token !== 'string' || !token) {
+      throw validationError([{ path: 'token', message: 'Zendesk posts the signed-URL token as form field token' }]);
+    }
+    const installationId = installationOf(token);
+    const installation = installationId ? await verifications.byInstallation(installationId) : null;
+    if (!installation) throw refused('The token names no app installation this gateway trusts');
+    let claims;
+    try {
+      claims = verifySignedUrlToken(token, parsePublicKey(installation.publicKeyPem), clock.now().getTime());
+    } catch (err) {
+      if (err instanceof SignedUrlError) throw refused(err.message);
+      throw err;
+    }
+    if (claims.installationId !== installation._id) throw refused('The token names another installation');
+    if (installation.subdomain && claims.subdomain !== installation.subdomain) {
+      throw refused('The token comes from another Zendesk subdomain');
+    }
+    const session = mintSession(installation.sessionSecret, {
+      accountId: installation.accountId,
+      installationId: installation._id,
+      userId: claims.userId,
+      name: claims.name,
+      email: claims.email,
+      role: claims.role,
+      expiresAt: clock.now().getTime() + SESSION_TTL_MS,
+    });
+    const meta = `<meta name="${SESSION_META}" content="${session}">`;
+    const html = (await page()).replace(/<head>/i, `<head>\n${meta}`);
+    res.setHeader('referrer-policy', 'no-referrer');
+    res.type('html').send(html);
+  });
 
   router.get('/zendesk/app/:file', async (req, res, next) => {
     const file = String(req.params['file']);
