@@ -182,6 +182,26 @@ describe('Quorum approvals on one gateway', () => {
     expect(late.body.detail).toMatch(/already rejected \(by Bob\)/);
   });
 
+  it('When an agent approves, then a held ticket list (since its cursor) wakes with the progress before the quorum is complete', async () => {
+    const ticket = `qlist-${Date.now()}`;
+    const created = await call(gw.url, 'POST', '/api/webhooks/inbound?wait=0', {
+      key: keys.flowKey,
+      body: refund(900, { details: { ticket_id: ticket, amount: 900 } }),
+    });
+    const first = await call(gw.url, 'GET', `/api/agent/approvals?ticketId=${ticket}`, { key: keys.agentKey });
+    expect(first.body.approvals[0].quorum).toEqual({ required: 2, approvals: [] });
+    const startedAt = Date.now();
+    const held = call(gw.url, 'GET', `/api/agent/approvals?ticketId=${ticket}&since=${first.body.cursor}&wait=15`, {
+      key: keys.agentKey,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await decide(gw, keys.agentKey, created.body.approvalId, approve(ada))).status).toBe(200);
+    const woken = await held;
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    expect(woken.body.approvals[0]).toMatchObject({ status: 'pending', quorum: { required: 2 } });
+    expect(voterIds({ ...woken, body: woken.body.approvals[0] })).toEqual(['1']);
+  });
+
   it('When an approver sends modifiedDetails on a quorum approval, then 422 names the field and nothing is counted', async () => {
     const { approvalId: id } = await pendingApproval();
     const res = await decide(gw, keys.agentKey, id, { ...approve(ada), modifiedDetails: { amount: 600 } });

@@ -2,7 +2,8 @@ import type { ApprovalStatus } from '@cheqpoint/shared';
 
 /**
  * What the change feed says of approvals, for every gateway process on the database: a new pending
- * approval (its pending-set entry) and a decision (which releases held calls and leaves the pending set).
+ * approval (its pending-set entry), a quorum's vote, and a decision (which releases held calls and leaves
+ * the pending set).
  */
 export type ApprovalChange =
   | {
@@ -15,6 +16,14 @@ export type ApprovalChange =
       expiresAt: Date;
       /** Its idempotency record, for the retention sweep that walks the feed. */
       idempotencyId: string;
+    }
+  | {
+      /** A counted vote of a quorum approval that leaves it pending (wakes held lists: the progress shows). */
+      kind: 'voted';
+      approvalId: string;
+      accountId: string;
+      ticketId: string | null;
+      action: string;
     }
   | {
       kind: 'decided';

@@ -64,6 +64,8 @@ function apply(ctx: ApprovalsContext, change: ApprovalChange) {
         expiresAt: new Date(change.expiresAt),
       });
       return;
+    case 'voted':
+      return; // only held lists care (woken by the caller)
     case 'decided':
       ctx.pending.remove(change.approvalId);
       ctx.waiter.publish(change.approvalId);

@@ -89,6 +89,7 @@ export async function voteToApprove(
     // Not decided by votes yet; a rejection or the expiry may have decided it meanwhile.
     const decision = await ctx.store.findDecision(doc.accountId, doc._id);
     if (decision) return conflictOrReplay(ctx, doc, decision, decisionRequestId);
+    if (claimed) await announceVote(ctx, doc);
     return { approval: withVotes(toApprovalView(doc), slots), isReplay: !claimed };
   }
   // The quorum is complete: the vote that completed it decides (whoever writes the record, so a process
@@ -108,6 +109,21 @@ export async function voteToApprove(
     decision.outcome === 'approved' && decision.decidedBy.type === 'agent' && decision.decidedBy.id === last.agent.id;
   if (counts && byQuorum) return { approval: withVotes(toApprovalView(doc, decision), slots), isReplay: !claimed };
   return conflictOrReplay(ctx, doc, decision, decisionRequestId);
+}
+
+/** Wakes the held lists of every process, so other agents' sidebars show the progress. */
+async function announceVote(ctx: ApprovalsContext, doc: ApprovalDoc) {
+  try {
+    await ctx.feed.append({
+      kind: 'voted',
+      approvalId: doc._id,
+      accountId: doc.accountId,
+      ticketId: doc.ticketId,
+      action: doc.action,
+    });
+  } catch {
+    // The vote is stored; a list read later (or the decision's change) shows it.
+  }
 }
 
 /** 409 for an agent's second vote (or the approval as it is, when it was decided meanwhile). */
