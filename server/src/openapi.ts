@@ -151,7 +151,18 @@ export function openApiDocument() {
       '/api/agent/approvals/{approvalId}/decision': {
         post: {
           summary: 'Approve or reject (agent key); the first decision wins',
-          parameters: [idParameter, idempotencyParameter],
+          parameters: [
+            idParameter,
+            idempotencyParameter,
+            {
+              name: 'x-cheqpoint-session',
+              in: 'header',
+              required: false,
+              description:
+                'The Zendesk-verified session the app page carries (signed URLs); required on accounts with verified approvers (README "Verified approvers")',
+              schema: { type: 'string' },
+            },
+          ],
           requestBody: {
             required: true,
             content: { 'application/json': { schema: { $ref: '#/components/schemas/DecisionRequest' } } },
@@ -159,7 +170,10 @@ export function openApiDocument() {
           responses: {
             '200': approval('Decided'),
             ...common,
-            '403': problem('Not an agent key'),
+            '401': problem(
+              'Missing, invalid or revoked x-api-key; or, with verified approvers, no valid x-cheqpoint-session',
+            ),
+            '403': problem('Not an agent key; or the claimed agent differs from the Zendesk-verified user'),
             '404': problem('Unknown approval'),
             '409': problem('Already decided; `approval` holds the current state'),
           },
