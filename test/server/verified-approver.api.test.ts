@@ -16,6 +16,7 @@ import {
   signedUrlToken,
   type ISignedUrls,
 } from '../../zendesk-app/harness/signed-urls.js';
+import { movableClock } from '../support/clock.js';
 import { call, SAMPLE_1 } from '../support/http.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -189,6 +190,58 @@ describe('Decisions on an account that verifies approvers', () => {
     }
     const read = await call(gw.url, 'GET', `/api/approvals/${approvalId}`, { key: verified.agentKey });
     expect(read.body.status).toBe('pending');
+  });
+});
+
+describe('Session lifetime', () => {
+  it('When a session is older than 10 hours, or zendesk verify ran again since it was minted, then a decision with it is refused (401)', async () => {
+    const clock = movableClock();
+    const timed = await startTestGateway({ label: 'verified_clock', clock, config: { CHEQPOINT_APP_DIR: appDir } });
+    try {
+      const account = await timed.createAccount('timed');
+      const keys = createSignedUrls({ subdomain: 'acme', installationId: '360002' });
+      const verifications = zendeskVerifications(timed.conn);
+      await verifications.configure(account.accountId, { publicKeyPem: keys.publicKeyPem, installationId: '360002' });
+      const sessionAt = async () => {
+        const res = await fetch(`${timed.url}/zendesk/app/index.html`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          // Zendesk's clock moves with the gateway's here
+          body: new URLSearchParams({
+            token: signJwt(keys.privateKey, signedUrlClaims(keys, ADA, 'ticket_sidebar', clock.now().getTime())),
+          }).toString(),
+        });
+        const session = /content="(v1\.[^"]+)"/.exec(await res.text())?.[1];
+        expect(session).toBeDefined();
+        return session as string;
+      };
+      const decideWith = async (session: string) => {
+        const created = await call(timed.url, 'POST', '/api/webhooks/inbound?wait=0', {
+          key: account.flowKey,
+          body: SAMPLE_1,
+        });
+        return call(timed.url, 'POST', `/api/agent/approvals/${created.body.approvalId}/decision`, {
+          key: account.agentKey,
+          body: { decision: 'approve', agent: adaAgent },
+          headers: { 'x-cheqpoint-session': session },
+        });
+      };
+      const old = await sessionAt();
+      clock.advance(10 * 60 * 60 * 1000 - 60_000);
+      expect((await decideWith(old)).status).toBe(200);
+      clock.advance(2 * 60_000);
+      expect((await decideWith(old)).status).toBe(401);
+
+      const fresh = await sessionAt();
+      await verifications.configure(account.accountId, { publicKeyPem: keys.publicKeyPem, installationId: '360002' });
+      clock.advance(6_000); // past the gateway's 5 s cache of the account's settings
+      const rotated = await decideWith(fresh);
+      expect(rotated.status).toBe(401);
+      expect(rotated.body.errors[0].path).toBe('x-cheqpoint-session');
+      expect((await decideWith(await sessionAt())).status).toBe(200);
+    } finally {
+      await timed.close();
+    }
   });
 });
 
