@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Policy } from '@cheqpoint/shared';
 import { accountsService, type CreatedAccount } from '../../server/src/accounts/accounts.service.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
+import { describePolicy } from '../../server/src/policies/policies.cli.js';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
 import { startTestGateway, uniqueDbName, type TestGateway } from '../support/gateway.js';
 import { call, type JsonResponse } from '../support/http.js';
@@ -210,6 +211,13 @@ describe('Quorum approvals on one gateway', () => {
     expect(res.body.errors).toEqual([expect.objectContaining({ path: 'modifiedDetails' })]);
     const read = await call(gw.url, 'GET', `/api/approvals/${id}`, { key: keys.flowKey });
     expect(read.body.quorum.approvals).toEqual([]);
+  });
+
+  it('When the policy is shown, then a quorum rule says how many distinct approvers it needs', async () => {
+    const stored = await policiesRepository(gw.conn).getPolicy(keys.accountId);
+    expect(describePolicy(keys.accountId, stored)).toContain(
+      '  2. big-refunds: refund when amount > 500 → require_human [needs 2 distinct approvers]',
+    );
   });
 
   it('When the rule asks for one approver, then there is no quorum and one approval decides, as before', async () => {

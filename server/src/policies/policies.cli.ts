@@ -95,6 +95,7 @@ export function describePolicy(accountId: string, stored: StoredPolicy | null): 
     const extras = [
       rule.dryRun ? 'dry run' : null,
       rule.expiresInSeconds !== undefined ? `expires after ${rule.expiresInSeconds} s` : null,
+      rule.approvals !== undefined ? `needs ${rule.approvals} distinct approvers` : null,
     ].filter(Boolean);
     lines.push(
       `  ${index + 1}. ${rule.name}: ${rule.action}${describeConditions(rule)} → ${rule.outcome}` +
