@@ -91,6 +91,7 @@ describe('Verified approvers through the harness', () => {
       .locator(`article[data-approval-id="${approvalId}"][data-status="approved"]`)
       .waitFor({ timeout: 15_000 });
 
+    expect(await cardOf(sidebar, approvalId).getByTestId('verified-decider').textContent()).toBe('Verified by Zendesk');
     const approval = await call(gateway.url, 'GET', `/api/approvals/${approvalId}`, { key: account.agentKey });
     expect(approval.body.decidedBy).toEqual({
       type: 'agent',

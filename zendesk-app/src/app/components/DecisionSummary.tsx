@@ -37,6 +37,15 @@ export function DecisionSummary({ approval, now, locale, t }: IDecisionSummaryPr
     <div data-testid="decision-summary">
       <p>
         <strong>{decisionLine(approval, t)}</strong>
+        {approval.decidedBy?.type === 'agent' && approval.decidedBy.verified && (
+          // the gateway took the decider from a Zendesk-signed session (README "Verified approvers")
+          <>
+            {' · '}
+            <span data-testid="verified-decider" title={t('decided_verified_title')}>
+              {t('decided_verified')}
+            </span>
+          </>
+        )}
         {approval.decidedAt && (
           <>
             {' · '}
