@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
+import { findByIds } from '../db/find-by-ids.js';
 import { parsePublicKey, SignedUrlError } from './signed-url-token.js';
 
 /**
@@ -41,6 +42,25 @@ const verificationSchema = new Schema<ZendeskVerificationDoc>(
   { versionKey: false, collection: 'zendesk_verifications', strict: 'throw' },
 );
 
+/**
+ * Which installations an account trusts (`_id` = account id), so the decision path reads its
+ * installations by key (this document, then the installations by id) and never filters by account.
+ */
+type AccountInstallationsDoc = { _id: string; installationIds: string[] };
+
+const accountInstallationsSchema = new Schema<AccountInstallationsDoc>(
+  { _id: { type: String, required: true }, installationIds: { type: [String], default: [] } },
+  { versionKey: false, collection: 'zendesk_verification_accounts', strict: 'throw' },
+);
+
+function accountInstallationsModel(conn: Connection): Model<AccountInstallationsDoc> {
+  return (conn.models['ZendeskVerificationAccount'] ??
+    conn.model<AccountInstallationsDoc>(
+      'ZendeskVerificationAccount',
+      accountInstallationsSchema,
+    )) as Model<AccountInstallationsDoc>;
+}
+
 function verificationModel(conn: Connection): Model<ZendeskVerificationDoc> {
   return (conn.models['ZendeskVerification'] ??
     conn.model<ZendeskVerificationDoc>('ZendeskVerification', verificationSchema)) as Model<ZendeskVerificationDoc>;
@@ -66,7 +86,17 @@ function toView(doc: ZendeskVerificationDoc): VerificationView {
 /** Installations trusted for signed URLs (`zendesk_verifications`, keyed by installation id). */
 export function zendeskVerifications(conn: Connection, clock: Clock = systemClock) {
   const Verification = verificationModel(conn);
+  const Installations = accountInstallationsModel(conn);
   const byAccount = new Map<string, { docs: ZendeskVerificationDoc[]; at: number }>();
+
+  /** The account's trusted installations, by key (its index document, then each installation by id). */
+  async function readAccount(accountId: string): Promise<ZendeskVerificationDoc[]> {
+    const index = await Installations.findById(accountId).lean<AccountInstallationsDoc>();
+    if (!index || index.installationIds.length === 0) return [];
+    const found = await findByIds(Verification, index.installationIds);
+    // an installation moved to another account since (verify --off then verify there) is not this one's
+    return [...found.values()].filter((doc) => doc.accountId === accountId);
+  }
 
   return {
     async configure(
@@ -102,6 +132,7 @@ export function zendeskVerifications(conn: Connection, clock: Clock = systemCloc
         updatedAt: now,
       };
       await Verification.replaceOne({ _id: doc._id }, doc, { upsert: true });
+      await Installations.updateOne({ _id: accountId }, { $addToSet: { installationIds: doc._id } }, { upsert: true });
       byAccount.delete(accountId);
       return toView(doc);
     },
@@ -109,12 +140,17 @@ export function zendeskVerifications(conn: Connection, clock: Clock = systemCloc
     /** Stops trusting one installation, or all of the account's; returns how many. */
     async disable(accountId: string, installationId?: string): Promise<number> {
       byAccount.delete(accountId);
-      const filter = installationId ? { _id: installationId, accountId } : { accountId };
-      return (await Verification.deleteMany(filter)).deletedCount;
+      const trustedIds = (await readAccount(accountId)).map((doc) => doc._id);
+      const ids = installationId ? trustedIds.filter((id) => id === installationId) : trustedIds;
+      for (const id of ids) await Verification.deleteOne({ _id: id, accountId });
+      if (installationId)
+        await Installations.updateOne({ _id: accountId }, { $pull: { installationIds: installationId } });
+      else await Installations.deleteOne({ _id: accountId });
+      return ids.length;
     },
 
     async show(accountId: string): Promise<VerificationView[]> {
-      const docs = await Verification.find({ accountId }).lean<ZendeskVerificationDoc[]>();
+      const docs = await readAccount(accountId);
       return docs.map(toView).sort((a, b) => a.installationId.localeCompare(b.installationId));
     },
 
@@ -128,7 +164,7 @@ export function zendeskVerifications(conn: Connection, clock: Clock = systemCloc
       const hit = byAccount.get(accountId);
       const now = clock.now().getTime();
       if (hit && now - hit.at < CACHE_MS) return hit.docs;
-      const docs = await Verification.find({ accountId }).lean<ZendeskVerificationDoc[]>();
+      const docs = await readAccount(accountId);
       byAccount.set(accountId, { docs, at: now });
       if (byAccount.size > 10_000) byAccount.delete(byAccount.keys().next().value as string);
       return docs;
