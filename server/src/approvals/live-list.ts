@@ -45,6 +45,10 @@ export async function listLive(
       if (options.signal?.aborted) return { approvals: [], cursor: String(lists.position) };
     }
   }
+  // Catch up with the feed first (one keyed read of its next position): this process's own appends,
+  // such as the intake a flow just made, are otherwise seen only at the next tail, and a cursor taken
+  // before them would wake the caller's next held call at once for a change its list already has.
+  await ctx.feed.readNow();
   // The position is taken before the read: a change landing during the read is then in the list or
   // after the cursor (reported again next time), never lost between the two.
   const cursor = String(lists.position);
