@@ -4,7 +4,7 @@
  * builds the app and serves the harness. Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
@@ -133,6 +133,27 @@ async function connectZendesk(keys: Keys, harnessUrl: string, api: { email: stri
  * demo account trusts its public key (`zendesk verify`, as an admin would with the app's
  * public_key.pem), so decisions in the harness are attributed to the Zendesk-verified user.
  */
+/** Runs the project's CLI (the gateway's database settings come from this process's environment). */
+async function cli(args: string[]): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cheqpoint.ts', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`cheqpoint ${args.slice(0, 2).join(' ')} exited with ${code}`);
+  return out;
+}
+
+/** CHEQPOINT_DEV_UNVERIFIED=1 after a verified run: the demo account stops requiring verified agents. */
+async function unverifyApprovers(keys: Keys) {
+  const trusted = JSON.parse(await cli(['zendesk', 'verify', keys.accountId, '--show', '--json'])) as unknown[];
+  if (trusted.length === 0) return;
+  await cli(['zendesk', 'verify', keys.accountId, '--off']);
+  say('The demo account accepts unverified decisions again (CHEQPOINT_DEV_UNVERIFIED=1: no signed URLs)');
+}
+
 async function verifyApprovers(keys: Keys, signed: ISignedUrls) {
   const keyFile = path.join(REPO_ROOT, 'tmp', 'dev-app-public-key.pem');
   writeFileSync(keyFile, signed.publicKeyPem);
@@ -177,10 +198,21 @@ async function main() {
   await build(appViteConfig({ distDir: DEV_DIST, gatewayHost }));
   rmSync(GATEWAY_APP_DIR, { recursive: true, force: true });
   writeGatewayAppDir(DEV_DIST, GATEWAY_APP_DIR);
-  const servesApp = (await fetch(`${GATEWAY_URL}/zendesk/app/index.html`).catch(() => null))?.ok === true;
-  const signed = servesApp ? createSignedUrls({ subdomain: 'harness', installationId: '360001' }) : null;
+  // CHEQPOINT_DEV_UNVERIFIED=1: the app as packaged by default (no signed URLs), decisions unverified
+  const isUnverified = process.env['CHEQPOINT_DEV_UNVERIFIED'] === '1';
+  const servesApp =
+    !isUnverified && (await fetch(`${GATEWAY_URL}/zendesk/app/index.html`).catch(() => null))?.ok === true;
+  // one installation id per demo account: an installation belongs to one account only, and a data folder
+  // may hold several demo accounts (keys file removed, another checkout)
+  const installationId = String(
+    360_000_000 + (parseInt(createHash('sha256').update(keys.accountId).digest('hex').slice(0, 8), 16) % 600_000_000),
+  );
+  const signed = servesApp ? createSignedUrls({ subdomain: 'harness', installationId }) : null;
   if (signed) await verifyApprovers(keys, signed);
-  else say(`The gateway at ${GATEWAY_URL} serves no app page (CHEQPOINT_APP_DIR): approvers stay unverified`);
+  else if (isUnverified) await unverifyApprovers(keys);
+  else if (!isUnverified) {
+    say(`The gateway at ${GATEWAY_URL} serves no app page (CHEQPOINT_APP_DIR): approvers stay unverified`);
+  }
   const zendeskApi = { email: 'cheqpoint@harness.local', apiToken: randomBytes(16).toString('hex') };
   const harness = await startHarness({
     distDir: DEV_DIST,
@@ -195,7 +227,10 @@ async function main() {
   });
   // A gateway elsewhere could not reach the harness on this machine's loopback address.
   if (['127.0.0.1', 'localhost', '[::1]'].includes(gatewayHost)) await connectZendesk(keys, harness.url, zendeskApi);
-  await seedDemo(GATEWAY_URL, keys, signed ? await devSession(signed) : undefined);
+  const session = signed ? await devSession(signed) : undefined;
+  await seedDemo(GATEWAY_URL, keys, session);
+  // the harness user's session, for deciding through the API as that verified user (README); git-ignored
+  writeFileSync(KEYS_FILE, JSON.stringify({ ...keys, agentSession: session ?? null }, null, 2), { mode: 0o600 });
   say('');
   say(`Cheqpoint harness: ${harness.url}?ticket=${DEMO_TICKET_ID}`);
   say(`  queue (nav bar):  ${harness.url}?location=nav_bar`);
