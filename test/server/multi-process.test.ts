@@ -1,13 +1,12 @@
 import { trusted, type Connection } from 'mongoose';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountModels } from '../../server/src/accounts/account.model.js';
 import { accountsService, type CreatedAccount } from '../../server/src/accounts/accounts.service.js';
 import { approvalModels } from '../../server/src/approvals/approval.model.js';
-import { connectDatabase } from '../../server/src/db/connection.js';
-import { uniqueDbName } from '../support/gateway.js';
 import { agent, call, uniqueRequest } from '../support/http.js';
-import { spawnGatewayProcess, until, waitForReady, type GatewayProcess } from '../support/process.js';
+import { until, type GatewayProcess } from '../support/process.js';
+import { startTwoGatewayProcesses, type TwoGatewayProcesses } from '../support/two-processes.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 
 /**
@@ -17,7 +16,7 @@ import { startReceiver, type Receiver } from '../support/receiver.js';
  * both dispatchers and both expiry sweepers running.
  */
 describe('Two gateway processes on one database', () => {
-  const dbName = uniqueDbName('two_procs');
+  let procs: TwoGatewayProcesses | undefined;
   let conn: Connection;
   let keys: CreatedAccount;
   let receiver: Receiver;
@@ -26,23 +25,17 @@ describe('Two gateway processes on one database', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    conn = await connectDatabase(inject('mongodbUri'), dbName);
-    keys = await accountsService(conn).createAccount('two-processes');
-    const env = {
-      MONGODB_URI: `${inject('mongodbUri')}${dbName}`,
+    procs = await startTwoGatewayProcesses('two_procs', {
       CHEQPOINT_CALLBACK_ALLOWLIST: `127.0.0.1:${receiver.port}`,
       CHEQPOINT_DISPATCH_INTERVAL_MS: '50',
       CHEQPOINT_EXPIRY_SWEEP_MS: '200',
       CHEQPOINT_CALLBACK_TIMEOUT_MS: '2000',
       CHEQPOINT_CALLBACK_LEASE_MS: '10000',
-    };
-    [a, b] = await Promise.all([spawnGatewayProcess(env), spawnGatewayProcess(env)]);
-    await Promise.all([waitForReady(a), waitForReady(b)]);
+    });
+    ({ conn, keys, a, b } = procs);
   });
   afterAll(async () => {
-    await Promise.all([a?.kill(), b?.kill()]);
-    await conn?.dropDatabase().catch(() => {});
-    await conn?.close();
+    await procs?.close();
     await receiver?.close();
   });
 

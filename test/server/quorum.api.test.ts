@@ -1,13 +1,13 @@
 import type { Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Policy } from '@cheqpoint/shared';
-import { accountsService, type CreatedAccount } from '../../server/src/accounts/accounts.service.js';
-import { connectDatabase } from '../../server/src/db/connection.js';
+import type { CreatedAccount } from '../../server/src/accounts/accounts.service.js';
 import { describePolicy } from '../../server/src/policies/policies.cli.js';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
-import { startTestGateway, uniqueDbName, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { call, type JsonResponse } from '../support/http.js';
-import { spawnGatewayProcess, until, waitForReady, type GatewayProcess } from '../support/process.js';
+import { until, type GatewayProcess } from '../support/process.js';
+import { startTwoGatewayProcesses, type TwoGatewayProcesses } from '../support/two-processes.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 
 /** Refunds over 500 need two distinct approvers, over 5,000 three; the rest one. */
@@ -313,7 +313,7 @@ describe('Quorum approvals on one gateway', () => {
 });
 
 describe('Quorum across two gateway processes', () => {
-  const dbName = uniqueDbName('quorum_procs');
+  let procs: TwoGatewayProcesses | undefined;
   let conn: Connection;
   let keys: CreatedAccount;
   let receiver: Receiver;
@@ -322,21 +322,15 @@ describe('Quorum across two gateway processes', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    conn = await connectDatabase(inject('mongodbUri'), dbName);
-    keys = await accountsService(conn).createAccount('quorum-processes');
-    await policiesRepository(conn).setPolicy(keys.accountId, POLICY);
-    const env = {
-      MONGODB_URI: `${inject('mongodbUri')}${dbName}`,
-      CHEQPOINT_CALLBACK_ALLOWLIST: `127.0.0.1:${receiver.port}`,
-      CHEQPOINT_DISPATCH_INTERVAL_MS: '50',
-    };
-    [a, b] = await Promise.all([spawnGatewayProcess(env), spawnGatewayProcess(env)]);
-    await Promise.all([waitForReady(a), waitForReady(b)]);
+    procs = await startTwoGatewayProcesses(
+      'quorum_procs',
+      { CHEQPOINT_CALLBACK_ALLOWLIST: `127.0.0.1:${receiver.port}`, CHEQPOINT_DISPATCH_INTERVAL_MS: '50' },
+      (db, account) => policiesRepository(db).setPolicy(account.accountId, POLICY),
+    );
+    ({ conn, keys, a, b } = procs);
   });
   afterAll(async () => {
-    await Promise.all([a?.kill(), b?.kill()]);
-    await conn?.dropDatabase().catch(() => {});
-    await conn?.close();
+    await procs?.close();
     await receiver?.close();
   });
 

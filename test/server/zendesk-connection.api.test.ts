@@ -12,7 +12,8 @@ import { zendeskConnections } from '../../server/src/zendesk/connections.js';
 import { movableClock } from '../support/clock.js';
 import { startTestGateway, uniqueDbName, type TestGateway } from '../support/gateway.js';
 import { agent, call } from '../support/http.js';
-import { spawnGatewayProcess, until, waitForReady, type GatewayProcess } from '../support/process.js';
+import { until, type GatewayProcess } from '../support/process.js';
+import { startTwoGatewayProcesses, type TwoGatewayProcesses } from '../support/two-processes.js';
 import { startReceiver, type Receiver, type ReceivedRequest, type Reply } from '../support/receiver.js';
 
 const TOKEN = 'zd-test-token-5f1c0a9e7b';
@@ -325,8 +326,7 @@ describe('Zendesk connection: tags, app notifications and notes', () => {
 });
 
 describe('Zendesk effects with two gateway processes', () => {
-  const dbName = uniqueDbName('zd_two_procs');
-  let conn: Connection;
+  let procs: TwoGatewayProcesses | undefined;
   let keys: CreatedAccount;
   let zd: FakeZendesk;
   let a: GatewayProcess;
@@ -334,23 +334,20 @@ describe('Zendesk effects with two gateway processes', () => {
 
   beforeAll(async () => {
     zd = await startFakeZendesk();
-    conn = await connectDatabase(inject('mongodbUri'), dbName);
-    keys = await accountsService(conn).createAccount('zendesk-two-processes');
-    await connect(conn, keys.accountId, zd.url);
-    const env = {
-      MONGODB_URI: `${inject('mongodbUri')}${dbName}`,
-      CHEQPOINT_DISPATCH_INTERVAL_MS: '50',
-      CHEQPOINT_CALLBACK_TIMEOUT_MS: '2000',
-      CHEQPOINT_CALLBACK_LEASE_MS: '10000',
-      LOG_LEVEL: 'info',
-    };
-    [a, b] = await Promise.all([spawnGatewayProcess(env), spawnGatewayProcess(env)]);
-    await Promise.all([waitForReady(a), waitForReady(b)]);
+    procs = await startTwoGatewayProcesses(
+      'zd_two_procs',
+      {
+        CHEQPOINT_DISPATCH_INTERVAL_MS: '50',
+        CHEQPOINT_CALLBACK_TIMEOUT_MS: '2000',
+        CHEQPOINT_CALLBACK_LEASE_MS: '10000',
+        LOG_LEVEL: 'info',
+      },
+      (db, account) => connect(db, account.accountId, zd.url),
+    );
+    ({ keys, a, b } = procs);
   });
   afterAll(async () => {
-    await Promise.all([a?.kill(), b?.kill()]);
-    await conn?.dropDatabase().catch(() => {});
-    await conn?.close();
+    await procs?.close();
     await zd?.receiver.close();
   });
 
