@@ -109,7 +109,13 @@ describe('Every read and write on the request paths is addressed by key (one or 
     });
     await call(gw.url, 'GET', '/api/agent/approvals?status=approved', { key: keys.agentKey });
     await call(gw.url, 'GET', `/api/approvals/${first}/events`, { key: keys.flowKey });
-    await call(gw.url, 'POST', `/api/agent/approvals/${first}/redeliver`, { key: keys.agentKey });
+    // A redelivery while the first attempt is still being recorded is refused as in flight: wait for it.
+    await until(async () => {
+      const res = await call(gw.url, 'GET', `/api/approvals/${first}`, { key: keys.flowKey });
+      return res.body.callback?.status === 'delivered';
+    }, 'the first callback recorded as delivered');
+    const redelivered = await call(gw.url, 'POST', `/api/agent/approvals/${first}/redeliver`, { key: keys.agentKey });
+    expect(redelivered.status).toBe(202);
     await receiver.waitForRequests(3);
     await gw.sweepNow();
 
