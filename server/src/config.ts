@@ -8,6 +8,20 @@ export { REPO_ROOT };
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** A retry schedule such as `5s,1m,5m` (units ms, s, m, h), parsed into delays; a bad one names its entry. */
+const scheduleSetting = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      try {
+        return parseSchedule(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+
 /** Every environment variable the gateway reads, with its default. */
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('Runtime mode'),
@@ -69,32 +83,12 @@ export const ConfigSchema = z.object({
     .min(500)
     .default(60_000)
     .describe('How long a dispatcher holds a claimed delivery before another process may retry it'),
-  CHEQPOINT_CALLBACK_RETRY_SCHEDULE: z
-    .string()
-    .default('5s,1m,5m,30m,1h,2h,4h,8h,8h')
-    .transform((s, ctx) => {
-      try {
-        return parseSchedule(s);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    })
-    .describe('Delays before callback attempts 2, 3, … (each ±20 % jitter); after the last one fails: dead'),
-  CHEQPOINT_ZENDESK_RETRY_SCHEDULE: z
-    .string()
-    .default('5s,30s,2m,10m,30m,1h,2h')
-    .transform((s, ctx) => {
-      try {
-        return parseSchedule(s);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    })
-    .describe(
-      'Delays before attempts 2, 3, … of a Zendesk tag, notification or note (on 429, 5xx or a network error); then given up',
-    ),
+  CHEQPOINT_CALLBACK_RETRY_SCHEDULE: scheduleSetting('5s,1m,5m,30m,1h,2h,4h,8h,8h').describe(
+    'Delays before callback attempts 2, 3, … (each ±20 % jitter); after the last one fails: dead',
+  ),
+  CHEQPOINT_ZENDESK_RETRY_SCHEDULE: scheduleSetting('5s,30s,2m,10m,30m,1h,2h').describe(
+    'Delays before attempts 2, 3, … of a Zendesk tag, notification or note (on 429, 5xx or a network error); then given up',
+  ),
   CHEQPOINT_TEST_CRASH_AT: z
     .enum(CRASH_POINTS)
     .optional()
