@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { launchChromium } from '../../zendesk-app/harness/chromium.js';
-import { startHarness, type IHarness } from '../../zendesk-app/harness/harness.server.js';
+import { startHarness, type IHarness, type IHarnessOptions } from '../../zendesk-app/harness/harness.server.js';
 import { call } from '../support/http.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -16,25 +16,36 @@ export type Stack = {
   gateway: TestGateway;
   harness: IHarness;
   browser: Browser;
-  keys: { flowKey: string; agentKey: string };
+  keys: { accountId: string; flowKey: string; agentKey: string };
   close: () => Promise<void>;
 };
 
+export type StackOptions = {
+  /** Names the test database. */
+  label?: string;
+  /** Gateway settings beside the test defaults. */
+  config?: NonNullable<Parameters<typeof startTestGateway>[0]>['config'];
+  /** Harness options beside the built app and the account's settings (user, Zendesk API, tickets…). */
+  harness?: Omit<IHarnessOptions, 'distDir' | 'settings'>;
+};
+
 /** A real gateway on a fresh database, the harness serving the built app, and headless Chromium. */
-export async function startStack(distDir: string): Promise<Stack> {
-  const gateway = await startTestGateway({ label: 'browser' });
-  const account = await gateway.createAccount('browser');
+export async function startStack(distDir: string, options: StackOptions = {}): Promise<Stack> {
+  const label = options.label ?? 'browser';
+  const gateway = await startTestGateway({ label, ...(options.config ? { config: options.config } : {}) });
+  const account = await gateway.createAccount(label);
   const harness = await startHarness({
+    currentUser: ADA,
+    ...options.harness,
     distDir,
     settings: { gatewayUrl: gateway.url, agentKey: account.agentKey, addTicketNote: true },
-    currentUser: ADA,
   });
   const browser = await launchChromium({ timeout: 30_000 });
   return {
     gateway,
     harness,
     browser,
-    keys: { flowKey: account.flowKey, agentKey: account.agentKey },
+    keys: { accountId: account.accountId, flowKey: account.flowKey, agentKey: account.agentKey },
     close: async () => {
       await browser.close().catch(() => {});
       await harness.close();

@@ -17,49 +17,43 @@ import {
 } from '../../zendesk-app/harness/demo-data.js';
 import { seedDemo } from '../../zendesk-app/harness/demo-seed.js';
 import { humanizeAction } from '../../zendesk-app/src/app/lib/format.js';
-import { launchChromium } from '../../zendesk-app/harness/chromium.js';
-import { startHarness, type IHarness } from '../../zendesk-app/harness/harness.server.js';
+import type { IHarness } from '../../zendesk-app/harness/harness.server.js';
 import { zendeskConnections } from '../../server/src/zendesk/connections.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { until } from '../support/process.js';
-import { ADA, saveScreenshot } from './browser.support.js';
+import { saveScreenshot, startStack, type Stack } from './browser.support.js';
 
 const API = { email: 'gateway@harness.example', apiToken: 'listing-zd-token-77a1' };
 const APP_ID = 4242;
 const LISTING = { width: 1024, height: 768 };
 
-let gateway: TestGateway;
+let stack: Stack;
 let harness: IHarness;
 let browser: Browser;
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  gateway = await startTestGateway({ label: 'listing' });
-  const keys = await gateway.createAccount('listing');
-  harness = await startHarness({
-    distDir: inject('appDistDir'),
-    settings: { gatewayUrl: gateway.url, agentKey: keys.agentKey, addTicketNote: true },
-    currentUser: ADA,
-    zendeskApi: API,
-    appId: APP_ID,
-    ticketSubjects: DEMO_TICKET_SUBJECTS,
-    ticketMessages: DEMO_TICKET_MESSAGES,
+  stack = await startStack(inject('appDistDir'), {
+    label: 'listing',
+    harness: {
+      zendeskApi: API,
+      appId: APP_ID,
+      ticketSubjects: DEMO_TICKET_SUBJECTS,
+      ticketMessages: DEMO_TICKET_MESSAGES,
+    },
   });
-  await zendeskConnections(gateway.conn).connect(keys.accountId, {
+  ({ harness, browser } = stack);
+  await zendeskConnections(stack.gateway.conn).connect(stack.keys.accountId, {
     subdomain: 'harness',
     url: new URL(harness.url).origin,
     appId: APP_ID,
     auth: { kind: 'api-token', email: API.email, token: API.apiToken },
   });
-  await seedDemo(gateway.url, keys);
-  browser = await launchChromium({ timeout: 30_000 });
+  await seedDemo(stack.gateway.url, stack.keys);
 });
 
 afterAll(async () => {
   for (const page of pages) await page.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await harness?.close();
-  await gateway?.close();
+  await stack?.close();
 });
 
 async function openFrame(query: Record<string, string>): Promise<Page> {
