@@ -102,6 +102,11 @@ export const ApprovalSchema = z.object({
   callback: CallbackStateSchema.nullable(),
   policy: ApprovalPolicySchema.nullable(),
   quorum: QuorumSchema.nullable(),
+  /**
+   * When the deciding rule's escalation applies (`policy.escalation`: wider deciders, ticket priority, a
+   * group told), if nobody decides before; null when the rule has none.
+   */
+  escalatesAt: z.iso.datetime().nullable(),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 

@@ -1,4 +1,5 @@
 export * from './approval.schema.js';
+export * from './authority.js';
 export * from './inbound.schema.js';
 export * from './json.schema.js';
 export * from './problem.schema.js';

@@ -114,6 +114,70 @@ export type EditableFields = z.infer<typeof EditableFieldsSchema>;
 
 const expirySeconds = z.number().int().min(1).max(MAX_POLICY_EXPIRY_SECONDS);
 
+/** Zendesk's roles of its staff (`user.role`); end users never decide. */
+export const ZENDESK_STAFF_ROLES = ['admin', 'agent'] as const;
+export type ZendeskStaffRole = (typeof ZENDESK_STAFF_ROLES)[number];
+/** Most group names one `deciders` may list. */
+export const MAX_DECIDER_GROUPS = 20;
+
+const groupName = z.string().trim().min(1, { message: 'Group name must not be empty' }).max(100);
+
+/**
+ * Approval authority: who may decide (approve or reject) what a rule sends to a person. A person may
+ * decide when their Zendesk role is one of `roles` or they are a member of one of `groups` (by name);
+ * both come from the Zendesk-verified identity, looked up through the account's Zendesk connection.
+ */
+export const DecidersSchema = z
+  .strictObject({
+    roles: z
+      .array(z.enum(ZENDESK_STAFF_ROLES))
+      .min(1)
+      .max(ZENDESK_STAFF_ROLES.length)
+      .optional()
+      .describe('Zendesk roles that may decide: admin, agent (every agent, custom roles included)'),
+    groups: z
+      .array(groupName)
+      .min(1)
+      .max(MAX_DECIDER_GROUPS)
+      .optional()
+      .describe('Zendesk groups (by name) whose members may decide'),
+    label: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('What agents who may not decide read on the card, e.g. "Needs a team lead"'),
+  })
+  .superRefine((deciders, ctx) => {
+    if (!deciders.roles && !deciders.groups) {
+      ctx.addIssue({ code: 'custom', message: 'Give roles, groups or both: who may decide' });
+    }
+  });
+export type Deciders = z.infer<typeof DecidersSchema>;
+
+/** Ticket priorities an escalation may raise a ticket to (Zendesk's own values). */
+export const ESCALATION_PRIORITIES = ['high', 'urgent'] as const;
+
+/**
+ * What happens when nobody decides within `afterSeconds` (before the expiry applies): more people may
+ * decide, the ticket's priority is raised, and/or a group is told (the last two through the account's
+ * Zendesk connection). It fires once, whichever gateway process sees it first, and is audited.
+ */
+export const EscalationSchema = z
+  .strictObject({
+    afterSeconds: expirySeconds.describe('Seconds after the request before it escalates'),
+    deciders: DecidersSchema.optional().describe("Who may also decide once escalated (added to the rule's deciders)"),
+    priority: z.enum(ESCALATION_PRIORITIES).optional().describe("Raise the ticket's priority to this"),
+    notifyGroup: groupName.optional().describe('Zendesk group to tell (internal note on the ticket and an app notification)'),
+  })
+  .superRefine((escalation, ctx) => {
+    if (!escalation.deciders && !escalation.priority && !escalation.notifyGroup) {
+      ctx.addIssue({ code: 'custom', message: 'Give deciders, priority or notifyGroup: what the escalation does' });
+    }
+  });
+export type Escalation = z.infer<typeof EscalationSchema>;
+
 /** One rule. Rules are tried in order; the first matching rule that is not a dry run decides. */
 export const PolicyRuleSchema = z
   .strictObject({
@@ -135,6 +199,8 @@ export const PolicyRuleSchema = z
       .max(MAX_APPROVALS_REQUIRED)
       .optional()
       .describe('Quorum: how many distinct agents must approve (any one rejection ends it); default 1'),
+    deciders: DecidersSchema.optional().describe('Approval authority: who may decide; default: any agent'),
+    escalation: EscalationSchema.optional().describe('What happens when nobody decides in time'),
   })
   .superRefine((rule, ctx) => {
     if (rule.dryRun === true && rule.outcome === 'require_human') {
@@ -152,6 +218,33 @@ export const PolicyRuleSchema = z
         code: 'custom',
         path: ['approvals'],
         message: 'approvals applies only to rules with outcome require_human',
+      });
+    }
+    for (const field of ['deciders', 'escalation'] as const) {
+      if (rule[field] !== undefined && (rule.outcome !== 'require_human' || rule.dryRun === true)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} applies only to rules with outcome require_human`,
+        });
+      }
+    }
+    if (rule.escalation?.deciders && !rule.deciders) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['escalation', 'deciders'],
+        message: 'escalation.deciders widens the rule\'s deciders: give the rule deciders (without them any agent may decide)',
+      });
+    }
+    if (
+      rule.escalation &&
+      rule.expiresInSeconds !== undefined &&
+      rule.escalation.afterSeconds >= rule.expiresInSeconds
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['escalation', 'afterSeconds'],
+        message: `afterSeconds must be below the rule's expiresInSeconds (${rule.expiresInSeconds}): an expired approval cannot escalate`,
       });
     }
   });
@@ -207,6 +300,8 @@ export const PolicyVerdictSchema = z.object({
     .max(MAX_APPROVALS_REQUIRED)
     .optional()
     .describe('Distinct approvers the deciding rule asks for; absent: one'),
+  deciders: DecidersSchema.optional().describe("The deciding rule's approval authority; absent: any agent"),
+  escalation: EscalationSchema.optional().describe("The deciding rule's escalation; absent: none"),
 });
 export type PolicyVerdict = z.infer<typeof PolicyVerdictSchema>;
 

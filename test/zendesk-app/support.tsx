@@ -37,6 +37,7 @@ export function buildApproval(overrides: Partial<Approval> = {}): ApprovalView {
     callback: null,
     policy: null,
     quorum: null,
+    escalatesAt: null,
     ...overrides,
   });
 }

@@ -46,6 +46,7 @@ function stubApproval(index: number) {
     callback: null,
     policy: null,
     quorum: null,
+    escalatesAt: null,
   };
 }
 

@@ -33,7 +33,14 @@ export function toApprovalView(doc: ApprovalDoc, decision?: DecisionDoc | null):
     // The votes are stored apart (approvals/votes.ts); readers that show them fill them in (quorum.ts).
     quorum:
       (doc.policy?.approvalsRequired ?? 1) > 1 ? { required: doc.policy?.approvalsRequired ?? 1, approvals: [] } : null,
+    escalatesAt: escalatesAt(doc)?.toISOString() ?? null,
   };
+}
+
+/** When the deciding rule's escalation applies (recorded at intake: a later policy does not move it). */
+export function escalatesAt(doc: Pick<ApprovalDoc, 'policy' | 'createdAt'>): Date | null {
+  const after = doc.policy?.escalation?.afterSeconds;
+  return after === undefined ? null : new Date(doc.createdAt.getTime() + after * 1000);
 }
 
 /** The callback's delivery state: from the decision's outbox once decided, `pending` before. */

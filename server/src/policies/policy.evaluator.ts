@@ -1,6 +1,8 @@
 import type {
   Condition,
   DecidedBy,
+  Deciders,
+  Escalation,
   DryRunResult,
   EditableFields,
   Policy,
@@ -27,6 +29,10 @@ export type PolicyEvaluation = {
   editableFields: EditableFields | null;
   /** Distinct agents who must approve (the deciding require_human rule's `approvals`); 1 otherwise. */
   approvalsRequired: number;
+  /** Who may decide (the deciding require_human rule's `deciders`); null: any agent. */
+  deciders: Deciders | null;
+  /** The deciding require_human rule's escalation; null: none. */
+  escalation: Escalation | null;
 };
 
 export type PolicyInput = { action: string; details: Record<string, unknown> };
@@ -100,6 +106,8 @@ export function evaluatePolicy(policy: Policy | null, input: PolicyInput): Polic
     dryRun: [],
     editableFields: null,
     approvalsRequired: 1,
+    deciders: null,
+    escalation: null,
   };
   if (!policy) return evaluation;
   let decider: PolicyRule | null = null;
@@ -117,7 +125,11 @@ export function evaluatePolicy(policy: Policy | null, input: PolicyInput): Polic
     evaluation.rule = decider.name;
     evaluation.note = decider.note ?? null;
     evaluation.expiresInSeconds = decider.expiresInSeconds ?? null;
-    if (decider.outcome === 'require_human') evaluation.approvalsRequired = decider.approvals ?? 1;
+    if (decider.outcome === 'require_human') {
+      evaluation.approvalsRequired = decider.approvals ?? 1;
+      evaluation.deciders = decider.deciders ?? null;
+      evaluation.escalation = decider.escalation ?? null;
+    }
   }
   if (evaluation.outcome === 'require_human' && evaluation.expiresInSeconds === null) {
     evaluation.expiresInSeconds = actionExpiry(policy, input.action);
@@ -134,6 +146,8 @@ export function toPolicyVerdict(evaluation: PolicyEvaluation, policyVersion: num
     policyVersion,
     // Only on a quorum, so approvals (and audit events) of one approver read exactly as before.
     ...(evaluation.approvalsRequired > 1 ? { approvalsRequired: evaluation.approvalsRequired } : {}),
+    ...(evaluation.deciders ? { deciders: evaluation.deciders } : {}),
+    ...(evaluation.escalation ? { escalation: evaluation.escalation } : {}),
   };
 }
 
