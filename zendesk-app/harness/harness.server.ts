@@ -13,6 +13,23 @@ export interface IHarnessSettings {
   addTicketNote?: boolean;
 }
 
+/** A Zendesk group, as `GET /api/v2/users/{id}/groups.json` and ZAF's `currentUser.groups` give it. */
+export interface IHarnessGroup {
+  id: number;
+  name: string;
+}
+
+/** A Zendesk user the harness can sign in as (`?user=<id>`) and its API answers about. */
+export interface IHarnessUser {
+  id: number;
+  name: string;
+  email: string;
+  /** Zendesk's `user.role`: `agent`, `admin` (or `end-user`). */
+  role: string;
+  locale: string;
+  groups?: IHarnessGroup[];
+}
+
 export interface IHarnessOptions {
   /** The built package (manifest.json, assets/). */
   distDir: string;
@@ -20,21 +37,28 @@ export interface IHarnessOptions {
   /** Port of the harness page (the "Zendesk" origin); 0 = any. The app gets its own origin on another port. */
   port?: number;
   host?: string;
-  currentUser?: { id: number; name: string; email: string; role: string; locale: string };
+  /**
+   * The Zendesk users of this harness: the page is signed in as the one `?user=<id>` names (default:
+   * `currentUser`, else the first), and `GET /api/v2/users/{id}.json` and `…/groups.json` answer for them.
+   */
+  users?: IHarnessUser[];
+  /** The signed-in user by default; the only user when `users` is absent. */
+  currentUser?: IHarnessUser;
   /** Ticket subjects `GET /api/v2/tickets/show_many.json` answers with, by ticket id (others are left out). */
   ticketSubjects?: Record<string, string>;
   /** The requester's first message of each ticket, shown in the ticket view (listing screenshots, `npm run dev`). */
   ticketMessages?: Record<string, { requester: string; body: string }>;
   /**
    * Credentials the gateway's Zendesk connection must send to this harness's Zendesk API (tags,
-   * notify-app, ticket comments) on the harness origin; without them every such call is 401.
+   * notify-app, ticket comments and priority, users and their groups) on the harness origin; without
+   * them every such call is 401.
    */
   zendeskApi?: { email: string; apiToken: string } | { oauthToken: string };
   /** The app id of the harness's app (handshake metadata; notify-app accepts only it). Default 1. */
   appId?: number;
   /**
    * Signed URLs, as the manifest's `signed: true` asks: each location is loaded by POSTing a form with a
-   * token this harness signs (playing Zendesk) for `currentUser` to the page the gateway serves
+   * token this harness signs (playing Zendesk) for the signed-in user to the page the gateway serves
    * (`appUrl`, default `<gatewayUrl>/zendesk/app/index.html`). The gateway must trust the key
    * (`zendesk verify`) and serve the app (CHEQPOINT_APP_DIR, see writeGatewayAppDir).
    */
@@ -69,6 +93,8 @@ export interface IHarness {
   tags: Record<string, string[]>;
   /** App notifications the gateway pushed (each was delivered to the open app iframes). */
   notifications: IHarnessNotification[];
+  /** Each ticket's priority, as the gateway's Zendesk connection set it (escalation). */
+  priorities: Record<string, string>;
   close: () => Promise<void>;
 }
 
@@ -83,7 +109,45 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-const DEFAULT_USER = { id: 381, name: 'Ada Lovelace', email: 'ada@example.com', role: 'agent', locale: 'en-US' };
+const DEFAULT_USER: IHarnessUser = {
+  id: 381,
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  role: 'agent',
+  locale: 'en-US',
+};
+
+/** Zendesk's ticket priorities (`ticket.priority`). */
+const TICKET_PRIORITIES = new Set(['low', 'normal', 'high', 'urgent']);
+
+/** The harness's users (with `groups` always present) and the one signed in by default. */
+function harnessUsers(options: Pick<IHarnessOptions, 'users' | 'currentUser'>) {
+  const given = options.users && options.users.length > 0 ? options.users : [options.currentUser ?? DEFAULT_USER];
+  const fallback = options.currentUser ?? given[0] ?? DEFAULT_USER;
+  const all = given.some((u) => u.id === fallback.id) ? given : [fallback, ...given];
+  const users = all.map((u) => ({ ...u, groups: u.groups ?? [] }));
+  return { users, defaultUser: users.find((u) => u.id === fallback.id) as Required<IHarnessUser> };
+}
+
+/**
+ * What Zendesk's users API answers about the harness's users: the user (`/api/v2/users/{id}.json`) and
+ * their groups (`/api/v2/users/{id}/groups.json`, one page); null for any other path.
+ */
+function usersApi(users: Required<IHarnessUser>[], pathname: string): { status: number; body: string } | null {
+  const match = /^\/api\/v2\/users\/(\d+)(\/groups)?\.json$/.exec(pathname);
+  if (!match) return null;
+  const user = users.find((u) => String(u.id) === match[1]);
+  if (!user) return { status: 404, body: JSON.stringify({ error: 'RecordNotFound', description: 'Not found' }) };
+  if (match[2]) {
+    const groups = user.groups.map((g) => ({ id: g.id, name: g.name }));
+    return {
+      status: 200,
+      body: JSON.stringify({ groups, next_page: null, previous_page: null, count: groups.length }),
+    };
+  }
+  const { id, name, email, role, locale } = user;
+  return { status: 200, body: JSON.stringify({ user: { id, name, email, role, locale } }) };
+}
 
 /** The npm build of the ZAF SDK (CommonJS) wrapped into one browser script that sets window.ZAFClient. */
 export function bundleZafSdk(): string {
@@ -137,6 +201,7 @@ function hostPage(config: unknown): string {
   </nav>
   <form id="ticket-form"><label>Ticket <input id="ticket-input" size="6" inputmode="numeric"></label> <button>Open</button></form>
   <button id="scheme" type="button">Dark mode</button>
+  <label id="user-switch">Signed in as <select id="user-select"></select></label>
   <span class="events">Send:
     <button type="button" data-event="app.activated">app.activated</button>
     <button type="button" data-event="app.deactivated">app.deactivated</button>
@@ -148,6 +213,7 @@ function hostPage(config: unknown): string {
     <div class="ticket">
       <h1 id="ticket-title">Ticket</h1>
       <p id="ticket-tags">Tags: <span id="tags">none</span></p>
+      <p id="ticket-priority" hidden>Priority: <span id="priority"></span></p>
       <p class="harness-hint">This stands in for the Zendesk ticket. Internal notes the app adds through the Zendesk API appear below.</p>
       <div id="conversation"></div>
       <ul id="notes"></ul>
@@ -206,6 +272,9 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   const proxied: IHarness['proxied'] = [];
   const tags: Record<string, string[]> = {};
   const notifications: IHarnessNotification[] = [];
+  const priorities: Record<string, string> = {};
+  const { users, defaultUser } = harnessUsers(options);
+  const userById = (id: string | null) => (id === null ? defaultUser : users.find((u) => String(u.id) === id));
   const appId = options.appId ?? 1;
   /** Host pages listening for what the gateway did (`/harness/events`, server-sent events). */
   const listeners = new Set<http.ServerResponse>();
@@ -220,7 +289,8 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
 
   /**
    * Zendesk's REST API as the gateway calls it (its own credentials, from outside the browser): ticket
-   * tags, app notifications (delivered to the open iframes as `api_notification.<event>`) and comments.
+   * tags, app notifications (delivered to the open iframes as `api_notification.<event>`), comments and
+   * priority, and who a user is (role, groups: approval authority).
    */
   async function gatewayApi(req: http.IncomingMessage, pathname: string) {
     const fail = (status: number, error: string) => ({ status, body: JSON.stringify({ error }) });
@@ -228,6 +298,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
       return fail(401, "Couldn't authenticate you");
     }
     const method = req.method ?? 'GET';
+    if (method === 'GET') return usersApi(users, pathname) ?? fail(404, 'RecordNotFound');
     let body: Record<string, unknown>;
     try {
       body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
@@ -256,18 +327,35 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
       return { status: 200, body: '{}' };
     }
     const ticketOf = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(pathname);
-    const comment = (body['ticket'] as { comment?: { body?: unknown; public?: unknown } } | undefined)?.comment;
-    if (ticketOf && method === 'PUT' && typeof comment?.body === 'string') {
+    const update = (body['ticket'] ?? {}) as { comment?: { body?: unknown; public?: unknown }; priority?: unknown };
+    const hasComment = typeof update.comment?.body === 'string';
+    if (ticketOf && method === 'PUT' && (hasComment || update.priority !== undefined)) {
       const ticketId = ticketOf[1] as string;
-      notes.push({ ticketId, body: comment.body, public: comment.public !== false, author: 'Cheqpoint gateway (API)' });
-      broadcast('notes', { ticketId });
-      return { status: 200, body: JSON.stringify({ ticket: { id: Number(ticketId) } }) };
+      // as Zendesk: an unknown priority fails the whole update
+      if (update.priority !== undefined && !TICKET_PRIORITIES.has(String(update.priority))) {
+        return fail(422, 'RecordInvalid');
+      }
+      if (update.priority !== undefined) {
+        priorities[ticketId] = String(update.priority);
+        broadcast('priority', { ticketId, priority: priorities[ticketId] });
+      }
+      if (hasComment) {
+        const comment = update.comment as { body: string; public?: unknown };
+        notes.push({
+          ticketId,
+          body: comment.body,
+          public: comment.public !== false,
+          author: 'Cheqpoint gateway (API)',
+        });
+        broadcast('notes', { ticketId });
+      }
+      const ticket = { id: Number(ticketId), ...(priorities[ticketId] ? { priority: priorities[ticketId] } : {}) };
+      return { status: 200, body: JSON.stringify({ ticket }) };
     }
     return fail(404, 'RecordNotFound');
   }
   const zafSdk = bundleZafSdk();
   const hostScript = compileHostScript();
-  const user = options.currentUser ?? DEFAULT_USER;
 
   /** `{{setting.name}}` → value; secure values only for hosts on the domainWhitelist (as Zendesk's proxy). */
   function substitute(text: string, isSecureAllowed: boolean): string {
@@ -278,8 +366,14 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
     });
   }
 
-  async function zendeskApi(method: string, url: string, body: string) {
-    const [pathname, search = ''] = url.split('?');
+  /** Zendesk's API as the app calls it through `client.request`, signed in as `user`. */
+  async function zendeskApi(user: IHarnessUser, method: string, url: string, body: string) {
+    const [pathname = '', search = ''] = url.split('?');
+    const aboutUser = method === 'GET' ? usersApi(users, pathname) : null;
+    if (aboutUser) {
+      const statusText = aboutUser.status === 200 ? 'OK' : 'Not Found';
+      return { status: aboutUser.status, statusText, responseText: aboutUser.body };
+    }
     if (pathname === '/api/v2/tickets/show_many.json' && method === 'GET') {
       // as Zendesk: ids it does not know are left out of the answer, not an error
       const subjects = options.ticketSubjects ?? {};
@@ -309,7 +403,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   }
 
   /** Plays Zendesk's request proxy (cors: false): the request leaves from this server, not the browser. */
-  async function proxy(options: Record<string, unknown>) {
+  async function proxy(user: IHarnessUser, options: Record<string, unknown>) {
     const method = String(options['type'] ?? 'GET').toUpperCase();
     const rawUrl = String(options['url'] ?? '');
     const data =
@@ -319,7 +413,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
           ? ''
           : JSON.stringify(options['data']);
     if (rawUrl.startsWith('/')) {
-      const reply = await zendeskApi(method, rawUrl, data);
+      const reply = await zendeskApi(user, method, rawUrl, data);
       proxied.push({ method, url: rawUrl, status: reply.status });
       return reply;
     }
@@ -373,7 +467,8 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   const signedAppUrl = options.signedUrls
     ? (options.signedUrls.appUrl ?? `${options.settings.gatewayUrl.replace(/\/+$/, '')}/zendesk/app/index.html`)
     : null;
-  const pageConfig = {
+  /** The page's configuration when signed in as `user` (ZAF's `currentUser` has role and groups, as Zendesk's). */
+  const pageConfig = (user: Required<IHarnessUser>) => ({
     appOrigin,
     ...(signedAppUrl ? { signedApp: { url: signedAppUrl, origin: new URL(signedAppUrl).origin } } : {}),
     installationId: options.signedUrls ? Number(options.signedUrls.installationId) : 0,
@@ -381,13 +476,19 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
     appVersion: manifest.version,
     settings: publicSettings,
     currentUser: user,
+    users: users.map((u) => ({ id: u.id, name: u.name })),
     tickets,
-  };
+  });
+  const unknownUser = (res: http.ServerResponse, id: string | null) =>
+    send(res, 400, `No harness user ${id} (users: ${users.map((u) => u.id).join(', ')})`, 'text/plain');
   const hostServer = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://harness');
-      if (url.pathname === '/' && req.method === 'GET')
-        return send(res, 200, hostPage(pageConfig), CONTENT_TYPES['.html']);
+      const user = userById(url.searchParams.get('user'));
+      if (url.pathname === '/' && req.method === 'GET') {
+        if (!user) return unknownUser(res, url.searchParams.get('user'));
+        return send(res, 200, hostPage(pageConfig(user)), CONTENT_TYPES['.html']);
+      }
       if (url.pathname === '/harness/host.js') return send(res, 200, hostScript, CONTENT_TYPES['.js']);
       if (url.pathname.startsWith('/api/v2/')) {
         const reply = await gatewayApi(req, url.pathname);
@@ -395,6 +496,9 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
       }
       if (url.pathname === '/harness/tags') {
         return send(res, 200, JSON.stringify(tags[url.searchParams.get('ticket') ?? ''] ?? []));
+      }
+      if (url.pathname === '/harness/priority') {
+        return send(res, 200, JSON.stringify(priorities[url.searchParams.get('ticket') ?? ''] ?? null));
       }
       if (url.pathname === '/harness/events') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
@@ -409,12 +513,14 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
       }
       if (url.pathname === '/harness/signed-token' && req.method === 'POST' && options.signedUrls) {
         // what Zendesk does before it loads a signed location: a fresh token for the signed-in user
+        if (!user) return unknownUser(res, url.searchParams.get('user'));
         const token = signedUrlToken(options.signedUrls, user, url.searchParams.get('location') ?? 'ticket_sidebar');
         return send(res, 200, JSON.stringify({ token }));
       }
       if (url.pathname === '/harness/proxy' && req.method === 'POST') {
+        if (!user) return unknownUser(res, url.searchParams.get('user'));
         const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
-        return send(res, 200, JSON.stringify(await proxy(body)));
+        return send(res, 200, JSON.stringify(await proxy(user, body)));
       }
       send(res, 404, 'Not found', 'text/plain');
     })().catch((err: unknown) => send(res, 500, JSON.stringify({ error: String(err) })));
@@ -428,6 +534,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
     proxied,
     tags,
     notifications,
+    priorities,
     close: async () => {
       for (const server of [hostServer, appServer]) {
         server.closeAllConnections();

@@ -14,7 +14,17 @@ interface IHarnessConfig {
   appVersion: string;
   /** Non-secure settings only: secure ones never leave the harness server. */
   settings: Record<string, unknown>;
-  currentUser: { id: number; name: string; email: string; role: string; locale: string };
+  /** The signed-in user (`?user=<id>`), with role and groups as Zendesk's `currentUser` has them. */
+  currentUser: {
+    id: number;
+    name: string;
+    email: string;
+    role: string;
+    locale: string;
+    groups: { id: number; name: string }[];
+  };
+  /** Everyone the harness can sign in as (the header's "Signed in as"). */
+  users: { id: number; name: string }[];
   /** What the harness knows of each ticket: subject and the requester's first message. */
   tickets?: Record<string, { subject?: string; requester?: string; body?: string }>;
 }
@@ -109,7 +119,7 @@ function getValue(frame: IFrameState, path: string): unknown {
 async function proxy(frame: IFrameState, key: string, options: Record<string, unknown>) {
   log('request', { location: frame.location, url: options['url'], type: options['type'] ?? 'GET' });
   try {
-    const response = await fetch('/harness/proxy', {
+    const response = await fetch(`/harness/proxy?user=${config.currentUser.id}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(options),
@@ -238,7 +248,8 @@ function mount(location: 'ticket_sidebar' | 'nav_bar', container: HTMLElement, t
 
 /** As Zendesk loads a signed location: a hidden form POSTs a fresh token into the iframe. */
 async function loadSigned(iframe: HTMLIFrameElement, action: string, location: string) {
-  const response = await fetch(`/harness/signed-token?location=${location}`, { method: 'POST' });
+  const query = new URLSearchParams({ location, user: String(config.currentUser.id) });
+  const response = await fetch(`/harness/signed-token?${query}`, { method: 'POST' });
   const { token } = (await response.json()) as { token: string };
   const form = document.createElement('form');
   form.method = 'POST';
@@ -278,6 +289,17 @@ async function refreshTags() {
   list.textContent = tags.length > 0 ? tags.join(', ') : 'none';
 }
 
+/** The ticket's priority once the gateway set one (an escalation); hidden before, as nothing set it. */
+async function refreshPriority() {
+  const line = document.getElementById('ticket-priority');
+  const value = document.getElementById('priority');
+  if (!line || !value) return;
+  const response = await fetch(`/harness/priority?ticket=${currentTicket}`);
+  const priority = (await response.json()) as string | null;
+  value.textContent = priority ?? '';
+  line.hidden = priority === null;
+}
+
 /**
  * What the gateway did through the harness's Zendesk API, pushed by the harness server: an app
  * notification reaches every open iframe as the ZAF event `api_notification.<event>` (as Zendesk
@@ -298,6 +320,35 @@ function followGateway() {
     if (ticketId === String(currentTicket)) void refreshTags();
   });
   events.addEventListener('notes', () => void refreshNotes());
+  events.addEventListener('priority', (message) => {
+    const { ticketId } = JSON.parse((message as MessageEvent<string>).data) as { ticketId: string };
+    log('priority', { ticketId });
+    if (ticketId === String(currentTicket)) void refreshPriority();
+  });
+}
+
+/**
+ * "Signed in as": picking another user reloads the page as them (`?user=<id>`), as signing in to
+ * Zendesk as someone else would; the app then gets their currentUser and signed-URL tokens.
+ */
+function setUpUserSwitch() {
+  const select = document.getElementById('user-select') as HTMLSelectElement | null;
+  if (!select) return;
+  select.replaceChildren(
+    ...config.users.map((user) => {
+      const option = document.createElement('option');
+      option.value = String(user.id);
+      option.textContent = `${user.name} (${user.id})`;
+      option.selected = user.id === config.currentUser.id;
+      return option;
+    }),
+  );
+  select.addEventListener('change', () => {
+    const next = new URLSearchParams(location.search);
+    next.set('user', select.value);
+    next.set('ticket', String(currentTicket));
+    location.search = next.toString();
+  });
 }
 
 function applyScheme() {
@@ -342,6 +393,7 @@ window.harness = {
     mount('ticket_sidebar', document.getElementById('sidebar') as HTMLElement, ticketId);
     void refreshNotes();
     void refreshTags();
+    void refreshPriority();
   },
   showLocation(location) {
     document.body.dataset['location'] = location;
@@ -370,6 +422,7 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('[data-event]'
 // (listing screenshots); the default shows the harness toolbar and the ZAF log
 document.body.dataset['frame'] = params.get('frame') === 'zendesk' ? 'zendesk' : 'harness';
 applyScheme();
+if (document.body.dataset['frame'] !== 'zendesk') setUpUserSwitch();
 followGateway();
 const initial = params.get('location') === 'nav_bar' ? 'nav_bar' : 'ticket_sidebar';
 if (initial === 'nav_bar') window.harness.showLocation('nav_bar');
