@@ -204,6 +204,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     accounts,
     policies: policiesRepository(conn, clock),
     callbackPolicy: { allowlist: config.CHEQPOINT_CALLBACK_ALLOWLIST, resolver },
+    staff: zendesk.staff,
     clock,
     onDecided: (decision, approval) => {
       metrics.approvalDecided(decision, approval.createdAt);
@@ -213,6 +214,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.approvalCreated();
       zendesk.effects.onCreated(approval);
     },
+    onEscalated: (approval, escalation) => zendesk.effects.onEscalated(approval, escalation),
     ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
   };
   const approvals = approvalsApi(ctx);
@@ -228,6 +230,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pending: ctx.pending,
     deliveries,
     expireDue: () => approvals.expireDue(),
+    escalateDue: () => approvals.escalateDue(),
     clock,
     logger,
     expiryIntervalMs: config.CHEQPOINT_EXPIRY_SWEEP_MS,

@@ -24,6 +24,11 @@ export const DecidedBySchema = z.discriminatedUnion('type', [
      * false when it is only what the browser sent. Absent in decisions stored before it existed: false.
      */
     verified: z.boolean().default(false),
+    /**
+     * What gave them the authority the approval's rule asked for (`policy.deciders`): `role:admin` or
+     * `group:<name>`, from what Zendesk said of the verified person. Absent when any agent may decide.
+     */
+    authority: z.string().optional(),
   }),
   z.object({ type: z.literal('policy'), rule: z.string() }),
   z.object({ type: z.literal('expiry') }),
@@ -64,6 +69,8 @@ export const QuorumVoteSchema = z.object({
     email: z.string().nullable().optional(),
     /** As in `decidedBy`: whether `id` came from a Zendesk-signed identity. */
     verified: z.boolean(),
+    /** As in `decidedBy`: what gave them the authority the rule asked for. */
+    authority: z.string().optional(),
   }),
   at: z.iso.datetime(),
   note: z.string().nullable(),

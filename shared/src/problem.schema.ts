@@ -20,6 +20,7 @@ export const PROBLEM_TYPES = [
   'bad-request',
   'request-timeout',
   'headers-too-large',
+  'zendesk-unavailable',
 ] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { findByIds } from '../db/find-by-ids.js';
 import { insertUnique } from '../db/insert-unique.js';
 import { approvalModels, type ApprovalDoc, type DecisionDoc, type IdempotencyDoc } from './approval.model.js';
+import { escalationRecords } from './escalation.js';
 import { voteStore } from './votes.js';
 
 /** An approval as stored, with its decision record when it has one. */
@@ -33,6 +34,8 @@ export function approvalStore(conn: Connection) {
   return {
     /** The votes of approvals that need several approvers. */
     votes: voteStore(conn),
+    /** Which approvals' escalations applied (one record each). */
+    escalations: escalationRecords(conn),
 
     /** Inserts the approval; false when one with this id exists already. */
     insertApproval: (doc: ApprovalDoc) => insertUnique(Approval, doc),

@@ -131,6 +131,8 @@ export type PendingEntryDoc = {
   action: string;
   createdAt: Date;
   expiresAt: Date;
+  /** When its rule's escalation applies (null: none, or already applied as far as this process knows). */
+  escalatesAt?: Date | null;
 };
 
 const pendingSchema = new Schema<PendingEntryDoc>(
@@ -141,6 +143,7 @@ const pendingSchema = new Schema<PendingEntryDoc>(
     action: { type: String, required: true },
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
+    escalatesAt: { type: Date, default: null },
   },
   { versionKey: false, collection: 'pending_approvals', strict: 'throw' },
 );

@@ -38,9 +38,12 @@ export function toApprovalView(doc: ApprovalDoc, decision?: DecisionDoc | null):
 }
 
 /** When the deciding rule's escalation applies (recorded at intake: a later policy does not move it). */
-export function escalatesAt(doc: Pick<ApprovalDoc, 'policy' | 'createdAt'>): Date | null {
+export function escalatesAt(doc: Pick<ApprovalDoc, 'policy' | 'createdAt' | 'expiresAt'>): Date | null {
   const after = doc.policy?.escalation?.afterSeconds;
-  return after === undefined ? null : new Date(doc.createdAt.getTime() + after * 1000);
+  if (after === undefined) return null;
+  const at = new Date(doc.createdAt.getTime() + after * 1000);
+  // An approval that expires first never escalates (the expiry outcome applies).
+  return at < doc.expiresAt ? at : null;
 }
 
 /** The callback's delivery state: from the decision's outbox once decided, `pending` before. */

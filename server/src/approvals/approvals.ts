@@ -2,6 +2,7 @@ import type { Approval } from '@cheqpoint/shared';
 import type { ApprovalChange } from './approval-changes.js';
 import type { ApprovalsContext } from './context.js';
 import { decideApproval } from './decide.js';
+import { escalateDue } from './escalation.js';
 import { expireDue } from './expiry.js';
 import { submitApproval } from './intake.js';
 import { listApprovals } from './list.js';
@@ -29,6 +30,7 @@ export function approvalsApi(ctx: ApprovalsContext) {
     },
     decide: (...args: Tail<Parameters<typeof decideApproval>>) => decideApproval(ctx, ...args),
     expireDue: (limit?: number) => expireDue(ctx, limit),
+    escalateDue: (limit?: number) => escalateDue(ctx, limit),
     /** The account's policy (for a caller that starts the read early, see SubmitOptions.policy). */
     readPolicy: (accountId: string) => ctx.policies.getPolicy(accountId),
   };
@@ -62,7 +64,11 @@ function apply(ctx: ApprovalsContext, change: ApprovalChange) {
         action: change.action,
         createdAt: new Date(change.createdAt),
         expiresAt: new Date(change.expiresAt),
+        escalatesAt: change.escalatesAt ? new Date(change.escalatesAt) : null,
       });
+      return;
+    case 'escalated':
+      ctx.pending.markEscalated(change.approvalId);
       return;
     case 'voted':
       return; // only held lists care (woken by the caller)

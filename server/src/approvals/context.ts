@@ -6,7 +6,9 @@ import type { Clock } from '../lib/clock.js';
 import type { PoliciesRepository } from '../policies/policies.repository.js';
 import type { ApprovalChange } from './approval-changes.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
+import type { Staff } from './authority.js';
 import type { ApprovalStore } from './approval-store.js';
+import type { Escalation } from '@cheqpoint/shared';
 import type { DecisionWaiter } from './decision-waiter.js';
 import type { ListWatch } from './list-watch.js';
 import type { PendingSet } from './pending-set.js';
@@ -34,9 +36,13 @@ export type ApprovalsContext = {
   accounts: AccountsService;
   policies: Pick<PoliciesRepository, 'getPolicy'>;
   callbackPolicy: CallbackUrlPolicy;
+  /** Roles and groups of verified people, for approvals whose rule asks for authority (zendesk/ implements it). */
+  staff: Staff;
   clock: Clock;
   /** Runs once for the winning decision of an approval, whoever made it (agent, policy, expiry). */
   onDecided?: (decision: DecisionDoc, approval: ApprovalDoc) => void;
+  /** Runs once when an approval's escalation applies (in the process that recorded it). */
+  onEscalated?: (approval: ApprovalDoc, escalation: Escalation) => void;
   /** Runs once when a request stores a new approval (not for replays or deduplicated requests). */
   onCreated?: (approval: ApprovalDoc) => void;
   /** Test-only: pause between reading an approval and writing its decision (race tests). */

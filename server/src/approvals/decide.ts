@@ -7,6 +7,7 @@ import { evaluatePolicy } from '../policies/policy.evaluator.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import type { ApprovalsContext } from './context.js';
 import { expireIfDue } from './expiry.js';
+import { assertMayDecide } from './authority.js';
 import { approvalsRequired, quorumView, voteToApprove } from './quorum.js';
 import { repairDecided, settle } from './settle.js';
 
@@ -59,6 +60,8 @@ export async function decideApproval(
   if (!found) throw notFound();
   const current = await expireIfDue(ctx, found.doc, found.decision);
   if (current) return conflictOrReplay(ctx, found.doc, current, decisionRequestId);
+  // Authority before anything is written: a person who may not decide leaves no vote and no decision.
+  const authority = await assertMayDecide(ctx, found.doc, body.agent);
   const required = approvalsRequired(found.doc);
   if (required > 1 && body.modifiedDetails) {
     // Every approver of a quorum approves the same thing: the request as it was made.
@@ -72,7 +75,7 @@ export async function decideApproval(
     );
   }
   if (required > 1 && body.decision === 'approve') {
-    return voteToApprove(ctx, found.doc, required, body, decisionRequestId);
+    return voteToApprove(ctx, found.doc, required, body, authority, decisionRequestId);
   }
   if (body.modifiedDetails) {
     const details = JSON.parse(found.doc.detailsJson) as Record<string, unknown>;
@@ -93,6 +96,7 @@ export async function decideApproval(
       ...(body.agent.email ? { email: body.agent.email } : {}),
       // true only when the router took the identity from a Zendesk-signed session (zendesk/verified-decider)
       verified: body.agent.verified === true,
+      ...(authority ? { authority } : {}),
     },
     decisionRequestId,
   });

@@ -13,7 +13,7 @@ import {
   type PolicyEvaluation,
 } from '../policies/policy.evaluator.js';
 import type { ApprovalDoc } from './approval.model.js';
-import { toApprovalView } from './approval.view.js';
+import { escalatesAt, toApprovalView } from './approval.view.js';
 import type { ApprovalsContext } from './context.js';
 import { expireIfDue } from './expiry.js';
 import { repairDecided, settle } from './settle.js';
@@ -102,6 +102,7 @@ async function store(ctx: ApprovalsContext, doc: ApprovalDoc) {
       action: doc.action,
       createdAt: doc.createdAt,
       expiresAt: doc.expiresAt,
+      escalatesAt: escalatesAt(doc),
     }),
     doc.ticketId ? ctx.tickets.claim(doc.accountId, doc.ticketId, doc._id, doc.createdAt) : null,
   ]);
@@ -141,6 +142,7 @@ async function completeIntake(
       action: doc.action,
       createdAt: doc.createdAt,
       expiresAt: doc.expiresAt,
+      escalatesAt: escalatesAt(doc),
       idempotencyId,
     }),
   ]);

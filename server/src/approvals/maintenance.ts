@@ -33,6 +33,7 @@ export function startMaintenance(options: {
   pending: PendingSet;
   deliveries: DeliveriesRepository;
   expireDue: () => Promise<number>;
+  escalateDue: () => Promise<number>;
   clock: Clock;
   logger: Logger;
   expiryIntervalMs: number;
@@ -40,6 +41,9 @@ export function startMaintenance(options: {
 }) {
   const { logger, conn, feed, store, clock } = options;
   const expire = async () => {
+    // Escalations first: one due at the same sweep as its expiry is skipped (the expiry applies).
+    const escalated = await options.escalateDue();
+    if (escalated > 0) logger.info('approvals escalated', { count: escalated });
     const expired = await options.expireDue();
     if (expired > 0) logger.info('approvals expired', { count: expired });
     return expired;

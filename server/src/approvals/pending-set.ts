@@ -84,6 +84,19 @@ export class PendingSet {
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : 1));
   }
 
+  /** Entries whose escalation is due (and not applied as far as this process knows), oldest first. */
+  escalationsDue(now: Date, limit: number): PendingEntry[] {
+    const due: PendingEntry[] = [];
+    for (const entry of this.byId.values()) if (entry.escalatesAt && entry.escalatesAt <= now) due.push(entry);
+    return due.sort((a, b) => (a.escalatesAt as Date).getTime() - (b.escalatesAt as Date).getTime()).slice(0, limit);
+  }
+
+  /** This process no longer watches the entry's escalation (applied here or elsewhere, or not to apply). */
+  markEscalated(approvalId: string) {
+    const entry = this.byId.get(approvalId);
+    if (entry) entry.escalatesAt = null;
+  }
+
   /** Entries whose expiry has passed, oldest expiry first, at most `limit`. */
   due(now: Date, limit: number): PendingEntry[] {
     const due: PendingEntry[] = [];

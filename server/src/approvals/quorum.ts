@@ -46,6 +46,7 @@ export async function voteToApprove(
   doc: ApprovalDoc,
   required: number,
   body: ParsedDecisionRequest & { agent: { verified?: boolean } },
+  authority: string | null,
   decisionRequestId: string | null,
 ): Promise<{ approval: Approval; isReplay: boolean }> {
   const { votes } = ctx.store;
@@ -56,6 +57,7 @@ export async function voteToApprove(
     ...(body.agent.email ? { email: body.agent.email } : {}),
     // true only when the router took the identity from a Zendesk-signed session (zendesk/verified-decider)
     verified: body.agent.verified === true,
+    ...(authority ? { authority } : {}),
   };
   // The per-agent insert turns a repeated vote away without a slot; a failed one is not trusted alone:
   // a first attempt may have stopped before its slot, so the slots decide whether this agent counts.

@@ -35,6 +35,7 @@ function auditOf(decision: DecisionDoc): DecisionRecordEvent {
     modifiedDetailsSha256: decision.modifiedDetailsJson ? sha256Hex(decision.modifiedDetailsJson) : null,
     decisionRequestId: decision.decisionRequestId,
     decidedAt: decision.decidedAt,
+    authority: by.type === 'agent' ? (by.authority ?? null) : null,
   };
 }
 

@@ -4,7 +4,7 @@ import { findByIds } from '../db/find-by-ids.js';
 import { insertUnique } from '../db/insert-unique.js';
 
 /** The agent a vote counts for. */
-export type VoteAgent = { id: string; name: string; email?: string | null; verified: boolean };
+export type VoteAgent = { id: string; name: string; email?: string | null; verified: boolean; authority?: string };
 
 /**
  * One counted approval of a quorum approval: slot n of the approval (`<approvalId>:vote:<n>`, n = 1, 2,
@@ -78,6 +78,7 @@ export const toVoteView = (slot: VoteSlotDoc): QuorumVote => ({
     name: slot.agent.name,
     ...(slot.agent.email ? { email: slot.agent.email } : {}),
     verified: slot.agent.verified === true,
+    ...(slot.agent.authority ? { authority: slot.agent.authority } : {}),
   },
   at: slot.at.toISOString(),
   note: slot.note,

@@ -5,6 +5,7 @@ export const AUDIT_EVENT_TYPES = [
   'requested',
   'policy_evaluated',
   'voted',
+  'escalated',
   'decided',
   'expired',
   'callback_attempted',

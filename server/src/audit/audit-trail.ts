@@ -28,16 +28,28 @@ export type DecisionRecordEvent = {
   modifiedDetailsSha256: string | null;
   decisionRequestId: string | null;
   decidedAt: Date;
+  /** What gave the person the authority the rule asked for (`role:admin`, `group:Team leads`); null: none asked. */
+  authority: string | null;
 };
 
 /** One agent's approval of an approval that needs several (a quorum). */
 export type VoteRecord = {
-  agent: { id: string; name: string; verified: boolean };
+  agent: { id: string; name: string; verified: boolean; authority?: string };
   note: string | null;
   /** Its slot: the n-th vote recorded on the approval. */
   slot: number;
   required: number;
   decisionRequestId: string | null;
+  at: Date;
+};
+
+/** What an approval's escalation did (its rule's `escalation`), recorded once by the process that fired it. */
+export type EscalationRecord = {
+  afterSeconds: number;
+  /** Who may decide from now on (the rule's deciders widened), when the escalation widens them. */
+  deciders: Record<string, unknown> | null;
+  priority: string | null;
+  notifyGroup: string | null;
   at: Date;
 };
 
@@ -138,6 +150,8 @@ export class AuditTrail {
           note: decision.note,
           modifiedDetailsSha256: decision.modifiedDetailsSha256,
           decisionRequestId: decision.decisionRequestId,
+          // only when the rule asked for authority, so other decisions' events read exactly as before
+          ...(decision.authority ? { authority: decision.authority } : {}),
         },
         decision.decidedAt,
       ).catch((err: unknown) => {
@@ -161,9 +175,34 @@ export class AuditTrail {
       subject._id,
       'voted',
       { type: 'agent', id: vote.agent.id, name: vote.agent.name, verified: vote.agent.verified },
-      { slot: vote.slot, required: vote.required, note: vote.note, decisionRequestId: vote.decisionRequestId },
+      {
+        slot: vote.slot,
+        required: vote.required,
+        note: vote.note,
+        decisionRequestId: vote.decisionRequestId,
+        ...(vote.agent.authority ? { authority: vote.agent.authority } : {}),
+      },
       vote.at,
       2 + vote.slot,
+    );
+  }
+
+  /** `escalated`: nobody decided in time, so the rule's escalation applied (once per approval). */
+  async recordEscalation(subject: AuditSubject, escalation: EscalationRecord): Promise<void> {
+    await appendEvent(
+      this.conn,
+      subject.accountId,
+      subject._id,
+      'escalated',
+      { type: 'system', name: 'escalation' },
+      {
+        afterSeconds: escalation.afterSeconds,
+        deciders: escalation.deciders,
+        priority: escalation.priority,
+        notifyGroup: escalation.notifyGroup,
+      },
+      escalation.at,
+      3,
     );
   }
 

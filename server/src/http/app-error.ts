@@ -19,6 +19,7 @@ const TITLES: Record<ProblemType, string> = {
   'bad-request': 'Bad request',
   'request-timeout': 'Request timeout',
   'headers-too-large': 'Request header fields too large',
+  'zendesk-unavailable': 'Zendesk unavailable',
 };
 
 /** The one error type the domain throws; the error handler turns it into problem+json. */

@@ -2,14 +2,18 @@ import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Connection } from 'mongoose';
 import {
+  describeDeciders,
+  findJsonIssues,
   formatPolicyErrors,
   parsePolicy,
   type Condition,
   type EditableField,
+  type Policy,
   type PolicyRule,
 } from '@cheqpoint/shared';
 import { accountsService } from '../accounts/accounts.service.js';
 import { policiesRepository, type StoredPolicy } from './policies.repository.js';
+import { evaluatePolicy, type PolicyEvaluation } from './policy.evaluator.js';
 
 /** What the `policy` and `audit` commands need from the CLI around them. */
 export type CliContext = {
@@ -23,7 +27,10 @@ export const POLICY_USAGE = `  policy set --account <id> --file <path> [--json]
                                      validate a policy file and make it the account's policy
   policy show --account <id> [--json]
                                      the account's rules, in the order they are tried
-  policy check --file <path>         validate a policy file without storing it`;
+  policy check --file <path>         validate a policy file without storing it
+  policy try (--account <id> | --file <path>) --action <name> [--details <json>] [--json]
+                                     what the policy would do with a request: the deciding rule,
+                                     dry runs, approvers, who may decide and the escalation`;
 
 /** Largest policy file read. */
 const MAX_POLICY_FILE_BYTES = 1024 * 1024;
@@ -96,6 +103,8 @@ export function describePolicy(accountId: string, stored: StoredPolicy | null): 
       rule.dryRun ? 'dry run' : null,
       rule.expiresInSeconds !== undefined ? `expires after ${rule.expiresInSeconds} s` : null,
       rule.approvals !== undefined ? `needs ${rule.approvals} distinct approvers` : null,
+      rule.deciders ? describeDeciders(rule.deciders) : null,
+      rule.escalation ? `escalates after ${rule.escalation.afterSeconds} s` : null,
     ].filter(Boolean);
     lines.push(
       `  ${index + 1}. ${rule.name}: ${rule.action}${describeConditions(rule)} → ${rule.outcome}` +
@@ -115,7 +124,54 @@ export function describePolicy(accountId: string, stored: StoredPolicy | null): 
   return `${lines.join('\n')}\n`;
 }
 
-/** `policy set|show|check …` (arguments after the word `policy`). */
+/** What `policy try` prints: the evaluation of one request, in words. */
+export function describeEvaluation(evaluation: PolicyEvaluation): string {
+  const lines: string[] = [];
+  const by = evaluation.rule === null ? 'no rule matched' : `rule "${evaluation.rule}"`;
+  if (evaluation.outcome === 'require_human') {
+    lines.push(`A person decides (${by}).`);
+    if (evaluation.approvalsRequired > 1) lines.push(`  Approvers: ${evaluation.approvalsRequired} distinct agents.`);
+    lines.push(
+      `  Who may decide: ${evaluation.deciders ? `${whoMayDecide(evaluation.deciders)} (the app says “${describeDeciders(evaluation.deciders)}”)` : 'any agent'}.`,
+    );
+    const escalation = evaluation.escalation;
+    if (escalation) {
+      const does = [
+        escalation.deciders ? `also ${whoMayDecide(escalation.deciders)} may decide` : null,
+        escalation.priority ? `ticket priority ${escalation.priority}` : null,
+        escalation.notifyGroup ? `${escalation.notifyGroup} is told` : null,
+      ].filter(Boolean);
+      lines.push(`  Escalation after ${escalation.afterSeconds} s: ${does.join('; ')}.`);
+    }
+    if (evaluation.expiresInSeconds !== null) lines.push(`  Expires after ${evaluation.expiresInSeconds} s.`);
+  } else lines.push(`Decided at once: ${evaluation.outcome === 'approve' ? 'approved' : 'rejected'} by ${by}.`);
+  for (const dry of evaluation.dryRun) lines.push(`  Dry run: rule "${dry.rule}" would have ${dry.wouldHave}d.`);
+  return `${lines.join('\n')}\n`;
+}
+
+function whoMayDecide(deciders: { roles?: string[] | undefined; groups?: string[] | undefined }): string {
+  return [...(deciders.roles ?? []).map((r) => `role ${r}`), ...(deciders.groups ?? []).map((g) => `group ${g}`)].join(
+    ' or ',
+  );
+}
+
+function parseDetails(text: string | undefined, usageError: CliContext['usageError']): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw usageError('--details must be a JSON object, e.g. \'{"amount": 500}\'');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw usageError('--details must be a JSON object, e.g. \'{"amount": 500}\'');
+  }
+  const issue = findJsonIssues(value)[0];
+  if (issue) throw usageError(`--details: ${issue.message}`);
+  return value as Record<string, unknown>;
+}
+
+/** `policy set|show|check|try …` (arguments after the word `policy`). */
 export async function policyCli(argv: string[], ctx: CliContext): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -124,6 +180,8 @@ export async function policyCli(argv: string[], ctx: CliContext): Promise<void> 
       account: { type: 'string' },
       file: { type: 'string' },
       json: { type: 'boolean', default: false },
+      action: { type: 'string' },
+      details: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -135,6 +193,26 @@ export async function policyCli(argv: string[], ctx: CliContext): Promise<void> 
     const policy = await readPolicyFile(values.file);
     if (values.json) print({ valid: true, rules: policy.rules.length });
     else ctx.write(`Policy file ${values.file} is valid (${policy.rules.length} rules).\n`);
+    return;
+  }
+  if (command === 'try') {
+    if (!values.action) throw ctx.usageError('policy try needs --action <name>');
+    if (!values.account === !values.file) throw ctx.usageError('policy try needs --account <id> or --file <path>');
+    const details = parseDetails(values.details, ctx.usageError);
+    let policy: Policy | null;
+    if (values.file) policy = await readPolicyFile(values.file);
+    else {
+      const accountId = values.account as string;
+      policy = await ctx.withDatabase(async (conn) => {
+        if (!(await accountsService(conn).getAccount(accountId))) throw ctx.usageError(`No account ${accountId}`);
+        return (await policiesRepository(conn).getPolicy(accountId))?.policy ?? null;
+      });
+    }
+    const evaluation = evaluatePolicy(policy, { action: values.action, details });
+    if (values.json) {
+      const { note, ...rest } = evaluation;
+      print({ ...rest, note, requirement: evaluation.deciders ? describeDeciders(evaluation.deciders) : null });
+    } else ctx.write(describeEvaluation(evaluation));
     return;
   }
   if (command === 'set') {

@@ -12,6 +12,13 @@ export type TicketState = {
   pendingOfTicket: (accountId: string, ticketId: string) => Promise<string[]>;
 };
 
+/** What an app notification says changed. */
+const CHANGE_OF = {
+  'notify-created': 'created',
+  'notify-decided': 'decided',
+  'notify-escalated': 'escalated',
+} as const;
+
 /**
  * The request an effect makes now, or null when there is nothing left to do: an approval decided
  * before its tag went out needs no tag; a ticket with another approval still pending keeps its tag.
@@ -35,6 +42,7 @@ export async function requestOf(
     }
     case 'notify-created':
     case 'notify-decided':
+    case 'notify-escalated':
       return {
         method: 'POST',
         path: '/api/v2/apps/notify.json',
@@ -44,11 +52,18 @@ export async function requestOf(
           body: {
             ticketId: entry.ticketId,
             approvalId: entry.approvalId,
-            change: entry.effect === 'notify-created' ? 'created' : 'decided',
+            change: CHANGE_OF[entry.effect],
           },
         },
       };
+    case 'priority': {
+      // Raised only while the approval still waits: a decision just before the escalation went out ends it.
+      const pending = await tickets.pendingOfTicket(entry.accountId, entry.ticketId);
+      if (!pending.includes(entry.approvalId) || !entry.text) return null;
+      return { method: 'PUT', path: `${ticket}.json`, body: { ticket: { priority: entry.text } } };
+    }
     case 'note':
+    case 'escalation-note':
       return entry.text
         ? { method: 'PUT', path: `${ticket}.json`, body: { ticket: { comment: { body: entry.text, public: false } } } }
         : null;

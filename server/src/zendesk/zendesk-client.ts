@@ -36,3 +36,35 @@ export async function sendToZendesk(
     return { kind: 'error', message: `${name}${cause}` };
   }
 }
+
+/** What a read from Zendesk produced: the JSON body of a 2xx, or why there is none. */
+export type ZendeskRead =
+  { kind: 'ok'; body: unknown } | { kind: 'status'; status: number } | { kind: 'error'; message: string };
+
+/** Reads one resource of the account's Zendesk API (a GET); failures are results, not throws. */
+export async function readFromZendesk(
+  connection: ZendeskConnectionDoc,
+  path: string,
+  options: { timeoutMs: number },
+): Promise<ZendeskRead> {
+  try {
+    const response = await fetch(`${connection.baseUrl}${path}`, {
+      method: 'GET',
+      headers: {
+        authorization: authorizationOf(connection),
+        accept: 'application/json',
+        'user-agent': 'Cheqpoint-Gateway',
+      },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      return { kind: 'status', status: response.status };
+    }
+    return { kind: 'ok', body: await response.json() };
+  } catch (err) {
+    const name = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'network error';
+    return { kind: 'error', message: name };
+  }
+}

@@ -1,4 +1,4 @@
-import { englishTicketNote, ticketNoteText } from '@cheqpoint/shared';
+import { describeDeciders, englishTicketNote, ticketNoteText, type Escalation } from '@cheqpoint/shared';
 import type { ApprovalDoc, DecisionDoc } from '../approvals/approval.model.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -39,6 +39,23 @@ function noteOf(doc: ApprovalDoc, decision: DecisionDoc): string | null {
   );
 }
 
+/** The internal note of an escalation: what waits, for how long, and what the escalation changed. */
+export function escalationNoteText(doc: ApprovalDoc, escalation: Escalation): string {
+  const waited = Math.round(escalation.afterSeconds / 60);
+  const lines = [
+    `Cheqpoint: approval ${doc._id} (${doc.summary}) has waited ${waited >= 1 ? `${waited} min` : `${escalation.afterSeconds} s`} without a decision and is escalated.`,
+  ];
+  if (escalation.notifyGroup)
+    lines.push(`${escalation.notifyGroup}: please decide it in the Cheqpoint app on this ticket.`);
+  if (escalation.deciders)
+    lines.push(
+      `Also allowed to decide now: ${describeDeciders({ ...escalation.deciders, label: undefined }).replace(/^Needs /, '')}.`,
+    );
+  if (escalation.priority) lines.push(`Ticket priority raised to ${escalation.priority}.`);
+  lines.push(`It expires at ${doc.expiresAt.toISOString()}.`);
+  return lines.join('\n');
+}
+
 /**
  * What Zendesk is told of an approval, as the two hooks the approvals context calls (onCreated,
  * onDecided): the effects are queued in the Zendesk outbox and sent in the background, so an approval
@@ -75,6 +92,21 @@ export function zendeskEffects(deps: ZendeskEffectsDeps) {
       })().catch(warn(doc._id));
       created.set(doc._id, work);
       void work.finally(() => created.delete(doc._id));
+    },
+
+    /** An escalation: the ticket's priority, a note naming the group, and a push to the open sidebars. */
+    onEscalated(doc: ApprovalDoc, escalation: Escalation) {
+      if (!isZendeskTicket(doc.ticketId)) return;
+      const ticketId = doc.ticketId;
+      void (async () => {
+        if (!(await deps.connections.find(doc.accountId))) return;
+        const base = { approvalId: doc._id, accountId: doc.accountId, ticketId };
+        await queue([
+          ...(escalation.priority ? [{ ...base, effect: 'priority' as const, text: escalation.priority }] : []),
+          { ...base, effect: 'escalation-note', text: escalationNoteText(doc, escalation) },
+          { ...base, effect: 'notify-escalated', text: null },
+        ]);
+      })().catch(warn(doc._id));
     },
 
     onDecided(decision: DecisionDoc, doc: ApprovalDoc) {

@@ -21,7 +21,17 @@ export type ZendeskConnectionDoc = {
 };
 
 /** What the gateway tells Zendesk, one entry per (approval, effect). */
-export const ZENDESK_EFFECTS = ['tag', 'notify-created', 'notify-decided', 'untag', 'note'] as const;
+export const ZENDESK_EFFECTS = [
+  'tag',
+  'notify-created',
+  'notify-decided',
+  'untag',
+  'note',
+  // an escalation's (see approvals/escalation.ts): the ticket's priority, a note naming the group, a push
+  'priority',
+  'escalation-note',
+  'notify-escalated',
+] as const;
 export type ZendeskEffect = (typeof ZENDESK_EFFECTS)[number];
 
 /**
@@ -35,7 +45,7 @@ export type ZendeskOutboxDoc = {
   accountId: string;
   ticketId: string;
   effect: ZendeskEffect;
-  /** The note's text (`note`), or null. */
+  /** The note's text (`note`, `escalation-note`), the priority to set (`priority`), or null. */
   text: string | null;
   attempts: number;
   dueAt: Date;

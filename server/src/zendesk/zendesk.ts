@@ -3,6 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { zendeskConnections } from './connections.js';
+import { staffDirectory } from './staff-directory.js';
 import type { TicketState } from './effect-requests.js';
 import { ZendeskDispatcher, type ZendeskAttemptEvent } from './zendesk-dispatcher.js';
 import { zendeskEffects } from './zendesk-effects.js';
@@ -50,6 +51,7 @@ export function createZendesk(options: ZendeskOptions) {
     },
   });
   const effects = zendeskEffects({ connections, outbox, dispatcher, clock: options.clock, logger: options.logger });
-  return { effects, dispatcher, sweepClaims: (before: Date) => outbox.sweepClaims(before) };
+  const staff = staffDirectory(connections, options.clock, options.timeoutMs);
+  return { effects, dispatcher, staff, sweepClaims: (before: Date) => outbox.sweepClaims(before) };
 }
 export type Zendesk = ReturnType<typeof createZendesk>;
