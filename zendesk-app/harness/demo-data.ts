@@ -1,5 +1,62 @@
+import type { Policy } from '@cheqpoint/shared';
+
 /** Demo approvals the dev harness seeds on one ticket (and one on another, for the queue). */
 export const DEMO_TICKET_ID = '9921';
+
+/** The Zendesk groups of the demo users. */
+const SUPPORT = { id: 10, name: 'Support' };
+const TEAM_LEADS = { id: 11, name: 'Team leads' };
+
+/**
+ * Who `npm run dev` can sign in as (`?user=<id>`): Ada decided the demo history, Grace is a team lead
+ * (the demo policy's big refunds), Margaret an admin (account deletions, escalated refunds).
+ */
+export const DEMO_USERS = [
+  { id: 381, name: 'Ada Lovelace', email: 'ada@example.com', role: 'agent', locale: 'en-US', groups: [SUPPORT] },
+  {
+    id: 382,
+    name: 'Grace Hopper',
+    email: 'grace@example.com',
+    role: 'agent',
+    locale: 'en-US',
+    groups: [SUPPORT, TEAM_LEADS],
+  },
+  {
+    id: 383,
+    name: 'Margaret Hamilton',
+    email: 'margaret@example.com',
+    role: 'admin',
+    locale: 'en-US',
+    groups: [SUPPORT],
+  },
+];
+
+/** Refunds above this need a team lead under the demo policy (the demo history stays below it). */
+export const DEMO_TEAM_LEAD_REFUND_ABOVE = 200;
+
+/**
+ * The demo account's policy (`npm run dev` sets it each run): approval authority by Zendesk group and
+ * role. Everything else still goes to any agent, as the demo requests and history expect.
+ */
+export const DEMO_POLICY: Policy = {
+  rules: [
+    {
+      name: 'big-refunds-need-a-team-lead',
+      action: 'refund_order',
+      conditions: { amount: { gt: DEMO_TEAM_LEAD_REFUND_ABOVE } },
+      outcome: 'require_human',
+      deciders: { groups: [TEAM_LEADS.name], label: 'Needs a team lead' },
+      // nobody in Team leads within 4 hours: admins may decide too and the ticket becomes urgent
+      escalation: { afterSeconds: 4 * 60 * 60, deciders: { roles: ['admin'] }, priority: 'urgent' },
+    },
+    {
+      name: 'account-deletion-needs-an-admin',
+      action: 'delete_account',
+      outcome: 'require_human',
+      deciders: { roles: ['admin'] },
+    },
+  ],
+};
 
 /** Subjects the harness's Zendesk API gives the demo tickets (the queue shows them under the ticket number). */
 export const DEMO_TICKET_SUBJECTS: Record<string, string> = {
@@ -50,6 +107,27 @@ export const DEMO_REQUESTS = [
     details: { ticket_id: '9922', order_id: '1002', address: { city: 'Berlin', zip: '10115' } },
     justification: 'The customer moved last week.',
     riskLevel: 'low',
+    agentName: 'Support AI',
+  },
+] as const;
+
+/**
+ * Pending requests that only some agents may decide under DEMO_POLICY (`npm run dev` seeds them; the
+ * listing screenshots leave them out, so the listing shows the sidebar every agent sees).
+ */
+export const DEMO_AUTHORITY_REQUESTS = [
+  {
+    action: 'refund_order',
+    summary: 'Refund the Premium plan for the year (€500)',
+    details: {
+      ticket_id: DEMO_TICKET_ID,
+      subscription_id: 'sub_5521',
+      amount: 500,
+      currency: 'EUR',
+      notify_customer: true,
+    },
+    justification: 'Goodwill for the late order: the customer is cancelling the Premium plan because of the price.',
+    riskLevel: 'high',
     agentName: 'Support AI',
   },
 ] as const;
