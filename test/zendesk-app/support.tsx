@@ -6,7 +6,11 @@ import type { ApprovalView } from '../../zendesk-app/src/app/api/approval-view';
 import { toApprovalView } from '../../zendesk-app/src/app/api/approval-view';
 import type { IGatewayClient } from '../../zendesk-app/src/app/api/gateway-client';
 import { ThemeRoot } from '../../zendesk-app/src/app/components/ThemeRoot';
-import { ClientContext, type IClientContextValue } from '../../zendesk-app/src/app/contexts/ClientProvider';
+import {
+  ClientContext,
+  type IClientContextValue,
+  type ICurrentUser,
+} from '../../zendesk-app/src/app/contexts/ClientProvider';
 import { createTranslator, type SupportedLocale } from '../../zendesk-app/src/app/lib/i18n';
 import type { IZafClient } from '../../zendesk-app/src/types/zaf';
 
@@ -101,6 +105,8 @@ export interface IRenderOptions {
   location?: string;
   locale?: SupportedLocale;
   isTicketNoteEnabled?: boolean;
+  /** Overrides of the signed-in agent (Ada Lovelace, role agent, no groups). */
+  currentUser?: Partial<ICurrentUser>;
 }
 
 /** Renders inside the app's providers with a fake client and gateway. */
@@ -112,7 +118,15 @@ export function renderWithClient(ui: ReactElement, options: IRenderOptions = {})
     client,
     location: options.location ?? 'ticket_sidebar',
     ticketId: '9921',
-    currentUser: { id: '381', name: 'Ada Lovelace', email: 'ada@example.com', locale },
+    currentUser: {
+      id: '381',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      locale,
+      role: 'agent',
+      groups: [],
+      ...options.currentUser,
+    },
     colorScheme: 'light',
     locale,
     t: createTranslator(locale),

@@ -20,6 +20,24 @@ export class GatewayError extends Error {
   }
 }
 
+/** Why the gateway refuses a decision for approval authority (403 problem+json `reason`). */
+const AUTHORITY_REASONS: readonly unknown[] = ['lacks-authority', 'authority-unverifiable'];
+/** problemTypeUri('zendesk-unavailable'): the 503 of a decision whose authority Zendesk did not confirm in time. */
+const ZENDESK_UNAVAILABLE = 'urn:cheqpoint:problem:zendesk-unavailable';
+
+/**
+ * The gateway's own words when a decision failed over approval authority: this agent may not decide, it
+ * could not check who they are (403), or Zendesk did not answer the check (503); null for any other
+ * failure. The 403's detail names the requirement.
+ */
+export function authorityProblem(error: GatewayError): string | null {
+  const body = error.body as { reason?: unknown; type?: unknown } | undefined;
+  const isAuthority =
+    (error.status === 403 && AUTHORITY_REASONS.includes(body?.reason)) ||
+    (error.status === 503 && body?.type === ZENDESK_UNAVAILABLE);
+  return isAuthority ? error.message : null;
+}
+
 /** A decision either landed, or someone (or something) else decided first: `409` with the current state. */
 export type DecisionOutcome =
   { kind: 'decided'; approval: ApprovalView } | { kind: 'conflict'; approval: ApprovalView };
@@ -137,7 +155,19 @@ export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGa
         // the gateway says which: the agent key, or (verified approvers) the session or the claimed identity
         const problem = ProblemSchema.safeParse(bodyOf(failure));
         const detail = problem.success ? problem.data.detail : undefined;
-        throw new GatewayError('unauthorized', detail ?? 'The agent key was refused', status);
+        // the body is kept: a 403 about approval authority says which (`reason`, see authorityProblem)
+        throw new GatewayError(
+          'unauthorized',
+          detail ?? 'The agent key was refused',
+          status,
+          [],
+          problem.success ? problem.data : undefined,
+        );
+      }
+      // the gateway was reached but Zendesk was not (checking a decider's authority): its detail says so
+      const reply = bodyOf(failure) as { type?: unknown } | undefined;
+      if (status === 503 && reply?.type === ZENDESK_UNAVAILABLE) {
+        throw new GatewayError('http', ProblemSchema.safeParse(reply).data?.detail ?? 'HTTP 503', status, [], reply);
       }
       if (status === 0 || status === 502 || status === 503 || status === 504) {
         throw new GatewayError('unreachable', 'The gateway could not be reached', status || undefined);

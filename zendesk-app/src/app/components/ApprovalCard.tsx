@@ -5,8 +5,10 @@ import { Alert } from '@zendeskgarden/react-notifications';
 import { Tag } from '@zendeskgarden/react-tags';
 import { getColor } from '@zendeskgarden/react-theming';
 import type { ApprovalView } from '../api/approval-view';
+import { authorityProblem } from '../api/gateway-client';
 import { useClient } from '../hooks/useClient';
 import { useDecision } from '../hooks/useDecision';
+import { authorityOf, requirementText } from '../lib/authority';
 import { buildModifiedDetails, diffDetails, fieldSpecs, initialValues, type FieldValue } from '../lib/details-form';
 import { expiryUrgency, formatAgo, formatDateTime, formatRelative, humanizeAction } from '../lib/format';
 import type { Translate } from '../lib/i18n';
@@ -143,6 +145,15 @@ const Notice = styled.div`
   margin-top: ${({ theme }) => theme.space.sm};
 `;
 
+/** Why this agent cannot decide (approval authority), at the top of the actions it turns off. */
+const Requirement = styled.p`
+  margin: ${({ theme }) => theme.space.sm} 0 0;
+  font-size: ${({ theme }) => theme.fontSizes.sm};
+  line-height: ${({ theme }) => theme.lineHeights.sm};
+  font-weight: ${({ theme }) => theme.fontWeights.semibold};
+  overflow-wrap: anywhere;
+`;
+
 const STATUS_HUES = { pending: 'yellow', approved: 'green', rejected: 'red' } as const;
 const RISK_HUES = { low: 'grey', medium: 'yellow', high: 'red', critical: 'red' } as const;
 /** Risks for which Approve asks once more. */
@@ -170,6 +181,7 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
   const announce = useAnnounce();
   const titleId = useId();
   const bodyId = useId();
+  const requirementId = useId();
   const cardRef = useRef<HTMLElement>(null);
   const actionsRef = useRef<IDecideActionsHandle>(null);
   const [mode, setMode] = useState<DecideMode>('view');
@@ -221,6 +233,9 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
   const hasErrors = Object.keys(modified.errors).length > 0;
   const urgency = expiryUrgency(approval.expiresAt, now);
   const isExpired = isPending && urgency === 'expired';
+  // [5] re-read on every tick: at escalatesAt the widened deciders may turn the buttons on
+  const authority = authorityOf(approval, currentUser, now);
+  const isLackingAuthority = !authority.mayDecide;
   const riskLabel = approval.riskLevel ? t(`risk_${approval.riskLevel}`) : null;
 
   function changeMode(next: DecideMode) {
@@ -235,7 +250,8 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
   }
 
   async function decide(kind: DecideKind) {
-    if (isExpired || decision.isBusy) return; // [3] no call once expired: the expiry has decided
+    // [3] no call once expired (the expiry has decided), nor without authority (the gateway would refuse it)
+    if (isExpired || isLackingAuthority || decision.isBusy) return;
     if (kind === 'approve' && mode === 'view' && CONFIRMED_RISKS.includes(approval.riskLevel ?? '')) {
       changeMode('confirm-approve');
       return;
@@ -324,6 +340,11 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
                 {t('risk', { level: riskLabel ?? '' })}
               </Tag>
             )}
+            {authority.isEscalated && (
+              <Tag hue="orange" size="small" isRegular title={t('escalated_title')}>
+                {t('escalated')}
+              </Tag>
+            )}
             {approval.priority && (
               <Tag hue="grey" size="small" isRegular>
                 {t('priority', { level: t(`priority_${approval.priority}`) })}
@@ -388,13 +409,20 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
           {decision.error && (
             <Notice>
               <Alert type="error" role="alert">
-                {t('decision_failed', {
-                  reason:
-                    decision.error.fieldErrors.map((e) => `${e.path}: ${e.message}`).join('; ') ||
-                    errorReason(decision.error.kind, t, decision.error.status),
-                })}
+                {/* [6] failed over approval authority: the gateway's detail says why (and who may decide) */}
+                {authorityProblem(decision.error) ??
+                  t('decision_failed', {
+                    reason:
+                      decision.error.fieldErrors.map((e) => `${e.path}: ${e.message}`).join('; ') ||
+                      errorReason(decision.error.kind, t, decision.error.status),
+                  })}
               </Alert>
             </Notice>
+          )}
+          {isPending && isLackingAuthority && authority.deciders && (
+            <Requirement id={requirementId} data-requirement>
+              {requirementText(authority.deciders, t)}
+            </Requirement>
           )}
           {isPending && (
             <DecideActions
@@ -404,7 +432,8 @@ export function ApprovalCard({ approval, now, onUpdated, onOpenTicket, isNew = f
               note={note}
               isNoteMissing={isNoteMissing}
               isBusy={decision.isBusy}
-              isDisabled={isExpired}
+              isDisabled={isExpired || isLackingAuthority}
+              describedBy={isLackingAuthority ? requirementId : undefined}
               isApproveDisabled={hasOwnVote}
               canModify={!approval.quorum}
               canApproveModified={!hasErrors && changes.length > 0}

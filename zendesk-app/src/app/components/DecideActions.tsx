@@ -43,6 +43,8 @@ export interface IDecideActionsProps {
   /** Approve with changes is possible (valid and changed). */
   canApproveModified: boolean;
   riskLabel: string | null;
+  /** id of the text saying why the decisions are off (approval authority), for screen readers. */
+  describedBy?: string | undefined;
   onNote: (note: string) => void;
   onOpenNote: () => void;
   onMode: (mode: DecideMode) => void;
@@ -62,7 +64,7 @@ export interface IDecideActionsHandle {
 export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProps>(
   function DecideActions(props, handle) {
     const { mode, isNoteOpen, note, isNoteMissing, isBusy, isDisabled, canApproveModified, riskLabel, t } = props;
-    const { isApproveDisabled = false, canModify = true } = props;
+    const { isApproveDisabled = false, canModify = true, describedBy } = props;
     const refs = {
       note: useRef<HTMLTextAreaElement>(null),
       confirm: useRef<HTMLButtonElement>(null),
@@ -117,17 +119,32 @@ export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProp
             <>
               <Button
                 ref={refs.approve}
+                aria-describedby={describedBy}
                 size="small"
                 disabled={isOff || isApproveDisabled}
                 onClick={() => props.onDecide('approve')}
               >
                 {isBusy ? t('saving') : t('approve')}
               </Button>
-              <Button ref={refs.reject} size="small" isDanger disabled={isOff} onClick={() => props.onMode('reject')}>
+              <Button
+                ref={refs.reject}
+                aria-describedby={describedBy}
+                size="small"
+                isDanger
+                disabled={isOff}
+                onClick={() => props.onMode('reject')}
+              >
                 {t('reject')}
               </Button>
               {canModify && (
-                <Button ref={refs.modify} size="small" isBasic disabled={isOff} onClick={() => props.onMode('modify')}>
+                <Button
+                  ref={refs.modify}
+                  aria-describedby={describedBy}
+                  size="small"
+                  isBasic
+                  disabled={isOff}
+                  onClick={() => props.onMode('modify')}
+                >
                   {t('modify')}
                 </Button>
               )}
@@ -142,6 +159,7 @@ export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProp
             <>
               <Button
                 ref={refs.confirm}
+                aria-describedby={describedBy}
                 size="small"
                 isDanger
                 disabled={isOff}
@@ -156,6 +174,7 @@ export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProp
             <>
               <Button
                 ref={refs.confirm}
+                aria-describedby={describedBy}
                 size="small"
                 disabled={isOff || isApproveDisabled}
                 onClick={() => props.onDecide('approve')}
@@ -169,6 +188,7 @@ export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProp
             <>
               <Button
                 size="small"
+                aria-describedby={describedBy}
                 disabled={isOff || !canApproveModified}
                 onClick={() => props.onDecide('approve-modified')}
               >

@@ -12,6 +12,10 @@ export interface ICurrentUser {
   name: string;
   email?: string;
   locale?: string;
+  /** Zendesk role (`admin`, `agent`, …): what the card says about approval authority; the gateway enforces it. */
+  role?: string;
+  /** Names of the user's Zendesk groups, for the same display (ZAF gives `{ id, name }` objects). */
+  groups: string[];
 }
 
 /** What `app.registered` delivers. */
@@ -50,6 +54,14 @@ export interface IClientProviderProps {
 const asScheme = (value: unknown, fallback: ColorScheme): ColorScheme =>
   value === 'dark' || value === 'light' ? value : fallback;
 
+/** Group names from ZAF's `currentUser.groups`; anything malformed is skipped, not fatal. */
+function groupNames(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .map((group: unknown) => (group as { name?: unknown } | null)?.name)
+    .filter((name): name is string => typeof name === 'string');
+}
+
 function userOf(raw: unknown): ICurrentUser {
   const user = (raw ?? {}) as Record<string, unknown>;
   return {
@@ -57,6 +69,8 @@ function userOf(raw: unknown): ICurrentUser {
     name: typeof user['name'] === 'string' ? user['name'] : '',
     ...(typeof user['email'] === 'string' ? { email: user['email'] } : {}),
     ...(typeof user['locale'] === 'string' ? { locale: user['locale'] } : {}),
+    ...(typeof user['role'] === 'string' ? { role: user['role'] } : {}),
+    groups: groupNames(user['groups']),
   };
 }
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { ApprovalView } from '../api/approval-view';
 
 /** Tick while nothing is about to expire (relative times like "5 minutes ago" stay true enough). */
 export const CALM_TICK_MS = 15_000;
@@ -17,6 +18,15 @@ export function nextTickMs(deadlines: readonly number[], now: number): number {
   }
   return Math.max(FAST_TICK_MS, delay);
 }
+
+/**
+ * What the time must be re-read for: pending approvals' expiries and escalations (at `escalatesAt` wider
+ * deciders may turn a card's buttons on).
+ */
+export const deadlinesOf = (approvals: readonly ApprovalView[]): string[] =>
+  approvals
+    .filter((a) => a.status === 'pending')
+    .flatMap((a) => (a.escalatesAt ? [a.expiresAt, a.escalatesAt] : [a.expiresAt]));
 
 /**
  * The current time, re-read when the deadlines change (so a list that just arrived shows true relative

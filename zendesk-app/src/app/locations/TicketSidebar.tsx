@@ -10,7 +10,7 @@ import { EmptyState, ErrorState } from '../components/StatusMessage';
 import { TICKET_EVENTS, useApprovals } from '../hooks/useApprovals';
 import { useAutoResize } from '../hooks/useAutoResize';
 import { useClient } from '../hooks/useClient';
-import { useNow } from '../hooks/useNow';
+import { deadlinesOf, useNow } from '../hooks/useNow';
 
 export { VisuallyHidden };
 
@@ -50,7 +50,7 @@ export function TicketSidebar() {
     isNotified,
   });
   const ordered = useMemo(() => sidebarOrder(approvals), [approvals]);
-  const deadlines = useMemo(() => ordered.filter((a) => a.status === 'pending').map((a) => a.expiresAt), [ordered]);
+  const deadlines = useMemo(() => deadlinesOf(ordered), [ordered]);
   const now = useNow(deadlines);
   // The agent touched a card (click, key, focus): it is no longer new.
   const onTouch = (event: { target: EventTarget }) => {
@@ -58,7 +58,7 @@ export function TicketSidebar() {
     if (id && newIds.has(id)) seen(id);
   };
   useAutoResize(ref);
-  const pendingCount = deadlines.length;
+  const pendingCount = ordered.filter((a) => a.status === 'pending').length;
 
   return (
     <LiveRegionProvider

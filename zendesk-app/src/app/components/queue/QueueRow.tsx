@@ -1,11 +1,13 @@
 import { forwardRef } from 'react';
 import styled from 'styled-components';
 import { Button, ChevronButton } from '@zendeskgarden/react-buttons';
+import { decidersAt } from '@cheqpoint/shared';
 import { Table } from '@zendeskgarden/react-tables';
 import { Tag } from '@zendeskgarden/react-tags';
 import { getColor } from '@zendeskgarden/react-theming';
 import type { ApprovalView } from '../../api/approval-view';
 import { expiryUrgency, formatDateTime, humanizeAction } from '../../lib/format';
+import { requirementText } from '../../lib/authority';
 import type { Translate } from '../../lib/i18n';
 import { capitalize } from './QueueToolbar';
 import { formatAmount, formatShortRelative } from './queue-model';
@@ -31,6 +33,11 @@ const Subline = styled.span`
   white-space: nowrap;
   font-size: ${({ theme }) => theme.fontSizes.sm};
   color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
+`;
+
+/** Who may decide (approval authority), so a lead scanning the queue sees which need them. */
+const Requirement = styled(Subline)`
+  font-weight: ${({ theme }) => theme.fontWeights.semibold};
 `;
 
 const Main = styled.span`
@@ -78,6 +85,8 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
   const amount = formatAmount(approval.details, moneyLocale);
   const isPending = approval.status === 'pending';
   const urgency = expiryUrgency(approval.expiresAt, now);
+  const deciders = isPending ? decidersAt(approval.policy, approval.escalatesAt, new Date(now)) : null;
+  const requirement = deciders && requirementText(deciders, t);
   const label = t(isExpanded ? 'queue_hide_label' : 'queue_review_label', { summary: approval.summary });
   return (
     <ClickableRow
@@ -109,6 +118,11 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
           {humanizeAction(approval.action)}
         </Main>
         <Subline title={approval.summary}>{approval.summary}</Subline>
+        {requirement && (
+          <Requirement title={requirement} data-requirement>
+            {requirement}
+          </Requirement>
+        )}
       </Table.Cell>
       <Table.Cell isTruncated>{amount}</Table.Cell>
       <Table.Cell>

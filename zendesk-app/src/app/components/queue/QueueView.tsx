@@ -6,7 +6,7 @@ import type { ApprovalView } from '../../api/approval-view';
 import type { LiveQuery } from '../../api/gateway-client';
 import { useApprovals } from '../../hooks/useApprovals';
 import { useClient } from '../../hooks/useClient';
-import { useNow } from '../../hooks/useNow';
+import { deadlinesOf, useNow } from '../../hooks/useNow';
 import { CardSkeleton } from '../CardSkeleton';
 import { LiveRegionProvider } from '../LiveRegion';
 import { EmptyState, ErrorState } from '../StatusMessage';
@@ -99,7 +99,7 @@ export function QueueView() {
   );
   const visible = useMemo(() => sortApprovals(filterApprovals(all, filters), sort), [all, filters, sort]);
   const shown = pageOf(visible, page);
-  const now = useNow(shown.rows.filter((a) => a.status === 'pending').map((a) => a.expiresAt));
+  const now = useNow(deadlinesOf(shown.rows));
   const subjects = useTicketSubjects(
     client,
     shown.rows.map((a) => a.ticketId),
