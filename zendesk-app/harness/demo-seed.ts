@@ -9,7 +9,7 @@ const DEMO_AGENT = { id: 381, name: 'Ada Lovelace', email: 'ada@example.com' };
 async function listOf(gatewayUrl: string, keys: DemoKeys, query: string) {
   const res = await fetch(`${gatewayUrl}/api/agent/approvals?${query}`, { headers: { 'x-api-key': keys.agentKey } });
   if (!res.ok) throw new Error(`Listing approvals failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { approvals: { action: string; status: string }[] }).approvals;
+  return ((await res.json()) as { approvals: { action: string; summary: string; status: string }[] }).approvals;
 }
 
 async function create(gatewayUrl: string, keys: DemoKeys, request: object): Promise<string> {
@@ -22,11 +22,19 @@ async function create(gatewayUrl: string, keys: DemoKeys, request: object): Prom
   return ((await res.json()) as { approvalId: string }).approvalId;
 }
 
+export type SeedOptions = {
+  /** A session of the agent who decides the history, for an account that verifies approvers (npm run dev). */
+  session?: string | undefined;
+  /** The pending requests to top up; default DEMO_REQUESTS. */
+  requests?: readonly { action: string; summary: string }[];
+};
+
 /**
  * The decided history of the demo ticket (once), then each demo request that has no pending approval of
- * its action yet: running it again tops the demo up instead of piling approvals up.
+ * its action and summary yet: running it again tops the demo up instead of piling approvals up.
  */
-export async function seedDemo(gatewayUrl: string, keys: DemoKeys, session?: string): Promise<void> {
+export async function seedDemo(gatewayUrl: string, keys: DemoKeys, options: SeedOptions = {}): Promise<void> {
+  const { session, requests = DEMO_REQUESTS } = options;
   const ticket = await listOf(gatewayUrl, keys, `ticketId=${DEMO_TICKET_ID}&limit=200`);
   for (const { request, decision } of DEMO_HISTORY) {
     if (ticket.some((a) => a.action === request.action)) continue;
@@ -44,8 +52,9 @@ export async function seedDemo(gatewayUrl: string, keys: DemoKeys, session?: str
     if (!res.ok) throw new Error(`Deciding the demo ${request.action} failed: ${res.status} ${await res.text()}`);
   }
   const pending = await listOf(gatewayUrl, keys, 'status=pending&limit=200');
-  for (const request of DEMO_REQUESTS) {
-    if (pending.some((a) => a.action === request.action)) continue;
+  for (const request of requests) {
+    // action and summary: the demo has two refunds (one any agent may decide, one for a team lead)
+    if (pending.some((a) => a.action === request.action && a.summary === request.summary)) continue;
     await create(gatewayUrl, keys, request);
   }
 }

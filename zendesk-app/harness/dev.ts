@@ -9,7 +9,15 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { build } from 'vite';
 import { APP_ROOT, appViteConfig } from '../build/app-vite-config.js';
-import { DEMO_TICKET_ID, DEMO_TICKET_MESSAGES, DEMO_TICKET_SUBJECTS } from './demo-data.js';
+import {
+  DEMO_AUTHORITY_REQUESTS,
+  DEMO_POLICY,
+  DEMO_REQUESTS,
+  DEMO_TICKET_ID,
+  DEMO_TICKET_MESSAGES,
+  DEMO_TICKET_SUBJECTS,
+  DEMO_USERS,
+} from './demo-data.js';
 import { seedDemo } from './demo-seed.js';
 import { writeGatewayAppDir } from './gateway-app.js';
 import { startHarness } from './harness.server.js';
@@ -22,8 +30,8 @@ const KEYS_FILE = path.join(REPO_ROOT, 'tmp', 'dev-harness.json');
 const DEV_DIST = path.join(REPO_ROOT, 'tmp', 'zendesk-app-dev');
 /** The app as the gateway serves it for signed URLs (CHEQPOINT_APP_DIR of the gateway dev starts). */
 const GATEWAY_APP_DIR = path.join(REPO_ROOT, 'tmp', 'zendesk-app-dev-gateway');
-/** The harness user, whom the signed-URL tokens name. */
-const DEV_USER = { id: 381, name: 'Ada Lovelace', email: 'ada@example.com', role: 'agent', locale: 'en-US' };
+/** The harness user by default (`?user=` signs in as another demo user), who decided the demo history. */
+const DEV_USER = DEMO_USERS[0] as (typeof DEMO_USERS)[number];
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const children: ChildProcess[] = [];
@@ -181,14 +189,39 @@ async function verifyApprovers(keys: Keys, signed: ISignedUrls) {
   say('The demo account verifies approvers: the harness signs each app load as Zendesk would (signed URLs)');
 }
 
-/** A session of the harness user, as the app page gets it (the demo history is decided with it). */
-async function devSession(signed: ISignedUrls): Promise<string | undefined> {
+/** A session of one demo user, as the app page gets it (the demo history is decided with Ada's). */
+async function devSession(signed: ISignedUrls, user: (typeof DEMO_USERS)[number]): Promise<string | undefined> {
   const res = await fetch(`${GATEWAY_URL}/zendesk/app/index.html`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: signedUrlToken(signed, DEV_USER) }).toString(),
+    body: new URLSearchParams({ token: signedUrlToken(signed, user) }).toString(),
   });
   return /<meta name="cheqpoint-session" content="([^"]+)">/.exec(await res.text())?.[1];
+}
+
+/** Each demo user's session by user id, for deciding through the API as them (README). */
+async function devSessions(signed: ISignedUrls): Promise<Record<string, string>> {
+  const sessions: Record<string, string> = {};
+  for (const user of DEMO_USERS) {
+    const session = await devSession(signed, user);
+    if (session) sessions[String(user.id)] = session;
+  }
+  return sessions;
+}
+
+/**
+ * The demo policy (approval authority), set on each run through the CLI as an admin would, so a
+ * changed DEMO_POLICY applies without a fresh account. The file is removed once the CLI has read it.
+ */
+async function setDemoPolicy(keys: Keys) {
+  const file = path.join(REPO_ROOT, 'tmp', 'dev-policy.json');
+  writeFileSync(file, JSON.stringify(DEMO_POLICY, null, 2));
+  try {
+    await cli(['policy', 'set', '--account', keys.accountId, '--file', file, '--json']);
+  } finally {
+    rmSync(file, { force: true });
+  }
+  say('Set the demo policy: refunds above €200 need a team lead (Grace), account deletions an admin (Margaret)');
 }
 
 async function main() {
@@ -222,20 +255,38 @@ async function main() {
     ticketMessages: DEMO_TICKET_MESSAGES,
     zendeskApi,
     appId: HARNESS_APP_ID,
+    users: DEMO_USERS,
     currentUser: DEV_USER,
     ...(signed ? { signedUrls: signed } : {}),
   });
   // A gateway elsewhere could not reach the harness on this machine's loopback address.
   if (['127.0.0.1', 'localhost', '[::1]'].includes(gatewayHost)) await connectZendesk(keys, harness.url, zendeskApi);
-  const session = signed ? await devSession(signed) : undefined;
-  await seedDemo(GATEWAY_URL, keys, session);
-  // the harness user's session, for deciding through the API as that verified user (README); git-ignored
-  writeFileSync(KEYS_FILE, JSON.stringify({ ...keys, agentSession: session ?? null }, null, 2), { mode: 0o600 });
+  await setDemoPolicy(keys);
+  const sessions = signed ? await devSessions(signed) : {};
+  const session = sessions[String(DEV_USER.id)];
+  await seedDemo(GATEWAY_URL, keys, { session, requests: [...DEMO_REQUESTS, ...DEMO_AUTHORITY_REQUESTS] });
+  // each demo user's session, for deciding through the API as that verified user (README); git-ignored
+  writeFileSync(
+    KEYS_FILE,
+    JSON.stringify({ ...keys, agentSession: session ?? null, agentSessions: sessions }, null, 2),
+    { mode: 0o600 },
+  );
   say('');
   say(`Cheqpoint harness: ${harness.url}?ticket=${DEMO_TICKET_ID}`);
   say(`  queue (nav bar):  ${harness.url}?location=nav_bar`);
   say(`  dark mode:        ${harness.url}?ticket=${DEMO_TICKET_ID}&colorScheme=dark`);
   say(`  as in Zendesk:    ${harness.url}?ticket=${DEMO_TICKET_ID}&frame=zendesk (no harness controls)`);
+  say('Signed in as Ada; switch with "Signed in as" in the harness header, or open the ticket as:');
+  const who = DEMO_USERS.map((u) => `${u.name} (${u.role}; ${u.groups.map((g) => g.name).join(', ')}):`);
+  const width = Math.max(...who.map((w) => w.length));
+  DEMO_USERS.forEach((user, i) =>
+    say(`  ${who[i]?.padEnd(width)} ${harness.url}?ticket=${DEMO_TICKET_ID}&user=${user.id}`),
+  );
+  say(
+    signed
+      ? 'The €500 refund needs a team lead (Grace); after 4 hours admins (Margaret) may decide it too.'
+      : 'Nobody can decide the €500 refund here: its approval authority needs verified approvers (signed URLs).',
+  );
   say('Re-run npm run dev after changing the app (it rebuilds). Ctrl-C to stop.');
   const stop = async () => {
     await harness.close();
