@@ -173,9 +173,14 @@ export function openApiDocument() {
             '401': problem(
               'Missing, invalid or revoked x-api-key; or, with verified approvers, no valid x-cheqpoint-session',
             ),
-            '403': problem('Not an agent key; or the claimed agent differs from the Zendesk-verified user'),
+            '403': problem(
+              'Not an agent key; the claimed agent differs from the Zendesk-verified user; or the approval\'s rule names deciders (`policy.deciders`) and this person is not one (`reason: "lacks-authority"`) or cannot be checked (`reason: "authority-unverifiable"`: no verified approvers or no Zendesk connection); `requirement` holds the deciders',
+            ),
             '404': problem('Unknown approval'),
             '409': problem('Already decided; `approval` holds the current state'),
+            '503': problem(
+              "Zendesk did not answer the lookup of the decider's role and groups; retry after Retry-After",
+            ),
           },
         },
       },

@@ -152,4 +152,48 @@ describe('Policy file schema', () => {
       ]);
     }
   });
+
+  it('When a rule names deciders and an escalation, then it is valid and the verdict shape parses', () => {
+    const result = parsePolicy({
+      rules: [
+        {
+          name: 'big-refunds',
+          action: 'refund',
+          conditions: { amount: { gt: 200 } },
+          outcome: 'require_human',
+          expiresInSeconds: 86_400,
+          deciders: { groups: ['Team leads'], roles: ['admin'], label: 'Needs a team lead' },
+          escalation: { afterSeconds: 3600, deciders: { roles: ['agent'] }, priority: 'urgent', notifyGroup: 'Leads' },
+        },
+        { name: 'ping', action: 'ping', outcome: 'require_human', escalation: { afterSeconds: 60, priority: 'high' } },
+      ],
+    });
+    expect(result.success).toBe(true);
+  });
+
+  it('When deciders or an escalation are empty, misplaced or contradict the rule, then each problem names the rule and field', () => {
+    const fields = (rule: object) => errorsOf({ rules: [rule] }).map((e) => `${e.field}: ${e.message}`);
+    const human = { name: 'h', action: 'x', outcome: 'require_human' };
+    expect(fields({ ...human, deciders: {} })).toEqual(['deciders: Give roles, groups or both: who may decide']);
+    expect(fields({ ...human, deciders: { roles: ['owner'] } })[0]).toMatch(/^deciders\.roles\[0\]: /);
+    expect(fields({ ...human, deciders: { groups: ['  '] } })).toEqual([
+      'deciders.groups[0]: Group name must not be empty',
+    ]);
+    expect(fields({ ...human, deciders: { groups: ['a'], who: 1 } })).toEqual(['deciders.who: Unknown field']);
+    expect(fields({ name: 'a', action: 'x', outcome: 'approve', deciders: { roles: ['admin'] } })).toEqual([
+      'deciders: deciders applies only to rules with outcome require_human',
+    ]);
+    expect(fields({ ...human, escalation: { afterSeconds: 60 } })).toEqual([
+      'escalation: Give deciders, priority or notifyGroup: what the escalation does',
+    ]);
+    expect(fields({ ...human, escalation: { afterSeconds: 60, priority: 'low' } })[0]).toMatch(
+      /^escalation\.priority: /,
+    );
+    expect(fields({ ...human, escalation: { afterSeconds: 60, deciders: { roles: ['admin'] } } })[0]).toMatch(
+      /^escalation\.deciders: escalation\.deciders widens the rule's deciders/,
+    );
+    expect(fields({ ...human, expiresInSeconds: 600, escalation: { afterSeconds: 600, priority: 'high' } })).toEqual([
+      "escalation.afterSeconds: afterSeconds must be below the rule's expiresInSeconds (600): an expired approval cannot escalate",
+    ]);
+  });
 });

@@ -252,3 +252,48 @@ describe('policy CLI', () => {
     expect(usage.stderr).toContain('policy show needs --account');
   });
 });
+
+describe('policy try', () => {
+  const AUTHORITY_FILE = path.join(REPO_ROOT, 'docs', 'policies.authority.example.json');
+
+  it('When a request is tried against a policy file, then it reports the rule, who may decide, the approvers and the escalation', async () => {
+    const big = cli();
+    await policyCli(['try', '--file', AUTHORITY_FILE, '--action', 'refund', '--details', '{"amount": 500}'], big.ctx);
+    expect(big.output()).toBe(
+      [
+        'A person decides (rule "big-refunds").',
+        '  Who may decide: group Team leads (the app says “Needs a team lead”).',
+        '  Escalation after 14400 s: also role admin may decide; ticket priority urgent; Team leads is told.',
+        '',
+      ].join('\n'),
+    );
+    const small = cli();
+    await policyCli(['try', '--file', AUTHORITY_FILE, '--action', 'refund', '--details', '{"amount": 20}'], small.ctx);
+    expect(small.output()).toBe('A person decides (rule "small-refunds").\n  Who may decide: any agent.\n');
+    const deletion = cli();
+    await policyCli(['try', '--file', AUTHORITY_FILE, '--action', 'delete_account', '--json'], deletion.ctx);
+    expect(JSON.parse(deletion.output())).toMatchObject({
+      outcome: 'require_human',
+      rule: 'account-deletion',
+      approvalsRequired: 2,
+      deciders: { roles: ['admin'] },
+      requirement: 'Needs an admin',
+    });
+  });
+
+  it('When a request is tried against an account, then its stored policy answers; bad arguments are usage errors', async () => {
+    await policyCli(['set', '--account', other.accountId, '--file', EXAMPLE_FILE], cli().ctx);
+    const auto = cli();
+    await policyCli(['try', '--account', other.accountId, '--action', 'delete_account'], auto.ctx);
+    expect(auto.output()).toBe('Decided at once: rejected by rule "no-account-deletion".\n');
+    for (const args of [
+      ['try', '--action', 'refund'],
+      ['try', '--file', EXAMPLE_FILE, '--account', other.accountId, '--action', 'refund'],
+      ['try', '--file', EXAMPLE_FILE],
+      ['try', '--file', EXAMPLE_FILE, '--action', 'refund', '--details', '[1]'],
+      ['try', '--file', EXAMPLE_FILE, '--action', 'refund', '--details', '{"__proto__": {}}'],
+    ]) {
+      await expect(policyCli(args, cli().ctx)).rejects.toMatchObject({ isUsage: true });
+    }
+  });
+});
