@@ -205,7 +205,7 @@ const events = async (of: CreatedAccount, approvalId: string) =>
     data: Record<string, unknown>;
   }[];
 
-async function until<T>(probe: () => T | Promise<T>, what: string): Promise<T> {
+async function until<T>(probe: () => T | null | false | Promise<T | null | false>, what: string): Promise<T> {
   for (let i = 0; i < 200; i++) {
     const value = await probe();
     if (value) return value;

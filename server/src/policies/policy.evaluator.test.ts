@@ -19,8 +19,33 @@ describe('Policy evaluation', () => {
       dryRun: [],
       editableFields: null,
       approvalsRequired: 1,
+      deciders: null,
+      escalation: null,
     });
     expect(outcome(policy([{ name: 'r', action: 'other', outcome: 'approve' }]), {})).toBe('require_human');
+  });
+
+  it('When the deciding rule names deciders and an escalation, then the evaluation carries them; a rule before it that does not decide lends none', () => {
+    const deciders = { groups: ['Team leads'] };
+    const escalation = { afterSeconds: 60, priority: 'urgent' as const };
+    const p = policy([
+      { name: 'dry', action: 'refund', outcome: 'approve', dryRun: true },
+      {
+        name: 'big',
+        action: 'refund',
+        conditions: { amount: { gt: 200 } },
+        outcome: 'require_human',
+        deciders,
+        escalation,
+      },
+      { name: 'rest', action: '*', outcome: 'require_human' },
+    ]);
+    const big = evaluatePolicy(p, { action: 'refund', details: { amount: 500 } });
+    expect(big).toMatchObject({ rule: 'big', deciders, escalation, dryRun: [{ rule: 'dry', wouldHave: 'approve' }] });
+    expect(toPolicyVerdict(big, 3)).toMatchObject({ deciders, escalation, policyVersion: 3 });
+    const small = evaluatePolicy(p, { action: 'refund', details: { amount: 5 } });
+    expect(small).toMatchObject({ rule: 'rest', deciders: null, escalation: null });
+    expect(toPolicyVerdict(small, 3)).not.toHaveProperty('deciders');
   });
 
   it('When eq is used, then the value must be equal including its type', () => {
