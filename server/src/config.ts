@@ -64,7 +64,9 @@ export const ConfigSchema = z.object({
     .int()
     .min(100)
     .default(15_000)
-    .describe('How often due escalations apply and pending approvals past their expiry are rejected (decidedBy expiry)'),
+    .describe(
+      'How often due escalations apply and pending approvals past their expiry are rejected (decidedBy expiry)',
+    ),
   CHEQPOINT_DISPATCH_INTERVAL_MS: z.coerce
     .number()
     .int()

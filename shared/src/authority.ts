@@ -4,7 +4,10 @@ import type { Deciders, ZendeskStaffRole } from './policy.schema.js';
 export type StaffMember = { role: string | null; groups: readonly string[] };
 
 /** The part of an approval's recorded verdict authority reads. */
-type AuthorityPolicy = { deciders?: Deciders | undefined; escalation?: { deciders?: Deciders | undefined } | undefined };
+type AuthorityPolicy = {
+  deciders?: Deciders | undefined;
+  escalation?: { deciders?: Deciders | undefined } | undefined;
+};
 
 const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 const unique = <T>(values: readonly T[], same: (a: T, b: T) => boolean) =>

@@ -169,7 +169,9 @@ export const EscalationSchema = z
     afterSeconds: expirySeconds.describe('Seconds after the request before it escalates'),
     deciders: DecidersSchema.optional().describe("Who may also decide once escalated (added to the rule's deciders)"),
     priority: z.enum(ESCALATION_PRIORITIES).optional().describe("Raise the ticket's priority to this"),
-    notifyGroup: groupName.optional().describe('Zendesk group to tell (internal note on the ticket and an app notification)'),
+    notifyGroup: groupName
+      .optional()
+      .describe('Zendesk group to tell (internal note on the ticket and an app notification)'),
   })
   .superRefine((escalation, ctx) => {
     if (!escalation.deciders && !escalation.priority && !escalation.notifyGroup) {
@@ -233,7 +235,8 @@ export const PolicyRuleSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['escalation', 'deciders'],
-        message: 'escalation.deciders widens the rule\'s deciders: give the rule deciders (without them any agent may decide)',
+        message:
+          "escalation.deciders widens the rule's deciders: give the rule deciders (without them any agent may decide)",
       });
     }
     if (
