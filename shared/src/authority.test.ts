@@ -13,6 +13,12 @@ describe('Approval authority', () => {
     expect(deciderMatch(deciders, { role: 'agent', groups: ['support', ' finance '] })).toBe('group: finance ');
     expect(deciderMatch(deciders, { role: 'agent', groups: ['Support'] })).toBeNull();
     expect(deciderMatch(deciders, { role: null, groups: [] })).toBeNull();
+    // `agent` means every agent, and Zendesk's admins are agents too; `admin` is not met by an agent
+    expect(deciderMatch({ roles: ['agent'] }, { role: 'admin', groups: [] })).toBe('role:admin');
+    expect(deciderMatch({ roles: ['agent'] }, { role: 'agent', groups: [] })).toBe('role:agent');
+    expect(deciderMatch({ roles: ['admin'] }, { role: 'agent', groups: [] })).toBeNull();
+    expect(deciderMatch({ roles: ['agent'] }, { role: 'end-user', groups: [] })).toBeNull();
+    expect(deciderMatch({ groups: ['Finance'] }, { role: 'admin', groups: [] })).toBeNull();
   });
 
   it('When the escalation time has passed, then its deciders are added; before, and without an escalation, the rule’s alone', () => {

@@ -38,10 +38,14 @@ export function decidersAt(
 
 /**
  * What makes `member` one of `deciders`: `role:<role>` or `group:<name>` (the first that matches, for
- * the audit trail), or null when they may not decide. Group names compare without case.
+ * the audit trail), or null when they may not decide. An admin has every role (Zendesk's admins are
+ * agents with more rights); group names compare without case.
  */
 export function deciderMatch(deciders: Deciders, member: StaffMember): string | null {
-  if (member.role && deciders.roles?.includes(member.role as ZendeskStaffRole)) return `role:${member.role}`;
+  const roles = deciders.roles ?? [];
+  // Zendesk's admins are agents too: `agent` lets every staff member decide.
+  const isRole = member.role === 'admin' ? roles.length > 0 : roles.includes(member.role as ZendeskStaffRole);
+  if (member.role && isRole) return `role:${member.role}`;
   for (const group of deciders.groups ?? []) {
     const found = member.groups.find((g) => sameName(g, group));
     if (found !== undefined) return `group:${found}`;

@@ -134,7 +134,7 @@ export const DecidersSchema = z
       .min(1)
       .max(ZENDESK_STAFF_ROLES.length)
       .optional()
-      .describe('Zendesk roles that may decide: admin, agent (every agent, custom roles included)'),
+      .describe('Zendesk roles that may decide: admin, or agent (every agent, custom roles and admins included)'),
     groups: z
       .array(groupName)
       .min(1)
