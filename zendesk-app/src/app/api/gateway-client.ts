@@ -1,4 +1,4 @@
-import { ProblemSchema, type DecisionRequest, type FieldError } from '@cheqpoint/shared';
+import { ProblemSchema, problemTypeUri, type DecisionRequest, type FieldError } from '@cheqpoint/shared';
 import type { IZafClient, IZafRequestFailure } from '../../types/zaf';
 import { toApprovalView, type ApprovalView } from './approval-view';
 
@@ -22,8 +22,8 @@ export class GatewayError extends Error {
 
 /** Why the gateway refuses a decision for approval authority (403 problem+json `reason`). */
 const AUTHORITY_REASONS: readonly unknown[] = ['lacks-authority', 'authority-unverifiable'];
-/** problemTypeUri('zendesk-unavailable'): the 503 of a decision whose authority Zendesk did not confirm in time. */
-const ZENDESK_UNAVAILABLE = 'urn:cheqpoint:problem:zendesk-unavailable';
+/** The 503 of a decision whose authority Zendesk did not confirm in time. */
+const ZENDESK_UNAVAILABLE = problemTypeUri('zendesk-unavailable');
 
 /**
  * The gateway's own words when a decision failed over approval authority: this agent may not decide, it
