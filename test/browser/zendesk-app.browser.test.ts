@@ -144,13 +144,21 @@ describe('Zendesk app in the harness', () => {
     // the other agent decides while this one's decision is on its way (live updates would otherwise show
     // the decision before the click): the harness proxy call is held until the API decision is in
     let otherStatus = 0;
-    await page.route('**/harness/proxy', async (route) => {
-      if (otherStatus === 0 && route.request().postData()?.includes(`${approvalId}/decision`)) {
-        const res = await decideViaApi(stack, approvalId, { decision: 'approve', note: 'Done by phone', agent: GRACE });
-        otherStatus = res.status;
-      }
-      await route.continue();
-    });
+    // (the harness names its signed-in user in the query: /harness/proxy?user=…)
+    await page.route(
+      (url) => url.pathname === '/harness/proxy',
+      async (route) => {
+        if (otherStatus === 0 && route.request().postData()?.includes(`${approvalId}/decision`)) {
+          const res = await decideViaApi(stack, approvalId, {
+            decision: 'approve',
+            note: 'Done by phone',
+            agent: GRACE,
+          });
+          otherStatus = res.status;
+        }
+        await route.continue();
+      },
+    );
 
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
     await card
