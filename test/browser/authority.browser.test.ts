@@ -16,7 +16,15 @@ import { DEMO_POLICY, DEMO_USERS } from '../../zendesk-app/harness/demo-data.js'
 import { writeGatewayAppDir } from '../../zendesk-app/harness/gateway-app.js';
 import { createSignedUrls } from '../../zendesk-app/harness/signed-urls.js';
 import { call } from '../support/http.js';
-import { cardOf, getApproval, openHarness, startStack, submit, type Stack } from './browser.support.js';
+import {
+  cardOf,
+  decideThroughProxy,
+  getApproval,
+  openHarness,
+  startStack,
+  submit,
+  type Stack,
+} from './browser.support.js';
 
 type DemoUser = (typeof DEMO_USERS)[number];
 const [ADA, GRACE, MARGARET] = DEMO_USERS as [DemoUser, DemoUser, DemoUser];
@@ -138,29 +146,12 @@ describe('Approval authority through the harness', () => {
 
     // What devtools allows: the call the app would make, with Ada's own session and identity.
     const session = await sidebar.locator('meta[name="cheqpoint-session"]').getAttribute('content');
-    const forged = await page.evaluate(
-      async ({ url, session, agent }) => {
-        const response = await fetch(`/harness/proxy?user=${agent.id}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            url,
-            type: 'POST',
-            secure: true,
-            cors: false,
-            contentType: 'application/json',
-            headers: { 'x-api-key': '{{setting.agentKey}}', 'x-cheqpoint-session': session },
-            data: JSON.stringify({ decision: 'approve', agent }),
-          }),
-        });
-        return (await response.json()) as { status: number; responseText: string };
-      },
-      {
-        url: `${stack.gateway.url}/api/agent/approvals/${approvalId}/decision`,
-        session: session as string,
-        agent: { id: String(ADA.id), name: ADA.name },
-      },
-    );
+    const forged = await decideThroughProxy(page, {
+      url: `${stack.gateway.url}/api/agent/approvals/${approvalId}/decision`,
+      headers: { 'x-cheqpoint-session': session as string },
+      body: { decision: 'approve', agent: { id: String(ADA.id), name: ADA.name } },
+      userId: ADA.id,
+    });
     expect(forged.status).toBe(403);
     expect(JSON.parse(forged.responseText).detail).toMatch(/Needs a team lead/);
     expect((await getApproval(stack, approvalId)).status).toBe('pending');

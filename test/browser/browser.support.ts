@@ -105,3 +105,29 @@ export async function saveScreenshot(
   }
   return file;
 }
+
+/**
+ * What devtools allows an agent: a decision sent through the harness's proxy from the host page, as the
+ * app's own call would go (the agent key substituted by the proxy), with any body and headers.
+ */
+export function decideThroughProxy(
+  page: Page,
+  request: { url: string; headers: Record<string, string>; body: Record<string, unknown>; userId?: number },
+): Promise<{ status: number; responseText: string }> {
+  return page.evaluate(async ({ url, headers, body, userId }) => {
+    const response = await fetch(userId === undefined ? '/harness/proxy' : `/harness/proxy?user=${userId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        url,
+        type: 'POST',
+        secure: true,
+        cors: false,
+        contentType: 'application/json',
+        headers: { 'x-api-key': '{{setting.agentKey}}', ...headers },
+        data: JSON.stringify(body),
+      }),
+    });
+    return (await response.json()) as { status: number; responseText: string };
+  }, request);
+}

@@ -19,7 +19,7 @@ import { startHarness, type IHarness } from '../../zendesk-app/harness/harness.s
 import { createSignedUrls } from '../../zendesk-app/harness/signed-urls.js';
 import { call } from '../support/http.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { ADA, cardOf } from './browser.support.js';
+import { ADA, cardOf, decideThroughProxy } from './browser.support.js';
 
 const refund = (ticket: string) => ({
   action: 'refund_order',
@@ -109,25 +109,11 @@ describe('Verified approvers through the harness', () => {
     const session = await sidebar.locator('meta[name="cheqpoint-session"]').getAttribute('content');
     // What devtools allows: the same proxied call the app makes, with the body changed.
     const send = (headers: Record<string, string>) =>
-      page.evaluate(
-        async ({ url, headers }) => {
-          const response = await fetch('/harness/proxy', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              url,
-              type: 'POST',
-              secure: true,
-              cors: false,
-              contentType: 'application/json',
-              headers: { 'x-api-key': '{{setting.agentKey}}', ...headers },
-              data: JSON.stringify({ decision: 'approve', agent: { id: '7', name: 'Grace Hopper' } }),
-            }),
-          });
-          return (await response.json()) as { status: number; responseText: string };
-        },
-        { url: `${gateway.url}/api/agent/approvals/${approvalId}/decision`, headers },
-      );
+      decideThroughProxy(page, {
+        url: `${gateway.url}/api/agent/approvals/${approvalId}/decision`,
+        headers,
+        body: { decision: 'approve', agent: { id: '7', name: 'Grace Hopper' } },
+      });
     const claimed = await send({ 'x-cheqpoint-session': session as string });
     expect(claimed.status).toBe(403);
     expect(JSON.parse(claimed.responseText).detail).toMatch(/claimed identity differs/);
