@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { OutboxWorker } from '../lib/outbox-worker.js';
 import { callbackBody } from './callback-body.js';
 import { activeSecrets, signedHeaders } from './callback-signer.js';
 import type { DeliveriesRepository, DueDelivery } from './deliveries.repository.js';
@@ -71,32 +72,27 @@ export class CallbackDispatcher {
   /** Identifies this process in lease tokens. */
   readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private claimSeq = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
-  private isRequested = false;
-  private isStopping = false;
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly shutdown = new AbortController();
+  private readonly worker: OutboxWorker<DueDelivery>;
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    this.worker = new OutboxWorker({
+      name: 'callback',
+      logger: options.logger,
+      intervalMs: options.intervalMs,
+      concurrency: options.concurrency ?? 8,
+      batch: BATCH,
+      findDue: (limit, isRunning) => options.repository.findDue(options.clock.now(), limit, isRunning),
+      attempt: (due) => this.attempt(due),
+    });
+  }
 
   start() {
-    if (this.timer || this.isStopping) return;
-    this.timer = setInterval(() => this.nudge(), this.options.intervalMs);
-    this.timer.unref();
-    this.nudge();
+    this.worker.start();
   }
 
   /** Looks for due deliveries now (call it right after a decision so the first attempt is immediate). */
   nudge() {
-    if (this.isStopping) return;
-    if (this.ticking) {
-      this.isRequested = true;
-      return;
-    }
-    this.ticking = this.tick().finally(() => {
-      this.ticking = null;
-    });
+    this.worker.nudge();
   }
 
   /**
@@ -104,80 +100,30 @@ export class CallbackDispatcher {
    * stays the safety net (a crash, a full process, a retry).
    */
   sendNow(approvalId: string) {
-    if (this.isStopping || this.inFlight.has(approvalId)) return;
-    if (this.inFlight.size >= (this.options.concurrency ?? 8)) {
+    const { worker } = this;
+    if (worker.isStopping || worker.isRunning(approvalId)) return;
+    if (worker.isFull) {
       // Full: send it as soon as an attempt of this process ends (not at the next poll).
-      void Promise.race(this.inFlight.values()).then(() => this.sendNow(approvalId));
+      void worker.whenSlotFree().then(() => this.sendNow(approvalId));
       return;
     }
-    const placeholder = this.options.repository
-      .dueNow(approvalId, this.options.clock.now())
-      .then((due) => {
-        this.inFlight.delete(approvalId);
-        if (due) this.run(due);
-      })
-      .catch((err: unknown) => {
-        this.inFlight.delete(approvalId);
-        this.options.logger.warn('callback attempt failed to start', {
-          approvalId,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      });
-    this.inFlight.set(approvalId, placeholder);
-  }
-
-  /** Runs one attempt in the background, tracked as in flight. */
-  private run(item: DueDelivery) {
-    if (this.inFlight.has(item._id)) return;
-    const run = this.attempt(item)
-      .catch((err: unknown) => {
-        this.options.logger.warn('callback attempt failed to run', {
-          approvalId: item._id,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      })
-      .finally(() => this.inFlight.delete(item._id));
-    this.inFlight.set(item._id, run);
+    worker.run(approvalId, async () => {
+      const due = await this.options.repository.dueNow(approvalId, this.options.clock.now());
+      if (due) await this.attempt(due);
+    });
   }
 
   /** Attempts in progress in this process. */
   get activeCount() {
-    return this.inFlight.size;
+    return this.worker.activeCount;
   }
 
   /**
    * Stops polling and lets attempts in flight finish for up to `graceMs`; the rest are aborted and
    * recorded as interrupted (due again at once, for any process).
    */
-  async stop(graceMs: number) {
-    this.isStopping = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    const settled = Promise.allSettled([this.ticking, ...this.inFlight.values()]);
-    if (!(await within(settled, graceMs))) {
-      this.shutdown.abort();
-      await within(Promise.allSettled([...this.inFlight.values()]), 2_000);
-    }
-  }
-
-  private async tick() {
-    try {
-      do {
-        this.isRequested = false;
-        const due = await this.options.repository.findDue(this.options.clock.now(), BATCH, (id) =>
-          this.inFlight.has(id),
-        );
-        for (const item of due) {
-          if (this.isStopping) return;
-          while (this.inFlight.size >= (this.options.concurrency ?? 8)) await Promise.race(this.inFlight.values());
-          if (this.isStopping) return;
-          this.run(item);
-        }
-        if (due.length === BATCH) this.isRequested = true;
-      } while (this.isRequested && !this.isStopping);
-    } catch (err) {
-      this.options.logger.warn('callback poll failed', { error: err instanceof Error ? err.message : String(err) });
-    }
+  stop(graceMs: number) {
+    return this.worker.stop(graceMs);
   }
 
   /** One attempt: claim, sign, send, record (fenced). */
@@ -202,7 +148,7 @@ export class CallbackDispatcher {
       } else {
         const body = callbackBody(approval, decision);
         const headers = signedHeaders({ webhookId: decision.delivery.webhookId, body, secrets, now: clock.now() });
-        result = await client.post(decision.delivery.callbackUrl, { headers, body, signal: this.shutdown.signal });
+        result = await client.post(decision.delivery.callbackUrl, { headers, body, signal: this.worker.signal });
       }
     }
     this.crashIf('after-send');
@@ -252,18 +198,5 @@ export class CallbackDispatcher {
 
   private crashIf(point: CrashPoint) {
     if (this.options.crashAt === point) process.kill(process.pid, 'SIGKILL');
-  }
-}
-
-/** True when `promise` settles within `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

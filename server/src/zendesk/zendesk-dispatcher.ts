@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { OutboxWorker } from '../lib/outbox-worker.js';
 import type { ZendeskConnections } from './connections.js';
 import { requestOf, type TicketState } from './effect-requests.js';
 import { sendToZendesk, type ZendeskResult } from './zendesk-client.js';
@@ -54,91 +55,52 @@ const MAX_ORDER_WAIT_MS = 5_000;
  */
 export class ZendeskDispatcher {
   private readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
-  private isRequested = false;
-  private isStopping = false;
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly shutdown = new AbortController();
+  private readonly worker: OutboxWorker<ZendeskOutboxDoc>;
   private lastSweep = 0;
 
-  constructor(private readonly options: ZendeskDispatcherOptions) {}
+  constructor(private readonly options: ZendeskDispatcherOptions) {
+    this.worker = new OutboxWorker({
+      name: 'zendesk effect',
+      logger: options.logger,
+      intervalMs: options.intervalMs,
+      concurrency: CONCURRENCY,
+      batch: 50,
+      findDue: (limit) => options.outbox.findDue(options.clock.now(), limit),
+      attempt: (entry) => this.attempt(entry),
+      beforePoll: () => this.sweepClaims(),
+    });
+  }
 
   start() {
-    if (this.timer || this.isStopping) return;
-    this.timer = setInterval(() => this.nudge(), this.options.intervalMs);
-    this.timer.unref();
-    this.nudge();
+    this.worker.start();
   }
 
   nudge() {
-    if (this.isStopping) return;
-    if (this.ticking) {
-      this.isRequested = true;
-      return;
-    }
-    this.ticking = this.tick().finally(() => {
-      this.ticking = null;
-    });
+    this.worker.nudge();
   }
 
   /** First attempt of effects just queued by this process, without waiting for the poll. */
   sendNow(ids: string[]) {
+    const { worker } = this;
     for (const id of ids) {
-      if (this.isStopping || this.inFlight.has(id) || this.inFlight.size >= CONCURRENCY) continue;
-      this.track(
-        id,
-        this.options.outbox.find(id).then((entry) => (entry ? this.attempt(entry) : undefined)),
-      );
-    }
-  }
-
-  async stop(graceMs: number) {
-    this.isStopping = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    const settled = Promise.allSettled([this.ticking, ...this.inFlight.values()]);
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([settled, timeout]);
-    this.shutdown.abort();
-  }
-
-  private track(id: string, work: Promise<void>) {
-    const run = work
-      .catch((err: unknown) => {
-        this.options.logger.warn('zendesk effect failed to run', {
-          entryId: id,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      })
-      .finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, run);
-    return run;
-  }
-
-  private async tick() {
-    try {
-      const now = this.options.clock.now();
-      if (now.getTime() - this.lastSweep > CLAIM_SWEEP_MS) {
-        this.lastSweep = now.getTime();
-        await this.options.outbox.sweepClaims(new Date(now.getTime() - CLAIM_RETENTION_MS));
-      }
-      do {
-        this.isRequested = false;
-        const due = await this.options.outbox.findDue(this.options.clock.now(), 50);
-        for (const entry of due) {
-          if (this.isStopping) return;
-          if (this.inFlight.has(entry._id)) continue;
-          while (this.inFlight.size >= CONCURRENCY) await Promise.race(this.inFlight.values());
-          void this.track(entry._id, this.attempt(entry));
-        }
-        if (due.length === 50) this.isRequested = true;
-      } while (this.isRequested && !this.isStopping);
-    } catch (err) {
-      this.options.logger.warn('zendesk outbox poll failed', {
-        error: err instanceof Error ? err.message : String(err),
+      if (worker.isStopping || worker.isRunning(id) || worker.isFull) continue;
+      worker.run(id, async () => {
+        const entry = await this.options.outbox.find(id);
+        if (entry) await this.attempt(entry);
       });
     }
+  }
+
+  stop(graceMs: number) {
+    return this.worker.stop(graceMs);
+  }
+
+  /** Removes, once an hour, the claims that crashed attempts left. */
+  private async sweepClaims() {
+    const now = this.options.clock.now();
+    if (now.getTime() - this.lastSweep <= CLAIM_SWEEP_MS) return;
+    this.lastSweep = now.getTime();
+    await this.options.outbox.sweepClaims(new Date(now.getTime() - CLAIM_RETENTION_MS));
   }
 
   /** One attempt of one effect: claim, decide what to send (if anything), send, record. */
@@ -181,7 +143,7 @@ export class ZendeskDispatcher {
       return;
     }
     const send = (r: typeof request) =>
-      sendToZendesk(connection, r, { timeoutMs: this.options.timeoutMs, signal: this.shutdown.signal });
+      sendToZendesk(connection, r, { timeoutMs: this.options.timeoutMs, signal: this.worker.signal });
     const result = await send(request);
     const now = clock.now();
     const step = zendeskStep(result, attempt, now, {
