@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import { findByIds } from '../db/find-by-ids.js';
 import { insertUnique } from '../db/insert-unique.js';
 import { approvalModels, type ApprovalDoc, type DecisionDoc, type IdempotencyDoc } from './approval.model.js';
-import { escalationRecords } from './escalation.js';
+import { escalationRecords } from './escalation-records.js';
 import { voteStore } from './votes.js';
 
 /** An approval as stored, with its decision record when it has one. */

@@ -7,7 +7,7 @@ import { expireDue } from './expiry.js';
 import { submitApproval } from './intake.js';
 import { listApprovals } from './list.js';
 import { listLive } from './live-list.js';
-import { attachVotes } from './quorum.js';
+import { attachVotes } from './quorum-view.js';
 import { getApproval } from './read.js';
 import { waitForDecision } from './wait.js';
 

@@ -1,16 +1,8 @@
-import { decidersAt, deciderMatch, describeDeciders, type Deciders, type StaffMember } from '@cheqpoint/shared';
+import { decidersAt, deciderMatch, describeDeciders, type Deciders } from '@cheqpoint/shared';
 import { AppError } from '../http/app-error.js';
 import type { ApprovalDoc } from './approval.model.js';
 import { escalatesAt } from './approval.view.js';
 import type { ApprovalsContext } from './context.js';
-
-/** What the approvals ask of Zendesk about a verified person (zendesk/staff-directory implements it). */
-export type StaffLookup =
-  | { kind: 'found'; member: StaffMember & { name: string } }
-  | { kind: 'unknown' }
-  | { kind: 'no-connection' }
-  | { kind: 'unavailable'; reason: string };
-export type Staff = { lookup: (accountId: string, userId: string) => Promise<StaffLookup> };
 
 /** The person deciding, as the router resolved them. */
 type Decider = { id: string; name: string; verified?: boolean };

@@ -6,9 +6,8 @@ import type { Clock } from '../lib/clock.js';
 import type { PoliciesRepository } from '../policies/policies.repository.js';
 import type { ApprovalChange } from './approval-changes.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
-import type { Staff } from './authority.js';
 import type { ApprovalStore } from './approval-store.js';
-import type { Escalation } from '@cheqpoint/shared';
+import type { Escalation, StaffMember } from '@cheqpoint/shared';
 import type { DecisionWaiter } from './decision-waiter.js';
 import type { ListWatch } from './list-watch.js';
 import type { PendingSet } from './pending-set.js';
@@ -21,6 +20,14 @@ export type CallbackOutbox = {
   /** The first attempt, at once, from this process (the dispatcher's poll is the safety net). */
   sendNow: (approvalId: string) => void;
 };
+
+/** What the approvals ask of Zendesk about a verified person (zendesk/staff-directory implements it). */
+export type StaffLookup =
+  | { kind: 'found'; member: StaffMember & { name: string } }
+  | { kind: 'unknown' }
+  | { kind: 'no-connection' }
+  | { kind: 'unavailable'; reason: string };
+export type Staff = { lookup: (accountId: string, userId: string) => Promise<StaffLookup> };
 
 /** What every approval use case works with. */
 export type ApprovalsContext = {

@@ -4,46 +4,13 @@ import type { Principal } from '../accounts/accounts.service.js';
 import { AppError, notFound } from '../http/app-error.js';
 import { assertModifiedDetailsAllowed } from '../policies/edit-limits.js';
 import { evaluatePolicy } from '../policies/policy.evaluator.js';
-import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import type { ApprovalsContext } from './context.js';
-import { expireIfDue } from './expiry.js';
 import { assertMayDecide } from './authority.js';
-import { approvalsRequired, quorumView, voteToApprove } from './quorum.js';
-import { repairDecided, settle } from './settle.js';
-
-/** Who decided, in a 409's words. */
-function deciderName(decision: DecisionDoc): string {
-  switch (decision.decidedBy.type) {
-    case 'agent':
-      return decision.decidedBy.name;
-    case 'policy':
-    case 'expiry':
-      return decision.decidedBy.type;
-  }
-}
-
-/**
- * An already decided approval: a retry of the winning request (same Idempotency-Key) replays it and
- * finishes what it may not have; anyone else gets 409 with the approval as it is.
- */
-export async function conflictOrReplay(
-  ctx: ApprovalsContext,
-  doc: ApprovalDoc,
-  decision: DecisionDoc,
-  decisionRequestId: string | null,
-): Promise<{ approval: Approval; isReplay: boolean }> {
-  const approval = await quorumView(ctx, doc, decision);
-  if (decisionRequestId !== null && decision.decisionRequestId === decisionRequestId) {
-    await repairDecided(ctx, doc, decision);
-    return { approval, isReplay: true };
-  }
-  throw new AppError(
-    'already-decided',
-    409,
-    `This approval was already ${decision.outcome} (by ${deciderName(decision)})`,
-    { body: { approval } },
-  );
-}
+import { conflictOrReplay } from './conflict.js';
+import { expireIfDue } from './expiry.js';
+import { voteToApprove } from './quorum.js';
+import { approvalsRequired, quorumView } from './quorum-view.js';
+import { settle } from './settle.js';
 
 /**
  * An agent's decision. The first decision record inserted wins; a later one gets 409 with the current
