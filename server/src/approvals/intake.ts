@@ -89,6 +89,15 @@ async function buildApproval(
 }
 
 /**
+ * The escalation time for its pending-set entry and its change, only when its rule has one: entries and
+ * changes of every other approval stay exactly as they were.
+ */
+const escalationOf = (doc: ApprovalDoc) => {
+  const at = escalatesAt(doc);
+  return at ? { escalatesAt: at } : {};
+};
+
+/**
  * Stores a new approval: first what finds it (its pending-set entry and its ticket's next slot), then
  * the approval itself, so a crash in between leaves at most an entry that readers skip, never an
  * approval that the queue, the sidebar or the expiry sweep cannot see.
@@ -102,7 +111,7 @@ async function store(ctx: ApprovalsContext, doc: ApprovalDoc) {
       action: doc.action,
       createdAt: doc.createdAt,
       expiresAt: doc.expiresAt,
-      escalatesAt: escalatesAt(doc),
+      ...escalationOf(doc),
     }),
     doc.ticketId ? ctx.tickets.claim(doc.accountId, doc.ticketId, doc._id, doc.createdAt) : null,
   ]);
@@ -142,7 +151,7 @@ async function completeIntake(
       action: doc.action,
       createdAt: doc.createdAt,
       expiresAt: doc.expiresAt,
-      escalatesAt: escalatesAt(doc),
+      ...escalationOf(doc),
       idempotencyId,
     }),
   ]);
