@@ -63,6 +63,23 @@ async function ensureGateway() {
   throw new Error('The gateway did not start within 10 minutes');
 }
 
+/**
+ * Runs the project's CLI and returns what it printed (the gateway's database settings come from this
+ * process's environment; `env` adds to it, e.g. a token the CLI reads from a variable, never argv).
+ */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cheqpoint.ts', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`cheqpoint ${args.slice(0, 2).join(' ')} exited with ${code}`);
+  return out;
+}
+
 type Keys = { accountId: string; flowKey: string; agentKey: string };
 
 async function isKeyValid(agentKey: string): Promise<boolean> {
@@ -75,19 +92,7 @@ async function demoKeys(): Promise<Keys> {
     const saved = JSON.parse(readFileSync(KEYS_FILE, 'utf8')) as Keys;
     if (await isKeyValid(saved.agentKey)) return saved;
   }
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'server/src/cli/cheqpoint.ts', 'account', 'create', 'demo', '--json'],
-      {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`account create exited with ${code}`))));
-  });
+  const output = await cli(['account', 'create', 'demo', '--json']);
   const keys = JSON.parse(output) as Keys;
   mkdirSync(path.dirname(KEYS_FILE), { recursive: true });
   writeFileSync(KEYS_FILE, JSON.stringify(keys, null, 2), { mode: 0o600 });
@@ -104,12 +109,8 @@ const HARNESS_APP_ID = 1;
  * up for this run and given to the CLI through an environment variable, never argv.
  */
 async function connectZendesk(keys: Keys, harnessUrl: string, api: { email: string; apiToken: string }) {
-  const child = spawn(
-    process.execPath,
+  await cli(
     [
-      '--import',
-      'tsx',
-      'server/src/cli/cheqpoint.ts',
       'zendesk',
       'connect',
       keys.accountId,
@@ -125,33 +126,9 @@ async function connectZendesk(keys: Keys, harnessUrl: string, api: { email: stri
       String(HARNESS_APP_ID),
       '--json',
     ],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, CHEQPOINT_HARNESS_ZENDESK_TOKEN: api.apiToken },
-    },
+    { CHEQPOINT_HARNESS_ZENDESK_TOKEN: api.apiToken },
   );
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`zendesk connect exited with ${code}`);
   say('Connected the demo account to the harness’s Zendesk API (ticket tags, app notifications)');
-}
-
-/**
- * Verified approvers: the harness plays Zendesk's signer with a key pair made for this run, and the
- * demo account trusts its public key (`zendesk verify`, as an admin would with the app's
- * public_key.pem), so decisions in the harness are attributed to the Zendesk-verified user.
- */
-/** Runs the project's CLI (the gateway's database settings come from this process's environment). */
-async function cli(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cheqpoint.ts', ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`cheqpoint ${args.slice(0, 2).join(' ')} exited with ${code}`);
-  return out;
 }
 
 /** CHEQPOINT_DEV_UNVERIFIED=1 after a verified run: the demo account stops requiring verified agents. */
@@ -162,30 +139,26 @@ async function unverifyApprovers(keys: Keys) {
   say('The demo account accepts unverified decisions again (CHEQPOINT_DEV_UNVERIFIED=1: no signed URLs)');
 }
 
+/**
+ * Verified approvers: the harness plays Zendesk's signer with a key pair made for this run, and the
+ * demo account trusts its public key (`zendesk verify`, as an admin would with the app's
+ * public_key.pem), so decisions in the harness are attributed to the Zendesk-verified user.
+ */
 async function verifyApprovers(keys: Keys, signed: ISignedUrls) {
   const keyFile = path.join(REPO_ROOT, 'tmp', 'dev-app-public-key.pem');
   writeFileSync(keyFile, signed.publicKeyPem);
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'server/src/cli/cheqpoint.ts',
-      'zendesk',
-      'verify',
-      keys.accountId,
-      '--public-key-file',
-      keyFile,
-      '--installation-id',
-      signed.installationId,
-      '--subdomain',
-      signed.subdomain,
-      '--json',
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`zendesk verify exited with ${code}`);
+  await cli([
+    'zendesk',
+    'verify',
+    keys.accountId,
+    '--public-key-file',
+    keyFile,
+    '--installation-id',
+    signed.installationId,
+    '--subdomain',
+    signed.subdomain,
+    '--json',
+  ]);
   say('The demo account verifies approvers: the harness signs each app load as Zendesk would (signed URLs)');
 }
 
