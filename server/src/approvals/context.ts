@@ -24,8 +24,11 @@ export type CallbackOutbox = {
 /** What the approvals ask of Zendesk about a verified person (zendesk/staff-directory implements it). */
 export type StaffLookup =
   | { kind: 'found'; member: StaffMember & { name: string } }
+  /** Zendesk has no such user (or not one of its staff: an end user never decides). */
   | { kind: 'unknown' }
+  /** The account has no Zendesk connection (`zendesk connect`), so nobody can be looked up. */
   | { kind: 'no-connection' }
+  /** Zendesk did not answer usefully (network, 5xx, rate limit, bad credentials): try again later. */
   | { kind: 'unavailable'; reason: string };
 export type Staff = { lookup: (accountId: string, userId: string) => Promise<StaffLookup> };
 

@@ -1,17 +1,7 @@
-import type { StaffMember } from '@cheqpoint/shared';
+import type { StaffLookup } from '../approvals/context.js';
 import type { Clock } from '../lib/clock.js';
 import type { ZendeskConnections } from './connections.js';
 import { readFromZendesk } from './zendesk-client.js';
-
-/** What Zendesk says of a user, as approval authority needs it. */
-export type StaffLookup =
-  | { kind: 'found'; member: StaffMember & { name: string } }
-  /** Zendesk has no such user (or not one of its staff: an end user never decides). */
-  | { kind: 'unknown' }
-  /** The account has no Zendesk connection (`zendesk connect`), so nobody can be looked up. */
-  | { kind: 'no-connection' }
-  /** Zendesk did not answer usefully (network, 5xx, rate limit, bad credentials): try again later. */
-  | { kind: 'unavailable'; reason: string };
 
 /** How long a lookup is trusted: a person taken out of a group loses its authority within this. */
 const CACHE_MS = 60_000;
@@ -22,7 +12,7 @@ type UserBody = { user?: { id?: unknown; name?: unknown; role?: unknown; suspend
 type GroupsBody = { groups?: { name?: unknown; deleted?: unknown }[] };
 
 /**
- * Zendesk roles and group names of verified people, read through the account's Zendesk connection
+ * The approvals' `Staff` port: Zendesk roles and group names of verified people, read through the account's Zendesk connection
  * (`GET /api/v2/users/{id}` and `/users/{id}/groups`) when a decision needs authority, never on a list
  * path; answers are kept a minute per person.
  */
