@@ -11,6 +11,7 @@ import { expireIfDue } from './expiry.js';
 import { voteToApprove } from './quorum.js';
 import { approvalsRequired, quorumView } from './quorum-view.js';
 import { settle } from './settle.js';
+import type { VoteAgent } from './votes.js';
 
 /**
  * An agent's decision. The first decision record inserted wins; a later one gets 409 with the current
@@ -29,6 +30,15 @@ export async function decideApproval(
   if (current) return conflictOrReplay(ctx, found.doc, current, decisionRequestId);
   // Authority before anything is written: a person who may not decide leaves no vote and no decision.
   const authority = await assertMayDecide(ctx, found.doc, body.agent);
+  const agent: VoteAgent = {
+    id: body.agent.id,
+    name: body.agent.name,
+    ...(body.agent.email ? { email: body.agent.email } : {}),
+    // true only when the router took the identity from a Zendesk-signed session (zendesk/verified-decider)
+    verified: body.agent.verified === true,
+    ...(authority ? { authority } : {}),
+  };
+  const note = body.note?.trim() ? body.note.trim() : null;
   const required = approvalsRequired(found.doc);
   if (required > 1 && body.modifiedDetails) {
     // Every approver of a quorum approves the same thing: the request as it was made.
@@ -42,7 +52,7 @@ export async function decideApproval(
     );
   }
   if (required > 1 && body.decision === 'approve') {
-    return voteToApprove(ctx, found.doc, required, body, authority, decisionRequestId);
+    return voteToApprove(ctx, found.doc, required, agent, note, decisionRequestId);
   }
   if (body.modifiedDetails) {
     const details = JSON.parse(found.doc.detailsJson) as Record<string, unknown>;
@@ -54,17 +64,9 @@ export async function decideApproval(
 
   const settled = await settle(ctx, found.doc, {
     outcome: STATUS_OF_DECISION[body.decision],
-    note: body.note?.trim() ? body.note.trim() : null,
+    note,
     modifiedDetailsJson: body.modifiedDetails ? JSON.stringify(body.modifiedDetails) : null,
-    decidedBy: {
-      type: 'agent',
-      id: body.agent.id,
-      name: body.agent.name,
-      ...(body.agent.email ? { email: body.agent.email } : {}),
-      // true only when the router took the identity from a Zendesk-signed session (zendesk/verified-decider)
-      verified: body.agent.verified === true,
-      ...(authority ? { authority } : {}),
-    },
+    decidedBy: { type: 'agent', ...agent },
     decisionRequestId,
   });
   if (!settled.isWinner) return conflictOrReplay(ctx, found.doc, settled.decision, decisionRequestId);

@@ -1,4 +1,4 @@
-import type { Approval, ParsedDecisionRequest } from '@cheqpoint/shared';
+import type { Approval } from '@cheqpoint/shared';
 import { AppError } from '../http/app-error.js';
 import type { ApprovalDoc } from './approval.model.js';
 import { toApprovalView } from './approval.view.js';
@@ -23,20 +23,12 @@ export async function voteToApprove(
   ctx: ApprovalsContext,
   doc: ApprovalDoc,
   required: number,
-  body: ParsedDecisionRequest & { agent: { verified?: boolean } },
-  authority: string | null,
+  agent: VoteAgent,
+  note: string | null,
   decisionRequestId: string | null,
 ): Promise<{ approval: Approval; isReplay: boolean }> {
   const { votes } = ctx.store;
   const at = ctx.clock.now();
-  const agent: VoteAgent = {
-    id: body.agent.id,
-    name: body.agent.name,
-    ...(body.agent.email ? { email: body.agent.email } : {}),
-    // true only when the router took the identity from a Zendesk-signed session (zendesk/verified-decider)
-    verified: body.agent.verified === true,
-    ...(authority ? { authority } : {}),
-  };
   // The per-agent insert turns a repeated vote away without a slot; a failed one is not trusted alone:
   // a first attempt may have stopped before its slot, so the slots decide whether this agent counts.
   await votes.claimVoter(doc._id, agent.id, decisionRequestId, at);
@@ -44,7 +36,6 @@ export async function voteToApprove(
   let claimed: VoteSlotDoc | null = null;
   if (!firstOf(slots, agent.id)) {
     if (ctx.decideDelayMs) await new Promise((r) => setTimeout(r, ctx.decideDelayMs));
-    const note = body.note?.trim() ? body.note.trim() : null;
     claimed = await votes.claimSlot(
       { approvalId: doc._id, accountId: doc.accountId, agent, note, decisionRequestId, at },
       slots.length + 1,
