@@ -127,6 +127,24 @@ describe('Bad input on intake', () => {
     expect(small.status).toBe(202);
   });
 
+  it.each([
+    ['gzip', 'not gzip at all'],
+    ['gzip', 'truncated'],
+    ['deflate', 'not deflate at all'],
+  ])(
+    'When a %s body cannot be decompressed (%s), then 400 says so and names Content-Encoding; nothing is stored',
+    async (encoding, what) => {
+      const before = await approvalCount();
+      const whole = gzipSync(JSON.stringify(uniqueRequest()));
+      const body = what === 'truncated' ? whole.subarray(0, whole.length - 12) : Buffer.from(what);
+      const res = await post(body, { 'content-type': 'application/json', 'content-encoding': encoding });
+      expectProblem(res, 400, 'bad-request');
+      expect(res.body.detail).toMatch(new RegExp(`could not be decompressed.*${encoding}`, 'i'));
+      expect(res.body.errors).toEqual([{ path: 'Content-Encoding', message: expect.stringContaining(encoding) }]);
+      expect(await approvalCount()).toBe(before);
+    },
+  );
+
   it('When an unknown top-level field is sent, then 400 names it; the documented optional fields are accepted', async () => {
     const res = await post(JSON.stringify({ ...uniqueRequest(), tenantId: 'acc_other', timeout: 5 }));
     expectProblem(res, 400, 'validation-error');

@@ -7,12 +7,18 @@ import { INVALID_ENCODING } from './json-body.js';
 const JSON_LIMIT_TEXT = '100 kB';
 
 /** Maps body-parser failures (by their `type`) to problems. */
-function fromBodyParser(err: {
-  type?: unknown;
-  status?: unknown;
-  charset?: unknown;
-  encoding?: unknown;
-}): AppError | null {
+function fromBodyParser(
+  err: {
+    type?: unknown;
+    status?: unknown;
+    charset?: unknown;
+    encoding?: unknown;
+    code?: unknown;
+  },
+  contentEncoding: string,
+): AppError | null {
+  // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR for a truncated stream, …) carry no body-parser type.
+  if (typeof err.code === 'string' && err.code.startsWith('Z_')) return undecompressable(contentEncoding);
   switch (err.type) {
     case 'entity.too.large':
       return new AppError('payload-too-large', 413, `Request body is larger than the ${JSON_LIMIT_TEXT} limit`);
@@ -42,6 +48,17 @@ function fromBodyParser(err: {
   }
 }
 
+/** A body that its Content-Encoding says is compressed, but is not valid data of that encoding. */
+function undecompressable(contentEncoding: string): AppError {
+  const message = `the body is not valid ${contentEncoding} data (corrupt or truncated)`;
+  return new AppError(
+    'bad-request',
+    400,
+    `Request body could not be decompressed: Content-Encoding is ${contentEncoding}, but ${message}`,
+    { errors: [{ path: 'Content-Encoding', message }] },
+  );
+}
+
 export function sendProblem(res: Response, error: AppError) {
   for (const [name, value] of Object.entries(error.extra.headers ?? {})) res.setHeader(name, value);
   res.status(error.status).type('application/problem+json').send(JSON.stringify(error.toProblem()));
@@ -64,7 +81,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         error: String((err as Error).message),
       });
     } else {
-      const parsed = fromBodyParser(err as object);
+      const contentEncoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase().slice(0, 40);
+      const parsed = fromBodyParser(err as object, contentEncoding);
       const status = (err as { status?: unknown }).status;
       if (parsed) error = parsed;
       else if (typeof status === 'number' && status >= 400 && status < 500) {
