@@ -19,17 +19,42 @@ import { startReceiver, type Receiver, type ReceivedRequest, type Reply } from '
 const TOKEN = 'zd-test-token-5f1c0a9e7b';
 const EMAIL = 'bot@acme.example';
 const BASIC = `Basic ${Buffer.from(`${EMAIL}/token:${TOKEN}`).toString('base64')}`;
+const BEARER = `Bearer ${TOKEN}`;
 const APP_ID = 424242;
+/** Who the test credentials sign in as (`GET /api/v2/users/me.json`), as Zendesk answers it. */
+const ME = { id: 90001, name: 'Cheqpoint bot', email: EMAIL, role: 'admin' };
+const ME_PATH = 'GET /api/v2/users/me.json';
+
+/** Runs the CLI as `npm run cheqpoint -- …` does on database `dbName`, with extra env and optional stdin. */
+function cliOn(dbName: string, args: string[], env: Record<string, string> = {}, stdin?: string) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['server/src/cli/cheqpoint.ts', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, MONGODB_URI: `${inject('mongodbUri')}${dbName}`, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(stdin ?? '');
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /**
- * A fake Zendesk (a real HTTP server): answers 401 without the account's credentials, otherwise what
- * `answer` says for the n-th request to that method and path (default 200).
+ * A fake Zendesk (a real HTTP server): answers 401 without the account's credentials (the API token of
+ * EMAIL, or TOKEN as an OAuth token), otherwise what `answer` says for the n-th request to that method
+ * and path (default 200; `users/me` answers ME).
  */
 async function startFakeZendesk() {
-  const answers = new Map<string, (n: number) => Reply>();
+  const answers = new Map<string, (n: number) => Reply>([
+    [ME_PATH, () => ({ status: 200, body: JSON.stringify({ user: ME }) })],
+  ]);
   const keyOf = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
   const receiver: Receiver = await startReceiver((req) => {
-    if (req.headers.authorization !== BASIC) return { status: 401, body: '{"error":"Couldn\'t authenticate you"}' };
+    if (req.headers.authorization !== BASIC && req.headers.authorization !== BEARER) {
+      return { status: 401, body: '{"error":"Couldn\'t authenticate you"}' };
+    }
     const n = receiver.requests.filter((r) => keyOf(r) === keyOf(req)).length;
     return answers.get(keyOf(req))?.(n) ?? { status: 200, body: '{}' };
   });
@@ -314,6 +339,40 @@ describe('Zendesk connection: tags, app notifications and notes', () => {
     );
   });
 
+  it('When an effect fails (a token revoked after connect), then zendesk show tells when, which effect and the status, and no secret', async () => {
+    const revoked = await gw.createAccount('zendesk-revoked-token');
+    await zendeskConnections(gw.conn).connect(revoked.accountId, {
+      subdomain: 'acme',
+      url: zd.url,
+      appId: APP_ID,
+      auth: { kind: 'oauth', token: 'revoked-token-3b9d' },
+    });
+    const before = await cliOn(gw.conn.name, ['zendesk', 'show', revoked.accountId]);
+    expect(before.stdout).toContain('last failure: none');
+    const ticket = newTicket();
+    const created = await intake(gw.url, revoked, ticket);
+    const approvalId = created.body.approvalId as string;
+    const isGivenUp = (l: string) => l.includes('"zendesk effect given up"') && l.includes(approvalId);
+    await until(() => lines.filter(isGivenUp).length >= 2, 'the tag and the notification given up');
+
+    const shown = await cliOn(gw.conn.name, ['zendesk', 'show', revoked.accountId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/last failure: \d{4}-\d\d-\d\dT[\d:.]+Z, HTTP 401 \(given up\)/);
+    expect(shown.stdout).toMatch(new RegExp(`(tag|notify-created) of ${approvalId} \\(ticket ${ticket}\\), attempt 1`));
+    const json = JSON.parse((await cliOn(gw.conn.name, ['zendesk', 'show', revoked.accountId, '--json'])).stdout);
+    expect(json.lastFailure).toMatchObject({
+      approvalId,
+      ticketId: ticket,
+      httpStatus: 401,
+      state: 'failed',
+      attempt: 1,
+    });
+    expect(['tag', 'notify-created']).toContain(json.lastFailure.effect);
+    expect(new Date(json.lastFailure.at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(json).not.toHaveProperty('secret');
+    expect(shown.stdout + JSON.stringify(json)).not.toContain('revoked-token-3b9d');
+  });
+
   it('When effects were sent and failed, then the token appears in no log line and not in /metrics', async () => {
     expect(lines.some((l) => l.includes('"zendesk effect attempted"'))).toBe(true);
     const everything = lines.join('\n');
@@ -375,66 +434,62 @@ describe('zendesk CLI', () => {
   const dbName = uniqueDbName('zd_cli');
   let conn: Connection;
   let keys: CreatedAccount;
-
-  /** Runs the CLI as `npm run cheqpoint -- …` does, with extra env and optional stdin. */
-  function cli(args: string[], env: Record<string, string> = {}, stdin?: string) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(
-        path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-        ['server/src/cli/cheqpoint.ts', ...args],
-        {
-          cwd: REPO_ROOT,
-          env: { ...process.env, MONGODB_URI: `${inject('mongodbUri')}${dbName}`, ...env },
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.stdin.end(stdin ?? '');
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-
-  beforeAll(async () => {
-    conn = await connectDatabase(inject('mongodbUri'), dbName);
-    keys = await accountsService(conn).createAccount('zendesk-cli');
-  });
-  afterAll(async () => {
-    await conn?.dropDatabase().catch(() => {});
-    await conn?.close();
-  });
-
-  it('When an account is connected with a token from an env var, then show and connect print everything but the token', async () => {
-    const connected = await cli(
+  let zd: FakeZendesk;
+  const cli = (args: string[], env: Record<string, string> = {}, stdin?: string) => cliOn(dbName, args, env, stdin);
+  /** `zendesk connect` of an account with an API token from ZD_TOKEN (`token`), against the fake. */
+  const connectCli = (accountId: string, token: string, extra: string[] = []) =>
+    cli(
       [
         'zendesk',
         'connect',
-        keys.accountId,
+        accountId,
         '--subdomain',
         'acme',
+        '--url',
+        zd.url,
         '--email',
         EMAIL,
         '--api-token-env',
         'ZD_TOKEN',
         '--app-id',
         String(APP_ID),
+        ...extra,
       ],
-      { ZD_TOKEN: TOKEN },
+      { ZD_TOKEN: token },
     );
+
+  beforeAll(async () => {
+    zd = await startFakeZendesk();
+    conn = await connectDatabase(inject('mongodbUri'), dbName);
+    keys = await accountsService(conn).createAccount('zendesk-cli');
+  });
+  afterAll(async () => {
+    await conn?.dropDatabase().catch(() => {});
+    await conn?.close();
+    await zd?.receiver.close();
+  });
+
+  it('When an account is connected with a token from an env var, then connect says as whom and which role, and show and connect print everything but the token', async () => {
+    const connected = await connectCli(keys.accountId, TOKEN);
     expect(connected.stderr).toBe('');
     expect(connected.code).toBe(0);
-    expect(connected.stdout).toContain('https://acme.zendesk.com');
+    expect(connected.stdout).toContain(`API:       ${zd.url}`);
+    expect(connected.stdout).toContain(
+      `Zendesk accepts the token: it signs in as Cheqpoint bot <${EMAIL}> (user ${ME.id}), an admin: tags, internal notes and app notifications (notify-app) are allowed.`,
+    );
+    const [check] = zd.receiver.requests.filter((r) => r.path === '/api/v2/users/me.json');
+    expect(check?.headers.authorization).toBe(BASIC);
     const shown = await cli(['zendesk', 'show', keys.accountId, '--json']);
     expect(shown.code).toBe(0);
     const view = JSON.parse(shown.stdout);
     expect(view).toMatchObject({
       accountId: keys.accountId,
       subdomain: 'acme',
-      baseUrl: 'https://acme.zendesk.com',
+      baseUrl: zd.url,
       appId: APP_ID,
       authKind: 'api-token',
       email: EMAIL,
+      lastFailure: null,
     });
     expect(view).not.toHaveProperty('secret');
     for (const out of [connected, shown]) expect(out.stdout + out.stderr).not.toContain(TOKEN);
@@ -454,7 +509,7 @@ describe('zendesk CLI', () => {
         '--app-id',
         '7',
         '--url',
-        'http://127.0.0.1:4567',
+        zd.url,
         '--json',
       ],
       {},
@@ -464,8 +519,9 @@ describe('zendesk CLI', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({
       authKind: 'oauth',
       email: null,
-      baseUrl: 'http://127.0.0.1:4567',
+      baseUrl: zd.url,
       appId: 7,
+      zendeskUser: { id: ME.id, role: 'admin' },
     });
     expect(ok.stdout).not.toContain(TOKEN);
     const refused = await cli(
@@ -502,6 +558,54 @@ describe('zendesk CLI', () => {
     ]);
     expect(missing.code).toBe(64);
     expect(missing.stderr).toContain('ZD_UNSET is not set');
+  });
+
+  it('When zendesk connect gets a token Zendesk refuses, then it fails saying so and the stored connection stays as it was', async () => {
+    const before = await zendeskConnections(conn).show(keys.accountId);
+    expect(before).not.toBeNull();
+    const refused = await connectCli(keys.accountId, 'dummytoken123');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`Zendesk refused the API token of ${EMAIL} (HTTP 401)`);
+    expect(refused.stderr).toContain('Not connected: the stored connection is unchanged.');
+    expect(refused.stdout).toBe('');
+    expect(refused.stdout + refused.stderr).not.toContain('dummytoken123');
+    expect(await zendeskConnections(conn).show(keys.accountId)).toEqual(before);
+    expect((await zendeskConnections(conn).find(keys.accountId))?.secret).toBe(TOKEN);
+
+    const fresh = await accountsService(conn).createAccount('zendesk-cli-fresh');
+    const first = await connectCli(fresh.accountId, 'dummytoken123');
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('Not connected: nothing was stored.');
+    expect((await cli(['zendesk', 'show', fresh.accountId])).stderr).toContain('has no Zendesk connection');
+  });
+
+  it('When Zendesk cannot be reached or the token belongs to an agent, then connect says so (an agent is connected, with the notify-app warning)', async () => {
+    const unreachable = await cli(
+      [
+        ...['zendesk', 'connect', keys.accountId, '--subdomain', 'acme', '--url', 'http://127.0.0.1:9'],
+        ...['--oauth-token-env', 'ZD_TOKEN', '--app-id', '7'],
+      ],
+      { ZD_TOKEN: TOKEN },
+    );
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('Could not reach Zendesk at http://127.0.0.1:9 (network error)');
+
+    zd.answers.set(ME_PATH, () => ({ status: 200, body: JSON.stringify({ user: { ...ME, role: 'agent' } }) }));
+    try {
+      const agentToken = await connectCli(keys.accountId, TOKEN);
+      expect(agentToken.code).toBe(0);
+      expect(agentToken.stdout).toContain('an agent, not an admin: Zendesk allows notify-app to admins only');
+      // Zendesk's answer for a caller it did not sign in: an anonymous end user, not a 401
+      zd.answers.set(ME_PATH, () => ({
+        status: 200,
+        body: JSON.stringify({ user: { id: null, name: 'Anonymous user', role: 'end-user' } }),
+      }));
+      const anonymous = await connectCli(keys.accountId, TOKEN);
+      expect(anonymous.code).toBe(1);
+      expect(anonymous.stderr).toContain('Zendesk refused');
+    } finally {
+      zd.answers.set(ME_PATH, () => ({ status: 200, body: JSON.stringify({ user: ME }) }));
+    }
   });
 
   it('When the connection is removed, then show says there is none', async () => {

@@ -54,6 +54,11 @@ export interface IHarnessOptions {
    * them every such call is 401.
    */
   zendeskApi?: { email: string; apiToken: string } | { oauthToken: string };
+  /**
+   * Who `zendeskApi`'s credentials sign in as (`GET /api/v2/users/me.json`, which `zendesk connect`
+   * asks): default the harness user with that email, else an admin "Cheqpoint API user".
+   */
+  apiUser?: Pick<IHarnessUser, 'id' | 'name' | 'email' | 'role'>;
   /** The app id of the harness's app (handshake metadata; notify-app accepts only it). Default 1. */
   appId?: number;
   /**
@@ -281,6 +286,9 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   const broadcast = (event: string, data: unknown) => {
     for (const res of listeners) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
+  const apiEmail = options.zendeskApi && 'email' in options.zendeskApi ? options.zendeskApi.email : 'api@harness.local';
+  const apiUser = options.apiUser ??
+    users.find((u) => u.email === apiEmail) ?? { id: 1, name: 'Cheqpoint API user', email: apiEmail, role: 'admin' };
   const expectedAuthorization = !options.zendeskApi
     ? null
     : 'oauthToken' in options.zendeskApi
@@ -298,6 +306,10 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
       return fail(401, "Couldn't authenticate you");
     }
     const method = req.method ?? 'GET';
+    if (method === 'GET' && pathname === '/api/v2/users/me.json') {
+      const { id, name, email, role } = apiUser;
+      return { status: 200, body: JSON.stringify({ user: { id, name, email, role } }) };
+    }
     if (method === 'GET') return usersApi(users, pathname) ?? fail(404, 'RecordNotFound');
     let body: Record<string, unknown>;
     try {

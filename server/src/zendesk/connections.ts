@@ -46,6 +46,25 @@ export function authorizationOf(connection: Pick<ZendeskConnectionDoc, 'authKind
   return `Basic ${Buffer.from(`${connection.email}/token:${connection.secret}`).toString('base64')}`;
 }
 
+/** What a connection stores of `input`, checked (a ConnectionError names what is wrong); nothing is stored here. */
+export function connectionFieldsOf(input: ConnectInput): Omit<ZendeskConnectionDoc, '_id' | 'createdAt' | 'updatedAt'> {
+  if (!Number.isSafeInteger(input.appId) || input.appId <= 0) {
+    throw new ConnectionError('--app-id needs the numeric id of the Cheqpoint app in Zendesk');
+  }
+  if (!input.auth.token.trim()) throw new ConnectionError('The token is empty');
+  if (input.auth.kind === 'api-token' && !/^[^\s@/]+@[^\s@/]+$/.test(input.auth.email)) {
+    throw new ConnectionError('--email needs the address of the Zendesk agent the API token belongs to');
+  }
+  return {
+    subdomain: input.subdomain.toLowerCase(),
+    baseUrl: baseUrlOf(input.subdomain, input.url),
+    appId: input.appId,
+    authKind: input.auth.kind,
+    email: input.auth.kind === 'api-token' ? input.auth.email : null,
+    secret: input.auth.token.trim(),
+  };
+}
+
 export function toConnectionView(doc: ZendeskConnectionDoc): ConnectionView {
   const { _id, secret: _secret, ...rest } = doc;
   return { accountId: _id, ...rest };
@@ -61,23 +80,12 @@ export function zendeskConnections(conn: Connection, clock: Clock = systemClock)
 
   return {
     async connect(accountId: string, input: ConnectInput): Promise<ConnectionView> {
-      if (!Number.isSafeInteger(input.appId) || input.appId <= 0) {
-        throw new ConnectionError('--app-id needs the numeric id of the Cheqpoint app in Zendesk');
-      }
-      if (!input.auth.token.trim()) throw new ConnectionError('The token is empty');
-      if (input.auth.kind === 'api-token' && !/^[^\s@/]+@[^\s@/]+$/.test(input.auth.email)) {
-        throw new ConnectionError('--email needs the address of the Zendesk agent the API token belongs to');
-      }
+      const fields = connectionFieldsOf(input);
       const now = clock.now();
       const existing = await ZendeskConnection.findById(accountId, { createdAt: 1 }).lean();
       const doc: ZendeskConnectionDoc = {
         _id: accountId,
-        subdomain: input.subdomain.toLowerCase(),
-        baseUrl: baseUrlOf(input.subdomain, input.url),
-        appId: input.appId,
-        authKind: input.auth.kind,
-        email: input.auth.kind === 'api-token' ? input.auth.email : null,
-        secret: input.auth.token.trim(),
+        ...fields,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };

@@ -41,9 +41,12 @@ export async function sendToZendesk(
 export type ZendeskRead =
   { kind: 'ok'; body: unknown } | { kind: 'status'; status: number } | { kind: 'error'; message: string };
 
+/** What a read needs of a connection: where, and how to sign in (a stored one, or one still to be checked). */
+export type ZendeskTarget = Pick<ZendeskConnectionDoc, 'baseUrl' | 'authKind' | 'email' | 'secret'>;
+
 /** Reads one resource of the account's Zendesk API (a GET); failures are results, not throws. */
 export async function readFromZendesk(
-  connection: ZendeskConnectionDoc,
+  connection: ZendeskTarget,
   path: string,
   options: { timeoutMs: number },
 ): Promise<ZendeskRead> {

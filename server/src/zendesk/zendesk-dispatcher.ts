@@ -152,13 +152,45 @@ export class ZendeskDispatcher {
     });
     if (step.state === 'retry') {
       await outbox.retry(entry, claimId, step.nextAttemptAt, step.error);
+      await this.recordFailure(entry, attempt, 'retry', result, step.error, now);
       report('retry', result, step.error);
       return;
     }
     await outbox.finish(entry, claimId);
+    if (step.state === 'failed') await this.recordFailure(entry, attempt, 'failed', result, step.error, now);
     report(step.state, result, step.state === 'failed' ? step.error : null);
     if (entry.effect === 'tag') await this.untagNow(entry);
     if (step.state === 'done' && entry.effect === 'untag') await this.retagIfPending(entry, send);
+  }
+
+  /**
+   * Keeps the attempt as the account's last failure for `zendesk show` (a wrong token otherwise shows
+   * only in the log). Best effort: the outbox's own record of the attempt comes first.
+   */
+  private async recordFailure(
+    entry: ZendeskOutboxDoc,
+    attempt: number,
+    state: 'retry' | 'failed',
+    result: ZendeskResult,
+    error: string,
+    at: Date,
+  ) {
+    const httpStatus = result.kind === 'response' ? result.status : null;
+    const { approvalId, ticketId, effect } = entry;
+    try {
+      await this.options.outbox.recordFailure(entry.accountId, {
+        at,
+        approvalId,
+        ticketId,
+        effect,
+        attempt,
+        state,
+        httpStatus,
+        error,
+      });
+    } catch (err) {
+      this.options.logger.warn('zendesk failure not recorded', { approvalId, error: String(err) });
+    }
   }
 
   /** The approval's tag is sent (or given up): its removal, if it was waiting for it, goes now. */

@@ -1,6 +1,6 @@
 import { trusted, type Connection } from 'mongoose';
 import { insertUnique } from '../db/insert-unique.js';
-import { zendeskModels, type ZendeskEffect, type ZendeskOutboxDoc } from './zendesk.model.js';
+import { zendeskModels, type ZendeskEffect, type ZendeskFailureDoc, type ZendeskOutboxDoc } from './zendesk.model.js';
 
 /** An effect to queue (its entry is keyed by approval and effect). */
 export type NewEffect = Pick<ZendeskOutboxDoc, 'approvalId' | 'accountId' | 'ticketId' | 'effect' | 'text'>;
@@ -13,7 +13,7 @@ export const entryId = (approvalId: string, effect: ZendeskEffect) => `${approva
  * alike (a unique insert; FerretDB v1's filtered updates are not atomic). Every read but the poll is by `_id`.
  */
 export function zendeskOutbox(conn: Connection) {
-  const { ZendeskOutbox, ZendeskClaim } = zendeskModels(conn);
+  const { ZendeskOutbox, ZendeskClaim, ZendeskFailure } = zendeskModels(conn);
 
   return {
     /** Queues an effect due at `at` (a second queueing of the same effect is a no-op). */
@@ -103,6 +103,16 @@ export function zendeskOutbox(conn: Connection) {
       // Entry first, then its claim: whoever claims after this finds no entry.
       await ZendeskOutbox.deleteOne({ _id: entry._id, attempts: entry.attempts });
       await ZendeskClaim.deleteOne({ _id: claimId });
+    },
+
+    /** Keeps a failed attempt as the account's last failure (replacing the one before; by key). */
+    async recordFailure(accountId: string, failure: Omit<ZendeskFailureDoc, '_id'>) {
+      await ZendeskFailure.replaceOne({ _id: accountId }, { _id: accountId, ...failure }, { upsert: true });
+    },
+
+    /** The account's last failed attempt, or null when none has failed. */
+    async lastFailure(accountId: string): Promise<ZendeskFailureDoc | null> {
+      return ZendeskFailure.findById(accountId).lean<ZendeskFailureDoc>();
     },
 
     /** Removes claims older than `before` that a crashed attempt left. */

@@ -1,15 +1,27 @@
 import { parseArgs } from 'node:util';
 import { accountsService } from '../accounts/accounts.service.js';
 import type { CliContext } from '../policies/policies.cli.js';
-import { ConnectionError, zendeskConnections, type ConnectInput, type ConnectionView } from './connections.js';
+import { checkCredentials, roleNote, type ZendeskSelf } from './check-credentials.js';
+import {
+  ConnectionError,
+  connectionFieldsOf,
+  zendeskConnections,
+  type ConnectInput,
+  type ConnectionView,
+} from './connections.js';
+import { zendeskOutbox } from './zendesk-outbox.js';
+import type { ZendeskFailureDoc } from './zendesk.model.js';
 import { VERIFY_USAGE, verifyCli } from './verify.cli.js';
 
 export const ZENDESK_USAGE = `  zendesk connect <accountId> --subdomain <name> --app-id <id>
           (--email <agent email> --api-token-env <VAR> | --oauth-token-env <VAR>) [--url <url>] [--json]
                                      tag tickets, notify the app and note policy/expiry decisions in
                                      that Zendesk; the token is read from the env var <VAR>, or from
-                                     stdin with --api-token-stdin / --oauth-token-stdin (never argv)
-  zendesk show <accountId> [--json]  the account's Zendesk connection (never the token)
+                                     stdin with --api-token-stdin / --oauth-token-stdin (never argv);
+                                     Zendesk is asked first who the token signs in as
+                                     (GET /api/v2/users/me.json): a refused token is not stored
+  zendesk show <accountId> [--json]  the account's Zendesk connection (never the token) and the
+                                     last failed attempt of its Zendesk outbox
   zendesk disconnect <accountId>     stop telling Zendesk about the account's approvals
 ${VERIFY_USAGE}`;
 
@@ -33,6 +45,22 @@ function describeConnection(view: ConnectionView): string {
   ].join('\n');
 }
 
+/** A failed attempt as `zendesk show` prints it: when, which effect of which approval, and why. */
+export type FailureView = Omit<ZendeskFailureDoc, '_id'>;
+
+function describeFailure(failure: FailureView | null): string {
+  if (!failure) return '  last failure: none\n';
+  const outcome = failure.state === 'failed' ? 'given up' : 'will be retried';
+  return [
+    `  last failure: ${failure.at.toISOString()}, ${failure.error} (${outcome})`,
+    `                ${failure.effect} of ${failure.approvalId} (ticket ${failure.ticketId}), attempt ${failure.attempt}`,
+    '',
+  ].join('\n');
+}
+
+const describeUser = (user: ZendeskSelf) =>
+  `Zendesk accepts the token: it signs in as ${user.name}${user.email ? ` <${user.email}>` : ''} (user ${user.id}), ${roleNote(user.role)}.\n`;
+
 /** `zendesk connect | show | disconnect`. */
 export async function zendeskCli(argv: string[], ctx: CliContext) {
   if (argv[0] === 'verify') return verifyCli(argv.slice(1), ctx);
@@ -53,28 +81,48 @@ export async function zendeskCli(argv: string[], ctx: CliContext) {
   });
   const [command, accountId] = positionals;
   if (!accountId) throw ctx.usageError(`zendesk ${command ?? '<command>'} needs an account id (see account list)`);
-  const print = (view: ConnectionView) =>
-    ctx.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : describeConnection(view));
 
   if (command === 'connect') {
     const input = await connectInput(values, ctx);
-    const view = await ctx.withDatabase(async (conn) => {
+    let fields: ReturnType<typeof connectionFieldsOf>;
+    try {
+      fields = connectionFieldsOf(input);
+    } catch (err) {
+      if (err instanceof ConnectionError) throw ctx.usageError(err.message);
+      throw err;
+    }
+    const { view, user } = await ctx.withDatabase(async (conn) => {
       if (!(await accountsService(conn).getAccount(accountId))) throw ctx.usageError(`No account ${accountId}`);
-      try {
-        return await zendeskConnections(conn).connect(accountId, input);
-      } catch (err) {
-        if (err instanceof ConnectionError) throw ctx.usageError(err.message);
-        throw err;
+      const connections = zendeskConnections(conn);
+      // Checked before anything is written: refused credentials leave a stored connection as it was.
+      const check = await checkCredentials(fields);
+      if (!check.ok) {
+        const kept = (await connections.show(accountId)) ? 'the stored connection is unchanged' : 'nothing was stored';
+        throw new Error(`${check.reason}. Not connected: ${kept}.`);
       }
+      return { view: await connections.connect(accountId, input), user: check.user };
     });
-    print(view);
-    if (!values.json) ctx.write('A running gateway uses it within 5 seconds.\n');
+    if (values.json) {
+      ctx.write(`${JSON.stringify({ ...view, zendeskUser: user }, null, 2)}\n`);
+      return;
+    }
+    ctx.write(describeConnection(view) + describeUser(user));
+    ctx.write('A running gateway uses it within 5 seconds.\n');
     return;
   }
   if (command === 'show') {
-    const view = await ctx.withDatabase((conn) => zendeskConnections(conn).show(accountId));
-    if (!view) throw ctx.usageError(`Account ${accountId} has no Zendesk connection`);
-    print(view);
+    const shown = await ctx.withDatabase(async (conn) => {
+      const view = await zendeskConnections(conn).show(accountId);
+      if (!view) return null;
+      const failure = await zendeskOutbox(conn).lastFailure(accountId);
+      return { view, lastFailure: failure ? failureView(failure) : null };
+    });
+    if (!shown) throw ctx.usageError(`Account ${accountId} has no Zendesk connection`);
+    ctx.write(
+      values.json
+        ? `${JSON.stringify({ ...shown.view, lastFailure: shown.lastFailure }, null, 2)}\n`
+        : describeConnection(shown.view) + describeFailure(shown.lastFailure),
+    );
     return;
   }
   if (command === 'disconnect') {
@@ -88,6 +136,11 @@ export async function zendeskCli(argv: string[], ctx: CliContext) {
     return;
   }
   throw ctx.usageError(`Unknown command: zendesk ${command}`);
+}
+
+function failureView(doc: ZendeskFailureDoc): FailureView {
+  const { _id, ...rest } = doc;
+  return rest;
 }
 
 type ConnectValues = {

@@ -53,6 +53,24 @@ export type ZendeskOutboxDoc = {
   createdAt: Date;
 };
 
+/**
+ * The last failed attempt of an account's Zendesk outbox (`zendesk show` tells it), keyed by account id
+ * and overwritten by the next failure: one key write per failure, nothing on success. `error` is what
+ * the dispatcher logs (`HTTP 401`, `timeout`, …), never a credential.
+ */
+export type ZendeskFailureDoc = {
+  _id: string;
+  at: Date;
+  approvalId: string;
+  ticketId: string;
+  effect: ZendeskEffect;
+  attempt: number;
+  /** `retry`: it will be tried again; `failed`: given up. */
+  state: 'retry' | 'failed';
+  httpStatus: number | null;
+  error: string;
+};
+
 /** Arbiter of one attempt of one effect: whoever inserts `<entryId>:<attempts>#<generation>` sends it. */
 export type ZendeskClaimDoc = { _id: string; owner: string; createdAt: Date };
 
@@ -96,10 +114,26 @@ const claimSchema = new Schema<ZendeskClaimDoc>(
   { versionKey: false, collection: 'zendesk_claims', strict: 'throw' },
 );
 
+const failureSchema = new Schema<ZendeskFailureDoc>(
+  {
+    _id: { type: String, required: true },
+    at: { type: Date, required: true },
+    approvalId: { type: String, required: true },
+    ticketId: { type: String, required: true },
+    effect: { type: String, required: true },
+    attempt: { type: Number, required: true },
+    state: { type: String, required: true },
+    httpStatus: { type: Number, default: null },
+    error: { type: String, required: true },
+  },
+  { versionKey: false, collection: 'zendesk_failures', strict: 'throw' },
+);
+
 export type ZendeskModels = {
   ZendeskConnection: Model<ZendeskConnectionDoc>;
   ZendeskOutbox: Model<ZendeskOutboxDoc>;
   ZendeskClaim: Model<ZendeskClaimDoc>;
+  ZendeskFailure: Model<ZendeskFailureDoc>;
 };
 
 export function zendeskModels(conn: Connection): ZendeskModels {
@@ -108,5 +142,6 @@ export function zendeskModels(conn: Connection): ZendeskModels {
       conn.models['ZendeskConnection'] ?? conn.model<ZendeskConnectionDoc>('ZendeskConnection', connectionSchema),
     ZendeskOutbox: conn.models['ZendeskOutbox'] ?? conn.model<ZendeskOutboxDoc>('ZendeskOutbox', outboxSchema),
     ZendeskClaim: conn.models['ZendeskClaim'] ?? conn.model<ZendeskClaimDoc>('ZendeskClaim', claimSchema),
+    ZendeskFailure: conn.models['ZendeskFailure'] ?? conn.model<ZendeskFailureDoc>('ZendeskFailure', failureSchema),
   } as ZendeskModels;
 }
