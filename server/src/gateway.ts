@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Connection } from 'mongoose';
 import { accountsService } from './accounts/accounts.service.js';
 import type { ApprovalChange } from './approvals/approval-changes.js';
-import type { DecisionDoc } from './approvals/approval.model.js';
+import { approvalModels, type DecisionDoc } from './approvals/approval.model.js';
 import { deliverySources } from './approvals/delivery-sources.js';
 import { approvalStore } from './approvals/approval-store.js';
 import { approvalsApi, followChanges } from './approvals/approvals.js';
 import type { ApprovalsContext } from './approvals/context.js';
+import { DecisionReads } from './approvals/decision-reads.js';
 import { DecisionWaiter } from './approvals/decision-waiter.js';
 import { ListWatch } from './approvals/list-watch.js';
 import { startMaintenance, type MaintenanceResult } from './approvals/maintenance.js';
@@ -22,6 +23,7 @@ import { CallbackDispatcher, type DeliveryEvent } from './callbacks/dispatcher.j
 import { createCallbackClient } from './callbacks/safe-client.js';
 import { ChangeFeed } from './changes/change-feed.js';
 import type { Config } from './config.js';
+import { findByIds } from './db/find-by-ids.js';
 import { ensureIndexes } from './indexes.js';
 import { answerClientError } from './http/client-error.js';
 import { RequestLimits } from './http/limits.js';
@@ -198,6 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pending: new PendingSet(conn),
     feed,
     waiter,
+    decisionReads: new DecisionReads((ids) => findByIds(approvalModels(conn).Decision, ids)),
     lists,
     audit,
     outbox: { prepare: (id, dueAt) => deliveries.prepare(id, dueAt), sendNow: (id) => dispatcher.sendNow(id) },

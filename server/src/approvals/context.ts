@@ -8,6 +8,7 @@ import type { ApprovalChange } from './approval-changes.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import type { ApprovalStore } from './approval-store.js';
 import type { Escalation, StaffMember } from '@cheqpoint/shared';
+import type { DecisionReads } from './decision-reads.js';
 import type { DecisionWaiter } from './decision-waiter.js';
 import type { ListWatch } from './list-watch.js';
 import type { PendingSet } from './pending-set.js';
@@ -39,6 +40,8 @@ export type ApprovalsContext = {
   pending: PendingSet;
   feed: ChangeFeed<ApprovalChange>;
   waiter: DecisionWaiter<DecisionDoc>;
+  /** Decision records by key, batched across the held waits that end together. */
+  decisionReads: DecisionReads;
   /** Held list calls (`?since=&wait=`), woken by the change feed. */
   lists: ListWatch;
   audit: AuditTrail;

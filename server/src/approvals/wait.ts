@@ -1,6 +1,6 @@
 import type { Approval } from '@cheqpoint/shared';
 import { notFound } from '../http/app-error.js';
-import type { ApprovalDoc } from './approval.model.js';
+import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import { toApprovalView } from './approval.view.js';
 import type { ApprovalsContext } from './context.js';
 import type { WaitOutcome } from './decision-waiter.js';
@@ -11,7 +11,8 @@ import { getApproval } from './read.js';
  * Holds until the approval is decided or `seconds` pass, counted from `startedAt` (when the request
  * arrived, so a slow database does not stretch the wait); returns its state then. A decision made in
  * this process arrives with its release; one made by another process is announced by the change feed
- * and then read by key, so the answer comes within a feed interval of the decision.
+ * and then read by key, so the answer comes within a feed interval of the decision. A wait that times
+ * out reads nothing while the feed is current (see decisionAfter).
  */
 export async function waitForDecision(
   ctx: ApprovalsContext,
@@ -39,9 +40,28 @@ export async function waitForDecision(
   }
   // The caller went away: nobody reads this answer, so spend no database read on it.
   if (outcome === 'aborted' && signal?.aborted) return toApprovalView(doc);
-  // Released in this process: the decision came with the signal. Otherwise one read by key.
-  const carried = subscription.payload();
-  const decision =
-    carried && carried.accountId === accountId ? carried : await ctx.store.findDecision(accountId, approvalId);
-  return toApprovalView(doc, await expireIfDue(ctx, doc, decision));
+  return toApprovalView(
+    doc,
+    await expireIfDue(ctx, doc, await decisionAfter(ctx, accountId, approvalId, outcome, subscription.payload())),
+  );
+}
+
+/**
+ * The decision in force once the wait is over, from what this process knows where it can: released
+ * here, the decision came with the signal; timed out while the change feed is current, there is none
+ * (a decision by any process would have been announced and would have released the wait), so hundreds
+ * of waits timing out together answer without touching the database. Otherwise (announced by the feed
+ * without the record, the feed behind or failing, shutdown) one read by key, batched with the other
+ * waits ending at the same time.
+ */
+async function decisionAfter(
+  ctx: ApprovalsContext,
+  accountId: string,
+  approvalId: string,
+  outcome: WaitOutcome,
+  carried: DecisionDoc | undefined,
+): Promise<DecisionDoc | null> {
+  if (carried && carried.accountId === accountId) return carried;
+  if (outcome === 'timeout' && ctx.feed.isCurrent()) return null;
+  return ctx.decisionReads.find(accountId, approvalId);
 }

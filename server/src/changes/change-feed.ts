@@ -38,6 +38,13 @@ export class ChangeFeed<T extends Record<string, unknown>> {
   private reading: Promise<void> | null = null;
   private gapSince: number | null = null;
   private isStopped = false;
+  /**
+   * Positions this process appended that its reader has not delivered yet: known to exist, but known
+   * here already (their changes were applied where they were made), so they do not make the feed behind.
+   */
+  private readonly ownUndelivered = new Set<number>();
+  /** When the last read that reached the feed's end began (Date.now(); null: none yet). */
+  private caughtUpAt: number | null = null;
 
   constructor(
     conn: Connection,
@@ -48,8 +55,10 @@ export class ChangeFeed<T extends Record<string, unknown>> {
 
   /** Finds the end of the feed (O(log n) lookups) and starts reading on from there. */
   async start(): Promise<number> {
+    const startedAt = Date.now();
     this.head = (await firstMissing((n) => this.exists(n))) - 1;
     this.offset = this.head;
+    this.caughtUpAt = startedAt;
     this.timer = setInterval(() => void this.readNow(), this.options.intervalMs);
     this.timer.unref();
     return this.offset;
@@ -73,6 +82,18 @@ export class ChangeFeed<T extends Record<string, unknown>> {
       this.queue.push({ change, token: randomBytes(8).toString('hex'), resolve, reject });
       void this.flush();
     });
+  }
+
+  /**
+   * Whether this process has seen every change other processes appended more than `maxAgeMs` ago: its
+   * last read that reached the feed's end began at most that long ago, and no position written by
+   * another process is known beyond what it has read. False when the reads fail or fall behind (a
+   * long tail, a gap waited on), and once stopped: then what the feed has not said must be read.
+   */
+  isCurrent(maxAgeMs = 2 * this.options.intervalMs + 250): boolean {
+    if (this.isStopped || this.caughtUpAt === null) return false;
+    const unread = this.head - this.offset - this.ownUndelivered.size;
+    return unread <= 0 && Date.now() - this.caughtUpAt <= maxAgeMs;
   }
 
   /** Reads what is new now (also runs every interval). */
@@ -162,6 +183,7 @@ export class ChangeFeed<T extends Record<string, unknown>> {
       }));
       try {
         await this.model.collection.insertMany(docs as never[], { ordered: true });
+        for (const doc of docs) if (doc.seq > this.offset) this.ownUndelivered.add(doc.seq);
         this.head = Math.max(this.head, start + docs.length - 1);
         return;
       } catch (err) {
@@ -174,6 +196,7 @@ export class ChangeFeed<T extends Record<string, unknown>> {
         { token: 1 },
       );
       const landed = docs.map((doc) => stored.get(doc._id)?.token === doc.token);
+      for (const [i, doc] of docs.entries()) if (landed[i] && doc.seq > this.offset) this.ownUndelivered.add(doc.seq);
       rest = rest.filter((_, i) => !landed[i]);
       this.head = Math.max(this.head, start - 1);
     }
@@ -181,11 +204,13 @@ export class ChangeFeed<T extends Record<string, unknown>> {
 
   private async readOn() {
     if (this.isStopped) return;
+    const startedAt = Date.now();
     try {
       // One lookup when idle (the usual case); once something is new, batches of lookups in parallel
       // until the first missing position.
       const first = await this.model.findById(String(this.offset + 1)).lean<ChangeDoc>();
       if (!first) {
+        this.caughtUpAt = startedAt;
         await this.maybeSkipGap();
         return;
       }
@@ -202,7 +227,10 @@ export class ChangeFeed<T extends Record<string, unknown>> {
           this.deliver(doc);
           delivered++;
         }
-        if (delivered < size) return;
+        if (delivered < size) {
+          this.caughtUpAt = startedAt;
+          return;
+        }
         size = Math.min(size * 4, READ_BATCH);
       }
     } catch (err) {
@@ -212,6 +240,7 @@ export class ChangeFeed<T extends Record<string, unknown>> {
 
   private deliver(doc: ChangeDoc) {
     this.offset = doc.seq;
+    this.ownUndelivered.delete(doc.seq);
     this.head = Math.max(this.head, doc.seq);
     for (const listener of this.listeners) {
       try {
@@ -241,6 +270,7 @@ export class ChangeFeed<T extends Record<string, unknown>> {
       seq: this.offset + 1,
     });
     this.offset += 1;
+    this.ownUndelivered.delete(this.offset);
     this.gapSince = null;
   }
 }
