@@ -8,7 +8,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'server', 'dist');
-const ENTRIES = { main: 'server/src/main.ts', cheqpoint: 'server/src/cli/cheqpoint.ts' };
+const ENTRIES = {
+  main: 'server/src/main.ts',
+  cheqpoint: 'server/src/cli/cheqpoint.ts',
+  // The embedded FerretDB's watchdog, a process of its own (see server/src/db/ferretdb-watchdog.ts).
+  'ferretdb-watchdog': 'server/src/db/ferretdb-watchdog.main.ts',
+};
 const SOURCES = ['server/src', 'shared/src', 'tools/ferretdb'];
 
 function newestMtime(dir) {

@@ -31,7 +31,13 @@ import { spawnGatewayProcess, until, waitForReady, type GatewayProcess } from '.
 const run = promisify(execFile);
 const TOOLS_DIR = path.join(REPO_ROOT, '.tools');
 
-type State = { pid: number | null; startTime: string | null; port: number; instanceId: string };
+type State = {
+  pid: number | null;
+  startTime: string | null;
+  port: number;
+  instanceId: string;
+  watchdog?: { pid: number; startTime: string | null } | null;
+};
 const stateOf = (dataDir: string) => readJsonFile<State>(path.join(dataDir, 'ferretdb', 'embedded.json'));
 const usersOf = (dataDir: string) => readdirSync(path.join(dataDir, 'ferretdb', 'users'));
 
@@ -49,8 +55,10 @@ afterEach(async () => {
       process.kill(state.pid, 'SIGKILL');
       await until(() => !isProcessAlive({ pid: state.pid!, startTime: state.startTime }), 'FerretDB killed', 5_000);
     }
-    // And any FerretDB on this folder not recorded yet (a start cut short by a failure), found by its arguments.
+    // And any FerretDB on this folder not recorded yet (a start cut short by a failure), found by its arguments,
+    // and its watchdog (which would end by itself within seconds once FerretDB is gone).
     for (const pid of processesWithArgument(`-sqlite-url=file:${realpathSync(dir)}`)) process.kill(pid, 'SIGKILL');
+    for (const pid of processesWithArgument(`--folder=${realpathSync(dir)}`)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -161,6 +169,53 @@ describe('The embedded database shared by gateways', () => {
     await until(() => !isProcessAlive(ferretdb), 'FerretDB to stop after the last gateway', 10_000);
     expect(await isPortOpen(port)).toBe(false);
     expect(usersOf(dataDir)).toHaveLength(0);
+  }, 180_000);
+
+  it('When every gateway using it is killed with SIGKILL, then its watchdog stops FerretDB (port closed, process gone) within 30 s, but not while one gateway still lives', async () => {
+    const dataDir = tempDataDir('killed');
+    const port = await freePort();
+    const env = { CHEQPOINT_DATA_DIR: dataDir, CHEQPOINT_EMBEDDED_DB_PORT: String(port) };
+    const first = await gateway(env);
+    await waitForReady(first, 60_000);
+    const second = await gateway(env);
+    await waitForReady(second, 60_000);
+    const state = stateOf(dataDir)!;
+    const ferretdb = { pid: state.pid!, startTime: state.startTime };
+    const watchdog = state.watchdog!;
+    expect(isProcessAlive(watchdog)).toBe(true);
+    const account = JSON.parse(await cli(env, 'account', 'create', 'killed-db', '--json')) as { flowKey: string };
+
+    // The gateway that started FerretDB dies without a word: the other one goes on serving. Waiting three
+    // watchdog rounds (5 s each) shows the watchdog sees the live one.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect(isProcessAlive(ferretdb)).toBe(true);
+    const created = await call(second.url, 'POST', '/api/webhooks/inbound?wait=0', {
+      key: account.flowKey,
+      body: uniqueRequest(),
+    });
+    expect(created.status, created.text).toBe(202);
+
+    // The last one dies the same way: nothing is left to stop FerretDB but the watchdog.
+    second.child.kill('SIGKILL');
+    await second.exited;
+    const killedAt = Date.now();
+    await until(async () => !isProcessAlive(ferretdb) && !(await isPortOpen(port)), 'FerretDB to stop', 40_000);
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    await until(() => !isProcessAlive(watchdog), 'the watchdog to end', 10_000);
+    expect(stateOf(dataDir)!.pid).toBeNull();
+    expect(readFileSync(path.join(dataDir, 'ferretdb', 'ferretdb.log'), 'utf8')).toMatch(
+      /watchdog: no process uses the database any more; stopped FerretDB/,
+    );
+
+    // The next gateway starts a new FerretDB on the same data, with a watchdog of its own.
+    const next = await gateway(env);
+    await waitForReady(next, 60_000);
+    expect(
+      (await call(next.url, 'GET', `/api/approvals/${created.body.approvalId}`, { key: account.flowKey })).status,
+    ).toBe(200);
+    expect(isProcessAlive(stateOf(dataDir)!.watchdog)).toBe(true);
   }, 180_000);
 
   it('When the port is taken by the embedded database of another data folder, then the gateway exits non-zero naming the port, the folder and the fix', async () => {

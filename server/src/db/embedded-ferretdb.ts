@@ -4,7 +4,6 @@ import {
   closeSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readSync,
   realpathSync,
   renameSync,
@@ -18,14 +17,18 @@ import mongoose from 'mongoose';
 import { ensureFerretdbBinary } from './ferretdb-build.js';
 import { EmbeddedDatabaseError } from './ferretdb-errors.js';
 import {
-  acquireLock,
-  isProcessAlive,
-  processStartTime,
-  readJsonFile,
-  thisProcess,
-  writeJsonFileAtomic,
-  type ProcessRef,
-} from './ferretdb-processes.js';
+  type EmbeddedState,
+  ferretdbRef,
+  LOG_FILE,
+  lockFolder,
+  readState,
+  STATE_FILE,
+  stopIfUnused,
+  USERS_DIR,
+  writeState,
+} from './embedded-folder.js';
+import { isProcessAlive, processStartTime, terminate, thisProcess, type ProcessRef } from './ferretdb-processes.js';
+import { spawnWatchdog } from './ferretdb-watchdog.js';
 
 export { applyPatches, ensureFerretdbBinary, FERRETDB_UPSTREAM_VERSION, FERRETDB_VERSION } from './ferretdb-build.js';
 export { EmbeddedDatabaseError } from './ferretdb-errors.js';
@@ -124,31 +127,22 @@ export async function startFerretdb(options: StartOptions): Promise<EmbeddedData
 // --- The embedded database shared by the gateways and CLI commands of one data folder ---------------
 //
 // <dataDir>/ferretdb/ holds FerretDB's SQLite files (it reads only *.sqlite there) and:
-//   embedded.json   which FerretDB serves the folder: {pid, startTime, port, instanceId, startedAt}
+//   embedded.json   which FerretDB serves the folder: {pid, startTime, port, instanceId, startedAt,
+//                   watchdog}
 //   embedded.lock   held (file created with `wx`) while a process starts, adopts or stops FerretDB
 //   users/          one file per process using it; the last one to leave stops FerretDB
-//   ferretdb.log    FerretDB's output (it runs detached, in its own process group)
+//   ferretdb.log    FerretDB's output (it runs detached, in its own process group), and its watchdog's
+// A watchdog process (ferretdb-watchdog.ts, detached too) stops FerretDB when every registered process
+// has died without leaving (SIGKILL): one runs per FerretDB, started with it or by the next adopter.
 // and in database `cheqpoint`, collection `cheqpoint_embedded` (a collection of its own, read by _id
 // only), the marker {_id: 'embedded-database', instanceId, dataDir}, rewritten at every start: a FerretDB
 // answering on the port with the instanceId of embedded.json and this folder's path is the one serving
 // this folder; anything else is not used.
 
-const STATE_FILE = 'embedded.json';
-const LOCK_FILE = 'embedded.lock';
-const USERS_DIR = 'users';
-const LOG_FILE = 'ferretdb.log';
 const MARKER_DB = 'cheqpoint';
 const MARKER_COLLECTION = 'cheqpoint_embedded';
 const MARKER_ID = 'embedded-database';
 const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
-
-type EmbeddedState = {
-  pid: number | null;
-  startTime: string | null;
-  port: number;
-  instanceId: string;
-  startedAt: string;
-};
 
 type Marker = { _id: string; instanceId: string; dataDir: string; writtenAt: Date };
 
@@ -178,11 +172,15 @@ export async function openEmbeddedDatabase(options: OpenOptions): Promise<Embedd
 
   const release = await lockFolder(folder, log);
   try {
-    const state = readJsonFile<EmbeddedState>(path.join(folder, STATE_FILE));
+    const state = readState(folder);
     if (await isPortOpen(port)) {
       const problem = await whyNotOurs(uri, folder, state);
       if (problem) throw foreignDatabaseError(port, options.dataDir, problem);
       const isManaged = state !== null && state.port === port && isProcessAlive(ferretdbRef(state));
+      // One started by a version without the watchdog, or whose watchdog was killed: watch it from now on.
+      if (isManaged && !isProcessAlive(state.watchdog)) {
+        writeState(folder, { ...state, watchdog: spawnWatchdog(folder, ferretdbRef(state)!) });
+      }
       return share(folder, uri, { isOwned: isManaged, isStarted: false, port });
     }
 
@@ -205,13 +203,14 @@ export async function openEmbeddedDatabase(options: OpenOptions): Promise<Embedd
     try {
       const instanceId = randomBytes(12).toString('hex');
       await writeMarker(uri, { _id: MARKER_ID, instanceId, dataDir: folder, writtenAt: new Date() });
-      writeJsonFileAtomic(path.join(folder, STATE_FILE), {
+      writeState(folder, {
         pid: ref.pid,
         startTime: ref.startTime ?? null,
         port,
         instanceId,
         startedAt: new Date().toISOString(),
-      } satisfies EmbeddedState);
+        watchdog: spawnWatchdog(folder, ref),
+      });
     } catch (err) {
       await terminate(ref);
       throw err;
@@ -220,19 +219,6 @@ export async function openEmbeddedDatabase(options: OpenOptions): Promise<Embedd
   } finally {
     release();
   }
-}
-
-const ferretdbRef = (state: EmbeddedState): ProcessRef | null =>
-  state.pid ? { pid: state.pid, startTime: state.startTime } : null;
-
-function lockFolder(folder: string, log: (line: string) => void) {
-  return acquireLock(path.join(folder, LOCK_FILE), {
-    // Held for a start (≤ its timeout plus the marker) or a stop (≤ 7 s).
-    timeoutMs: 90_000,
-    staleAfterMs: 120_000,
-    onWait: (holder) => log(`Waiting for process ${holder.pid}, which is starting or stopping the embedded database…`),
-    timeoutMessage: `Timed out waiting for another process to start or stop the embedded database in ${folder}`,
-  });
 }
 
 /**
@@ -257,37 +243,12 @@ function share(
     try {
       unregister();
       if (!isOwned || !release) return;
-      if (liveUsers(folder).length > 0) return; // another gateway or command still uses it
-      const state = readJsonFile<EmbeddedState>(path.join(folder, STATE_FILE));
-      if (!state || state.port !== port || !isProcessAlive(ferretdbRef(state))) return;
-      await terminate(ferretdbRef(state));
-      writeJsonFileAtomic(path.join(folder, STATE_FILE), { ...state, pid: null, startTime: null });
+      await stopIfUnused(folder, (state) => state.port === port);
     } finally {
       release?.();
     }
   };
   return { uri, isOwned, isStarted, stop };
-}
-
-/** Registrations of live processes; those of dead ones are removed. */
-function liveUsers(folder: string): ProcessRef[] {
-  const dir = path.join(folder, USERS_DIR);
-  const live: ProcessRef[] = [];
-  for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.json')) continue;
-    const ref = readJsonFile<ProcessRef>(path.join(dir, name));
-    if (ref && isProcessAlive(ref)) live.push(ref);
-    else if (ref || isOlderThan(path.join(dir, name), 60_000)) rmSync(path.join(dir, name), { force: true });
-  }
-  return live;
-}
-
-function isOlderThan(file: string, ms: number): boolean {
-  try {
-    return Date.now() - statSync(file).mtimeMs > ms;
-  } catch {
-    return false;
-  }
 }
 
 /** Why the database answering on the port is not this folder's FerretDB, or null when it is. */
@@ -401,28 +362,5 @@ function readTail(file: string, from: number): string {
     }
   } catch {
     return '';
-  }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
-async function terminate(ref: ProcessRef | null, graceMs = 5_000): Promise<void> {
-  if (!ref || !isProcessAlive(ref)) return;
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(ref.pid, sig);
-    } catch {
-      /* already gone */
-    }
-  };
-  signal(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
-  const killAt = Date.now() + graceMs;
-  let isKilled = graceMs <= 0;
-  const giveUpAt = killAt + 2_000;
-  while (isProcessAlive(ref) && Date.now() < giveUpAt) {
-    if (!isKilled && Date.now() >= killAt) {
-      signal('SIGKILL');
-      isKilled = true;
-    }
-    await new Promise((r) => setTimeout(r, 50));
   }
 }

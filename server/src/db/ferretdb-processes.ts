@@ -67,6 +67,29 @@ export function writeJsonFileAtomic(file: string, value: unknown): void {
   renameSync(tmp, file);
 }
 
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export async function terminate(ref: ProcessRef | null, graceMs = 5_000): Promise<void> {
+  if (!ref || !isProcessAlive(ref)) return;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(ref.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  signal(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+  const killAt = Date.now() + graceMs;
+  let isKilled = graceMs <= 0;
+  const giveUpAt = killAt + 2_000;
+  while (isProcessAlive(ref) && Date.now() < giveUpAt) {
+    if (!isKilled && Date.now() >= killAt) {
+      signal('SIGKILL');
+      isKilled = true;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 type LockContent = ProcessRef & { nonce: string; at: number };
 
 export type LockOptions = {
