@@ -1,10 +1,36 @@
-import { describeDeciders, englishTicketNote, ticketNoteText, type Escalation } from '@cheqpoint/shared';
-import type { ApprovalDoc, DecisionDoc } from '../approvals/approval.model.js';
+import {
+  describeDeciders,
+  englishTicketNote,
+  ticketNoteText,
+  type ApprovalStatus,
+  type DecidedBy,
+  type Escalation,
+} from '@cheqpoint/shared';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ZendeskConnections } from './connections.js';
 import type { ZendeskDispatcher } from './zendesk-dispatcher.js';
 import { entryId, type NewEffect, type ZendeskOutbox } from './zendesk-outbox.js';
+
+/**
+ * What Zendesk's effects read of an approval and of its decision: zendesk/'s own view, which the
+ * approvals' stored documents satisfy as they are, so this folder does not depend on their model.
+ */
+export type EffectApproval = {
+  _id: string;
+  accountId: string;
+  ticketId: string | null;
+  summary: string;
+  action: string;
+  detailsJson: string;
+  expiresAt: Date;
+};
+export type EffectDecision = {
+  outcome: Exclude<ApprovalStatus, 'pending'>;
+  note: string | null;
+  modifiedDetailsJson: string | null;
+  decidedBy: DecidedBy;
+};
 
 export type ZendeskEffectsDeps = {
   connections: ZendeskConnections;
@@ -19,7 +45,7 @@ const isZendeskTicket = (ticketId: string | null): ticketId is string =>
   ticketId !== null && /^\d{1,19}$/.test(ticketId);
 
 /** The gateway's own note of a decision by policy or expiry (a person's decision gets the sidebar's note). */
-function noteOf(doc: ApprovalDoc, decision: DecisionDoc): string | null {
+function noteOf(doc: EffectApproval, decision: EffectDecision): string | null {
   const by = decision.decidedBy;
   if (by.type === 'agent') return null;
   return ticketNoteText(
@@ -40,7 +66,7 @@ function noteOf(doc: ApprovalDoc, decision: DecisionDoc): string | null {
 }
 
 /** The internal note of an escalation: what waits, for how long, and what the escalation changed. */
-export function escalationNoteText(doc: ApprovalDoc, escalation: Escalation): string {
+export function escalationNoteText(doc: EffectApproval, escalation: Escalation): string {
   const waited = Math.round(escalation.afterSeconds / 60);
   const lines = [
     `Cheqpoint: approval ${doc._id} (${doc.summary}) has waited ${waited >= 1 ? `${waited} min` : `${escalation.afterSeconds} s`} without a decision and is escalated.`,
@@ -79,7 +105,7 @@ export function zendeskEffects(deps: ZendeskEffectsDeps) {
     });
 
   return {
-    onCreated(doc: ApprovalDoc) {
+    onCreated(doc: EffectApproval) {
       if (!isZendeskTicket(doc.ticketId)) return;
       const ticketId = doc.ticketId;
       const work = (async () => {
@@ -95,7 +121,7 @@ export function zendeskEffects(deps: ZendeskEffectsDeps) {
     },
 
     /** An escalation: the ticket's priority, a note naming the group, and a push to the open sidebars. */
-    onEscalated(doc: ApprovalDoc, escalation: Escalation) {
+    onEscalated(doc: EffectApproval, escalation: Escalation) {
       if (!isZendeskTicket(doc.ticketId)) return;
       const ticketId = doc.ticketId;
       void (async () => {
@@ -109,7 +135,7 @@ export function zendeskEffects(deps: ZendeskEffectsDeps) {
       })().catch(warn(doc._id));
     },
 
-    onDecided(decision: DecisionDoc, doc: ApprovalDoc) {
+    onDecided(decision: EffectDecision, doc: EffectApproval) {
       if (!isZendeskTicket(doc.ticketId)) return;
       const ticketId = doc.ticketId;
       void (async () => {
