@@ -4,11 +4,12 @@ import type { Principal } from '../accounts/accounts.service.js';
 import { AppError, notFound } from '../http/app-error.js';
 import { assertModifiedDetailsAllowed } from '../policies/edit-limits.js';
 import { evaluatePolicy } from '../policies/policy.evaluator.js';
+import type { ApprovalDoc } from './approval.model.js';
 import type { ApprovalsContext } from './context.js';
 import { assertMayDecide } from './authority.js';
 import { conflictOrReplay } from './conflict.js';
 import { expireIfDue } from './expiry.js';
-import { voteToApprove } from './quorum.js';
+import { closeQuorum, voteToApprove } from './quorum.js';
 import { approvalsRequired, quorumView } from './quorum-view.js';
 import { settle } from './settle.js';
 import type { VoteAgent } from './votes.js';
@@ -51,8 +52,13 @@ export async function decideApproval(
       },
     );
   }
-  if (required > 1 && body.decision === 'approve') {
-    return voteToApprove(ctx, found.doc, required, agent, note, decisionRequestId);
+  if (required > 1) {
+    switch (body.decision) {
+      case 'approve':
+        return voteToApprove(ctx, found.doc, required, agent, note, decisionRequestId);
+      case 'reject':
+        return rejectQuorum(ctx, found.doc, required, agent, note, decisionRequestId);
+    }
   }
   if (body.modifiedDetails) {
     const details = JSON.parse(found.doc.detailsJson) as Record<string, unknown>;
@@ -71,4 +77,27 @@ export async function decideApproval(
   });
   if (!settled.isWinner) return conflictOrReplay(ctx, found.doc, settled.decision, decisionRequestId);
   return { approval: await quorumView(ctx, found.doc, settled.decision), isReplay: false };
+}
+
+/**
+ * Any one rejection ends a quorum approval, at its place in the order of the votes (a closing slot,
+ * see closeQuorum): the votes before it stay counted, and a vote that completed the quorum first wins.
+ */
+async function rejectQuorum(
+  ctx: ApprovalsContext,
+  doc: ApprovalDoc,
+  required: number,
+  agent: VoteAgent,
+  note: string | null,
+  decisionRequestId: string | null,
+): Promise<{ approval: Approval; isReplay: boolean }> {
+  const { decision, isCloser } = await closeQuorum(ctx, doc, required, {
+    outcome: 'rejected',
+    note,
+    modifiedDetailsJson: null,
+    decidedBy: { type: 'agent', ...agent },
+    decisionRequestId,
+  });
+  if (!isCloser) return conflictOrReplay(ctx, doc, decision, decisionRequestId);
+  return { approval: await quorumView(ctx, doc, decision), isReplay: false };
 }

@@ -1,5 +1,7 @@
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import type { ApprovalsContext } from './context.js';
+import { closeQuorum } from './quorum.js';
+import { approvalsRequired } from './quorum-view.js';
 import { repairDecided, settle } from './settle.js';
 
 /** "24 h", "90 min", "45 s". */
@@ -21,14 +23,18 @@ export async function expireIfDue(
 ): Promise<DecisionDoc | null> {
   if (decision || doc.status !== 'pending' || doc.expiresAt > ctx.clock.now()) return decision;
   const lifetime = formatDuration(doc.expiresAt.getTime() - doc.createdAt.getTime());
-  const settled = await settle(ctx, doc, {
+  const expiry = {
     outcome: 'rejected',
     note: `Expired: nobody decided within ${lifetime}.`,
     modifiedDetailsJson: null,
     decidedBy: { type: 'expiry' },
     decisionRequestId: null,
-  });
-  return settled.decision;
+  } as const;
+  const required = approvalsRequired(doc);
+  // A quorum's expiry takes its place after the votes, like a rejection: a quorum completed before it
+  // (its decider stopped before writing the record) is decided as approved, not expired.
+  if (required > 1) return (await closeQuorum(ctx, doc, required, expiry)).decision;
+  return (await settle(ctx, doc, expiry)).decision;
 }
 
 /**

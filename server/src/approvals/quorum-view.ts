@@ -2,15 +2,16 @@ import type { Approval } from '@cheqpoint/shared';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import { toApprovalView } from './approval.view.js';
 import type { ApprovalsContext } from './context.js';
-import { countedVotes, toVoteView, type VoteSlotDoc } from './votes.js';
+import { tally, toVoteView, type SlotDoc } from './votes.js';
 
 /** Distinct agents who must approve, as recorded at intake (older approvals have none recorded: one). */
 export const approvalsRequired = (doc: Pick<ApprovalDoc, 'policy'>): number => doc.policy?.approvalsRequired ?? 1;
 
 /** The view with the votes counted so far (no read at all for approvals that need one approver). */
-export function withVotes(view: Approval, slots: readonly VoteSlotDoc[]): Approval {
+export function withVotes(view: Approval, slots: readonly SlotDoc[]): Approval {
   if (!view.quorum) return view;
-  return { ...view, quorum: { ...view.quorum, approvals: countedVotes(slots).map(toVoteView) } };
+  const { counted } = tally(slots, view.quorum.required);
+  return { ...view, quorum: { ...view.quorum, approvals: counted.map(toVoteView) } };
 }
 
 /** One approval as the API shows it, with its quorum's votes. */

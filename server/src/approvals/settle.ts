@@ -1,11 +1,13 @@
 import type { DecidedBy } from '@cheqpoint/shared';
 import type { AuditActor } from '../audit/audit-event.model.js';
-import type { DecisionRecordEvent } from '../audit/audit-trail.js';
+import type { DecisionRecordEvent, VoteRecord } from '../audit/audit-trail.js';
 import { newDelivery } from '../callbacks/delivery.model.js';
 import { AppError } from '../http/app-error.js';
 import { sha256Hex } from '../lib/ids.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import type { ApprovalsContext } from './context.js';
+import { approvalsRequired } from './quorum-view.js';
+import { tally, voteRecords } from './votes.js';
 
 /** What settles an approval; agent, policy and expiry outcomes all go through the same insert. */
 export type Settlement = Pick<
@@ -43,13 +45,15 @@ function auditOf(decision: DecisionDoc): DecisionRecordEvent {
  * The one way an approval is decided: insert its decision record, whose `_id` is the approval's, so
  * the first insert wins any race (agents, policy, expiry, several processes). The winner then releases
  * the calls waiting in this process, writes the outcome onto the approval, leaves the pending set,
- * records the audit event, tells the other processes (change feed) and sends the first callback
- * attempt. Returns the record in force.
+ * records the audit event (after `votes`, a quorum's counted votes, which it records first where the
+ * trail lacks them), tells the other processes (change feed) and sends the first callback attempt.
+ * Returns the record in force.
  */
 export async function settle(
   ctx: ApprovalsContext,
   doc: ApprovalDoc,
   settlement: Settlement,
+  votes: readonly VoteRecord[] = [],
 ): Promise<{ isWinner: boolean; decision: DecisionDoc }> {
   const decidedAt = ctx.clock.now();
   const decision: DecisionDoc = {
@@ -72,7 +76,7 @@ export async function settle(
   await ctx.store.markDecided(decision);
   await Promise.all([
     ctx.pending.removeDurable(doc._id),
-    ctx.audit.bestEffort(doc, 'decided', () => ctx.audit.recordDecision(doc, auditOf(decision))),
+    ctx.audit.bestEffort(doc, 'decided', () => ctx.audit.recordDecision(doc, auditOf(decision), votes)),
     announce(ctx, doc, decision),
   ]);
   ctx.onDecided?.(decision, doc);
@@ -99,10 +103,15 @@ async function announce(ctx: ApprovalsContext, doc: ApprovalDoc, decision: Decis
 
 /**
  * On a replay of a decided approval: brings back what the deciding request may not have finished (its
- * status on the approval, its removal from the pending set, its audit event, written once).
+ * status on the approval, its removal from the pending set, its audit event and, for a quorum, the
+ * counted votes' events before it, each written once).
  */
 export async function repairDecided(ctx: ApprovalsContext, doc: ApprovalDoc, decision: DecisionDoc) {
   if (doc.status === 'pending') await ctx.store.markDecided(decision);
   await ctx.pending.removeDurable(doc._id);
-  await ctx.audit.recordDecision(doc, auditOf(decision));
+  const required = approvalsRequired(doc);
+  // A decided quorum's slots never change again (none is claimed after the one that ended it).
+  const votes =
+    required > 1 ? voteRecords(tally(await ctx.store.votes.slots(doc._id), required).counted, required) : [];
+  await ctx.audit.recordDecision(doc, auditOf(decision), votes);
 }

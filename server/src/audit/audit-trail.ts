@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from '../lib/logger.js';
-import type { AuditActor, AuditEventDoc } from './audit-event.model.js';
+import type { AuditActor, AuditEventDoc, AuditEventType } from './audit-event.model.js';
 import { appendEvent, appendEventAt, listEvents, readChainPrefix } from './audit.service.js';
 
 /** The approval an event belongs to. */
@@ -32,11 +32,11 @@ export type DecisionRecordEvent = {
   authority: string | null;
 };
 
-/** One agent's approval of an approval that needs several (a quorum). */
+/** One agent's approval of an approval that needs several (a quorum), as it counted. */
 export type VoteRecord = {
   agent: { id: string; name: string; verified: boolean; authority?: string };
   note: string | null;
-  /** Its slot: the n-th vote recorded on the approval. */
+  /** Its slot: its position among the approval's slots (`<approvalId>:vote:<n>`), the order it counted in. */
   slot: number;
   required: number;
   decisionRequestId: string | null;
@@ -78,11 +78,50 @@ export type RedeliveryRecord = {
 
 const DISPATCHER: AuditActor = { type: 'system', name: 'dispatcher' };
 
+type EventToWrite = { type: AuditEventType; actor: AuditActor; data: Record<string, unknown>; at: Date };
+
+/** The slot a `voted` event's data names (its canonical JSON), or null. */
+function slotOf(data: string): number | null {
+  const slot = (JSON.parse(data) as { slot?: unknown }).slot;
+  return typeof slot === 'number' ? slot : null;
+}
+
+function voteEvent(vote: VoteRecord): EventToWrite {
+  return {
+    type: 'voted',
+    actor: { type: 'agent', id: vote.agent.id, name: vote.agent.name, verified: vote.agent.verified },
+    data: {
+      slot: vote.slot,
+      required: vote.required,
+      note: vote.note,
+      decisionRequestId: vote.decisionRequestId,
+      ...(vote.agent.authority ? { authority: vote.agent.authority } : {}),
+    },
+    at: vote.at,
+  };
+}
+
+function decisionEvent(decision: DecisionRecordEvent): EventToWrite {
+  return {
+    type: decision.kind,
+    actor: decision.actor,
+    data: {
+      outcome: decision.outcome,
+      note: decision.note,
+      modifiedDetailsSha256: decision.modifiedDetailsSha256,
+      decisionRequestId: decision.decisionRequestId,
+      // only when the rule asked for authority, so other decisions' events read exactly as before
+      ...(decision.authority ? { authority: decision.authority } : {}),
+    },
+    at: decision.decidedAt,
+  };
+}
+
 /**
  * An approval's audit trail, in the words of what happened. It alone knows where events go in the
- * hash chain: the intake's first events at fixed positions (so a retried intake writes them once), the
- * decision once at the end of the chain whoever records it (a replay that finds it missing writes it
- * back), callback events after whatever is there.
+ * hash chain: the intake's first events at fixed positions (so a retried intake writes them once), a
+ * quorum's counted votes and then the decision, each once, at the end of the chain whoever records it
+ * (a replay that finds them missing writes them back), callback events after whatever is there.
  */
 export class AuditTrail {
   constructor(
@@ -126,65 +165,67 @@ export class AuditTrail {
   }
 
   /**
-   * The approval's `decided` or `expired` event, once: nothing when the chain has one already (a replay,
-   * a second writer). Two concurrent writers both aim at the end of the chain; the position's unique
-   * `_id` lets one through, and the other then finds the event and stops.
+   * The approval's `decided` or `expired` event, once, and before it the `voted` events of the votes
+   * that counted (a quorum's; in their slot order) that the chain lacks: nothing when the chain has a
+   * decision event already (a replay, a second writer).
    */
-  async recordDecision(subject: AuditSubject, decision: DecisionRecordEvent): Promise<void> {
-    for (let attempt = 0; attempt < 20; attempt++) {
+  async recordDecision(
+    subject: AuditSubject,
+    decision: DecisionRecordEvent,
+    votes: readonly VoteRecord[] = [],
+  ): Promise<void> {
+    await this.appendMissing(subject, votes, decision);
+  }
+
+  /**
+   * The `voted` events of these counted votes (in slot order) that the chain lacks, each once whoever
+   * records it (the voter, a later voter, the decider); none once the chain has a decision event, whose
+   * writer recorded every counted vote before it.
+   */
+  async recordVotes(subject: AuditSubject, votes: readonly VoteRecord[]): Promise<void> {
+    await this.appendMissing(subject, votes, null);
+  }
+
+  /**
+   * The race arbiter of an approval's trail: each event is inserted at exactly the position after the
+   * chain just read, whose unique `_id` (`<approvalId>:<seq>`) lets one writer through. So an insert
+   * lands only on the chain its writer read: a `voted` event is written only when the chain has neither
+   * it (its slot) nor a decision event, and the decision event only after every counted vote. Two
+   * writers of the same events (a voter and the decider) cannot both land one; the loser reads again.
+   */
+  private async appendMissing(
+    subject: AuditSubject,
+    votes: readonly VoteRecord[],
+    decision: DecisionRecordEvent | null,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < 20 + 2 * votes.length; attempt++) {
       const events = await readChainPrefix(this.conn, subject._id);
       if (events.some((e) => e.accountId !== subject.accountId)) {
         throw new Error(`Approval ${subject._id} has audit events of another account`);
       }
       if (events.some((e) => e.type === 'decided' || e.type === 'expired')) return;
+      const recorded = new Set(events.filter((e) => e.type === 'voted').map((e) => slotOf(e.data)));
+      const vote = votes.find((v) => !recorded.has(v.slot));
+      const next = vote ? voteEvent(vote) : decision ? decisionEvent(decision) : null;
+      if (!next) return;
       const seq = (events.at(-1)?.seq ?? 0) + 1;
-      const written = await appendEventAt(
+      await appendEventAt(
         this.conn,
         subject.accountId,
         subject._id,
         seq,
-        decision.kind,
-        decision.actor,
-        {
-          outcome: decision.outcome,
-          note: decision.note,
-          modifiedDetailsSha256: decision.modifiedDetailsSha256,
-          decisionRequestId: decision.decisionRequestId,
-          // only when the rule asked for authority, so other decisions' events read exactly as before
-          ...(decision.authority ? { authority: decision.authority } : {}),
-        },
-        decision.decidedAt,
+        next.type,
+        next.actor,
+        next.data,
+        next.at,
       ).catch((err: unknown) => {
         // The previous position vanished under us (cannot happen in an insert-only chain): look again.
         if (String((err as Error).message).includes('is missing')) return null;
         throw err;
       });
-      if (written) return;
+      // Written or taken by another writer: the next read says which, and what is still missing.
     }
-    throw new Error(`Could not record the decision of ${subject._id} in its audit trail`);
-  }
-
-  /**
-   * `voted`: one agent's approval of a quorum approval, after whatever is there (each vote once: the
-   * caller records only the vote its own request counted).
-   */
-  async recordVote(subject: AuditSubject, vote: VoteRecord): Promise<void> {
-    await appendEvent(
-      this.conn,
-      subject.accountId,
-      subject._id,
-      'voted',
-      { type: 'agent', id: vote.agent.id, name: vote.agent.name, verified: vote.agent.verified },
-      {
-        slot: vote.slot,
-        required: vote.required,
-        note: vote.note,
-        decisionRequestId: vote.decisionRequestId,
-        ...(vote.agent.authority ? { authority: vote.agent.authority } : {}),
-      },
-      vote.at,
-      2 + vote.slot,
-    );
+    throw new Error(`Could not record the votes and decision of ${subject._id} in its audit trail`);
   }
 
   /** `escalated`: nobody decided in time, so the rule's escalation applied (once per approval). */
