@@ -13,6 +13,7 @@ import { pingDatabase } from './db/connection.js';
 import { AppError } from './http/app-error.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { jsonBody } from './http/json-body.js';
+import type { AddressLimits } from './http/address-limits.js';
 import type { RequestLimits } from './http/limits.js';
 import { markReceived } from './http/request-options.js';
 import type { Logger } from './lib/logger.js';
@@ -45,7 +46,13 @@ export type AppDeps = {
   /** Who decides (Zendesk-verified where an account asks for it); without it, the body's agent, unverified. */
   deciders?: VerifiedDeciders | null;
   /** The app page for signed URLs at /zendesk/app/ (CHEQPOINT_APP_DIR); without it, not mounted. */
-  signedApp?: { appDir: string; verifications: ZendeskVerifications; clock: Clock } | null;
+  signedApp?: {
+    appDir: string;
+    verifications: ZendeskVerifications;
+    clock: Clock;
+    /** Per-address rate of page loads and budget of invalid tokens; without it, none. */
+    limits?: AddressLimits | null;
+  } | null;
 };
 
 const digest = (text: string) => createHash('sha256').update(text).digest();

@@ -143,6 +143,22 @@ export const ConfigSchema = z.object({
     .min(0)
     .default(20)
     .describe('Invalid API keys one client address may present per minute before it gets 429; 0 turns the guard off'),
+  CHEQPOINT_APP_PAGE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(600)
+    .describe(
+      'App page loads (POST /zendesk/app/index.html) one client address may make per minute, all at once at most; 0 turns the limit off',
+    ),
+  CHEQPOINT_BAD_APP_TOKEN_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(20)
+    .describe(
+      'Invalid signed-URL tokens one client address may post to the app page per minute before its page loads get 429; 0 turns the guard off',
+    ),
   CHEQPOINT_TRUST_PROXY: z
     .string()
     .optional()

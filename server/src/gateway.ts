@@ -26,6 +26,7 @@ import type { Config } from './config.js';
 import { findByIds } from './db/find-by-ids.js';
 import { ensureIndexes } from './indexes.js';
 import { answerClientError } from './http/client-error.js';
+import { appPageLimits } from './http/app-page-limits.js';
 import { RequestLimits } from './http/limits.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
@@ -267,7 +268,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metricsToken: config.CHEQPOINT_METRICS_TOKEN ?? null,
     trustProxy: config.CHEQPOINT_TRUST_PROXY,
     deciders: verifiedDeciders(verifications, clock),
-    signedApp: config.CHEQPOINT_APP_DIR ? { appDir: config.CHEQPOINT_APP_DIR, verifications, clock } : null,
+    signedApp: config.CHEQPOINT_APP_DIR
+      ? { appDir: config.CHEQPOINT_APP_DIR, verifications, clock, limits: appPageLimits(config, logger, metrics) }
+      : null,
   });
   const host = options.http ?? createHttpHost(config);
   host.setHandler(app);

@@ -4,7 +4,8 @@ import { TokenBuckets } from '../lib/token-buckets.js';
 import type { Logger } from '../lib/logger.js';
 import { AppError } from './app-error.js';
 
-export type LimitKind = 'key' | 'bad-key';
+/** Which limit refused a request: the per-key rate, the bad-key guard, the app page's per-address rate or its bad-token guard. */
+export type LimitKind = 'key' | 'bad-key' | 'app-page' | 'bad-app-token';
 
 export type RequestLimitsOptions = {
   /** Average requests per second per API key; 0 turns the per-key limit off. */
@@ -38,7 +39,8 @@ export function clientAddressKey(req: Request): string {
   }
 }
 
-const tooManyRequests = (retryMs: number, detail: string) =>
+/** 429 problem with Retry-After in whole seconds (at least 1). */
+export const tooManyRequests = (retryMs: number, detail: string) =>
   new AppError('too-many-requests', 429, detail, {
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryMs / 1000))) },
   });

@@ -34,6 +34,12 @@ export class TokenBuckets {
     return this.waitMs(bucket.tokens);
   }
 
+  /** Gives back one token taken by `take` (never past `burst`). */
+  refund(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.options.burst, bucket.tokens + 1);
+  }
+
   /** Milliseconds until a token is available (0: one is), without taking it. */
   peek(key: string): number {
     const existing = this.buckets.get(key);

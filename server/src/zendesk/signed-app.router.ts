@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import express, { Router, type Request, type RequestHandler } from 'express';
+import type { AddressLimits } from '../http/address-limits.js';
 import { AppError, validationError } from '../http/app-error.js';
 import type { Clock } from '../lib/clock.js';
 import { mintSession, SESSION_TTL_MS } from './agent-sessions.js';
@@ -47,9 +48,23 @@ function installationOf(token: string): string | null {
  * against the trusted installation's public key and serves the built app with a session of that
  * Zendesk user in a meta tag (never in a URL or a log). A GET serves the page without a session, for
  * accounts that do not verify. The assets are served next to it.
+ *
+ * The POST is public, so with `limits` each client address gets a rate of page loads, and a budget of
+ * invalid tokens past which its loads get 429 before any lookup or signature check (like the API's
+ * bad-key guard). Every load counts against that budget until its token verified.
  */
-export function signedAppRouter(deps: { appDir: string; verifications: ZendeskVerifications; clock: Clock }) {
+export function signedAppRouter(deps: {
+  appDir: string;
+  verifications: ZendeskVerifications;
+  clock: Clock;
+  limits?: AddressLimits | null;
+}) {
   const { appDir, verifications, clock } = deps;
+  const limits = deps.limits ?? null;
+  const guard: RequestHandler = (req, _res, next) => {
+    limits?.check(req);
+    next();
+  };
   const router = Router();
   const page = () => readFile(path.join(appDir, 'index.html'), 'utf8');
 
@@ -57,7 +72,7 @@ export function signedAppRouter(deps: { appDir: string; verifications: ZendeskVe
     res.type('html').send(await page());
   });
 
-  router.post('/zendesk/app/index.html', parseForm, async (req: Request, res) => {
+  router.post('/zendesk/app/index.html', guard, parseForm, async (req: Request, res) => {
     const token = (req.body as Record<string, unknown> | undefined)?.['token'];
     if (typeof token !== 'string' || !token) {
       throw validationError([{ path: 'token', message: 'Zendesk posts the signed-URL token as form field token' }]);
@@ -76,6 +91,7 @@ export function signedAppRouter(deps: { appDir: string; verifications: ZendeskVe
     if (installation.subdomain && claims.subdomain !== installation.subdomain) {
       throw refused('The token comes from another Zendesk subdomain');
     }
+    limits?.verified(req);
     const session = mintSession(installation.sessionSecret, {
       accountId: installation.accountId,
       installationId: installation._id,
