@@ -3,6 +3,7 @@ import type { StoredApproval } from './approval-store.js';
 import { toApprovalView } from './approval.view.js';
 import type { ApprovalsContext } from './context.js';
 import { expireIfDue } from './expiry.js';
+import type { PendingEntry } from './pending-set.js';
 
 /** How many of a ticket's latest approvals the sidebar list reads (its pending ones always, whatever their age). */
 const TICKET_READ = 220;
@@ -28,10 +29,7 @@ async function readViews(ctx: ApprovalsContext, accountId: string, ids: string[]
 async function listTicket(ctx: ApprovalsContext, accountId: string, query: ApprovalListQuery) {
   const ticketId = query.ticketId as string;
   const recent = await ctx.tickets.approvalIds(accountId, ticketId, TICKET_READ);
-  const pendingOlder = ctx.pending
-    .ofAccount(accountId)
-    .filter((e) => e.ticketId === ticketId)
-    .map((e) => e._id);
+  const pendingOlder = ctx.pending.ofTicket(accountId, ticketId).map((e) => e._id);
   const views = await readViews(ctx, accountId, [...new Set([...recent, ...pendingOlder])]);
   const byAge = (a: Approval, b: Approval) => a.createdAt.localeCompare(b.createdAt);
   const pending = views.filter((a) => a.status === 'pending').sort(byAge);
@@ -46,10 +44,14 @@ async function listTicket(ctx: ApprovalsContext, accountId: string, query: Appro
 
 /** The account's queue: pending approvals oldest first, from the pending set (stale entries are dropped). */
 async function listPending(ctx: ApprovalsContext, accountId: string, query: ApprovalListQuery) {
-  const entries = ctx.pending.ofAccount(accountId, query.action);
   const out: Approval[] = [];
-  for (let i = 0; i < entries.length && out.length < query.limit; i += query.limit) {
-    const batch = entries.slice(i, i + query.limit);
+  // Page by page in queue order (a page costs what it holds, whatever is pending), until the page is
+  // full: stale entries met on the way are dropped. The last entry read is the cursor, so removals
+  // made meanwhile (by this call or a decision) do not shift what comes next.
+  for (let after: PendingEntry | null = null; out.length < query.limit;) {
+    const batch = ctx.pending.queue(accountId, { action: query.action, after, limit: query.limit });
+    if (batch.length === 0) break;
+    after = batch.at(-1) ?? null;
     const found = new Map(
       (
         await ctx.store.findApprovals(
