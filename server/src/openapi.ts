@@ -110,6 +110,9 @@ export function openApiDocument() {
             ...common,
             '403': problem('Not an agent key'),
             '404': problem('Unknown approval'),
+            '409': problem(
+              'An attempt of this callback is being sent right now (`callback-in-flight`, `reason: attempt-in-flight`, `attempt`): nothing is queued; retry once it ended (Retry-After)',
+            ),
             '422': problem('Not decided yet, or no callbackUrl'),
           },
         },

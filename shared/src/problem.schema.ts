@@ -21,6 +21,7 @@ export const PROBLEM_TYPES = [
   'request-timeout',
   'headers-too-large',
   'zendesk-unavailable',
+  'callback-in-flight',
 ] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 

@@ -16,7 +16,7 @@ export function callbacksRouter(deps: {
 }) {
   const router = Router();
 
-  /** Queues the callback again (same webhook-id); 202 with the approval and its callback state. */
+  /** Queues the callback again (same webhook-id); 202 with the approval and its callback state, 409 while an attempt is in flight. */
   router.post(
     '/api/agent/approvals/:approvalId/redeliver',
     requireKey(deps.accounts, ['agent'], deps.limits),

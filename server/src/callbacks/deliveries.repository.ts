@@ -18,7 +18,8 @@ export type RedeliverResult =
   | { kind: 'not-found' }
   | { kind: 'not-decided' }
   | { kind: 'no-callback' }
-  | { kind: 'in-flight' }
+  /** An attempt holds the delivery's lease now (its result decides what comes next). */
+  | { kind: 'in-flight'; attempt: number; leaseUntil: Date }
   | { kind: 'queued'; accountId: string; previousState: DeliveryState };
 
 /** Where the deliveries live: the decision records (owned by approvals/) and how to read an approval. */
@@ -214,8 +215,9 @@ export function deliveriesRepository(conn: Connection, sources: DeliverySources)
 
     /**
      * Makes a finished delivery (delivered, dead, gone, blocked) pending again now, with a fresh
-     * schedule and the same webhook-id; a pending one not in flight becomes due now. `accountId` null
-     * is the operator's CLI (any account).
+     * schedule and the same webhook-id; a pending one not in flight becomes due now; one in flight (an
+     * attempt holds its lease) is left alone, and the caller is told so. `accountId` null is the
+     * operator's CLI (any account).
      */
     async redeliver(accountId: string | null, approvalId: string, now: Date): Promise<RedeliverResult> {
       const scope = accountId === null ? { _id: approvalId } : { _id: approvalId, accountId };
@@ -228,7 +230,9 @@ export function deliveriesRepository(conn: Connection, sources: DeliverySources)
       const delivery = decision.delivery;
       if (delivery.state === 'none' || !delivery.callbackUrl) return { kind: 'no-callback' };
       if (delivery.state === 'pending') {
-        if (delivery.leaseOwner && delivery.leaseUntil && delivery.leaseUntil > now) return { kind: 'in-flight' };
+        if (delivery.leaseOwner && delivery.leaseUntil && delivery.leaseUntil > now) {
+          return { kind: 'in-flight', attempt: delivery.attempts, leaseUntil: delivery.leaseUntil };
+        }
         await prepare(decision._id, now);
         await Decision.updateOne(
           { _id: decision._id, 'delivery.state': 'pending', 'delivery.attempts': delivery.attempts },

@@ -20,6 +20,7 @@ const TITLES: Record<ProblemType, string> = {
   'request-timeout': 'Request timeout',
   'headers-too-large': 'Request header fields too large',
   'zendesk-unavailable': 'Zendesk unavailable',
+  'callback-in-flight': 'Callback attempt in flight',
 };
 
 /** The one error type the domain throws; the error handler turns it into problem+json. */
