@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   ApprovalListSchema,
   ApprovalSchema,
+  CALLBACK_EVENT_TYPE,
+  CallbackBodySchema,
   DecisionRequestSchema,
   InboundRequestSchema,
   MAX_LIST_WAIT_SECONDS,
@@ -48,6 +50,45 @@ const common = {
   '503': problem('Database unavailable; see Retry-After'),
 };
 
+const signatureHeader = (name: string, description: string) => ({
+  name,
+  in: 'header',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+
+/**
+ * The callback Cheqpoint POSTs to an approval's callbackUrl once it is decided, as an OpenAPI 3.1
+ * webhook: what a receiver gets (headers, body) and what its answer means.
+ */
+const callbackWebhook = {
+  post: {
+    summary: 'An approval was decided (by an agent, a policy or expiry): POSTed to its callbackUrl',
+    description:
+      'Signed per Standard Webhooks (https://www.standardwebhooks.com/) with the account signing secret: verify the signature over the raw body before trusting it, and dedupe on webhook-id. Delivery is at least once; retries follow the schedule in the README "Callbacks".',
+    security: [],
+    parameters: [
+      signatureHeader('webhook-id', '`msg_<approvalId>`: the same on every retry and redelivery; dedupe on it'),
+      signatureHeader('webhook-timestamp', 'Unix seconds of this attempt'),
+      signatureHeader(
+        'webhook-signature',
+        '`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`; two, space-separated, while a rotated secret overlaps',
+      ),
+    ],
+    requestBody: {
+      required: true,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/CallbackBody' } } },
+    },
+    responses: {
+      '2XX': { description: 'Delivered: no further attempt' },
+      '410': { description: 'Gone: the callback is given up at once (`callback.status: gone`)' },
+      '429': { description: 'Retried, not before its Retry-After (at most 1 h); so are 502, 503 and 504' },
+      default: { description: 'Anything else (3xx included, never followed), a timeout or a reset: retried' },
+    },
+  },
+};
+
 /** OpenAPI 3.1 description of the gateway, generated from the shared zod contract. */
 export function openApiDocument() {
   return {
@@ -61,8 +102,10 @@ export function openApiDocument() {
         ApprovalList: toSchema(ApprovalListSchema, 'output'),
         DecisionRequest: toSchema(DecisionRequestSchema, 'input'),
         Problem: toSchema(ProblemSchema, 'output'),
+        CallbackBody: toSchema(CallbackBodySchema, 'output'),
       },
     },
+    webhooks: { [CALLBACK_EVENT_TYPE]: callbackWebhook },
     security: [{ apiKey: [] }],
     paths: {
       '/api/webhooks/inbound': {

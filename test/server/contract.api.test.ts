@@ -1,7 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalSchema } from '@cheqpoint/shared';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { ApprovalSchema, CallbackBodySchema } from '@cheqpoint/shared';
+import { policiesRepository } from '../../server/src/policies/policies.repository.js';
+import { movableClock } from '../support/clock.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { agent, call, SAMPLE_1, SAMPLE_2 } from '../support/http.js';
+import { agent, call, SAMPLE_1, SAMPLE_2, uniqueRequest } from '../support/http.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
 
 let gw: TestGateway;
 let keys: Awaited<ReturnType<TestGateway['createAccount']>>;
@@ -67,5 +72,93 @@ describe('Sample payloads of the integration guide', () => {
       modifiedDetails: { ...body.details, pause: true },
       decidedBy: { type: 'agent', id: '42', name: 'Ada Agent', email: 'ada@example.com' },
     });
+  });
+});
+
+describe('The callback contract (CallbackBodySchema in shared/)', () => {
+  const clock = movableClock();
+  let cb: TestGateway;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver(() => ({ status: 204 }));
+    cb = await startTestGateway({
+      label: 'contract_cb',
+      clock,
+      allowlist: [`127.0.0.1:${receiver.port}`],
+      config: { CHEQPOINT_DISPATCH_INTERVAL_MS: 50 },
+    });
+  });
+  afterAll(async () => {
+    await cb?.close();
+    await receiver?.close();
+  });
+
+  it('When approvals are decided by an agent (with changes and a note), a policy and expiry, then each callback, verified as the README receiver does, parses with the shared schema and holds no field outside it', async () => {
+    const account = await cb.createAccount('callback-contract');
+    await policiesRepository(cb.conn).setPolicy(account.accountId, {
+      rules: [
+        { name: 'auto-small', action: 'auto_refund', outcome: 'approve', note: 'Small' },
+        { name: 'rest', action: '*', outcome: 'require_human' },
+      ],
+    });
+    const create = (body: Record<string, unknown>) =>
+      call(cb.url, 'POST', '/api/webhooks/inbound?wait=0', { key: account.flowKey, body });
+    const callbackUrl = receiver.url('/hook');
+    await create(uniqueRequest({ summary: 'left to expire', callbackUrl }));
+    clock.advance(25 * 60 * 60 * 1000);
+    const byAgent = await create(uniqueRequest({ callbackUrl }));
+    const decided = await call(cb.url, 'POST', `/api/agent/approvals/${byAgent.body.approvalId}/decision`, {
+      key: account.agentKey,
+      body: { decision: 'approve', note: 'Half', modifiedDetails: { ...byAgent.body.details, amount: 12 }, agent },
+    });
+    expect(decided.status).toBe(200);
+    await create(uniqueRequest({ action: 'auto_refund', callbackUrl }));
+    expect((await cb.sweepNow()).expired).toBe(1);
+    const received = await receiver.waitForRequests(3, 15_000);
+
+    const wh = new Webhook(account.signingSecret);
+    const strict = CallbackBodySchema.strict();
+    // The receiver's clock is the gateway's (moved 25 h on): the 5-minute timestamp window checks against it.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let bodies: z.output<typeof strict>[];
+    try {
+      vi.setSystemTime(clock.now());
+      bodies = received.map((r) => strict.parse(wh.verify(r.body, r.headers as Record<string, string>)));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(bodies.map((b) => b.decidedBy.type).sort()).toEqual(['agent', 'expiry', 'policy']);
+    expect(bodies.find((b) => b.decidedBy.type === 'agent')).toMatchObject({
+      type: 'approval.decided',
+      approvalId: byAgent.body.approvalId,
+      status: 'approved',
+      decisionNote: 'Half',
+      modifiedDetails: { amount: 12 },
+    });
+    expect(bodies.find((b) => b.decidedBy.type === 'expiry')?.status).toBe('rejected');
+  });
+
+  it('When the OpenAPI document is read, then it publishes the callback as a 3.1 webhook: the shared schema as its body, the signature headers and what a 2xx means', async () => {
+    const doc = (await call(cb.url, 'GET', '/api/openapi.json')).body;
+    expect(doc.openapi).toBe('3.1.0');
+    const hook = doc.webhooks?.['approval.decided']?.post;
+    expect(hook?.requestBody?.content?.['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/CallbackBody',
+    });
+    expect(doc.components.schemas.CallbackBody).toEqual(
+      JSON.parse(
+        JSON.stringify(
+          z.toJSONSchema(CallbackBodySchema, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' }),
+        ),
+      ),
+    );
+    expect(doc.components.schemas.CallbackBody.required).toEqual(
+      expect.arrayContaining(['type', 'approvalId', 'status', 'decidedBy', 'decidedAt', 'details']),
+    );
+    const headers = (hook.parameters as { name: string; in: string; required: boolean }[])
+      .filter((p) => p.in === 'header' && p.required)
+      .map((p) => p.name);
+    expect(headers).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
+    expect(Object.keys(hook.responses)).toEqual(expect.arrayContaining(['2XX', '410']));
   });
 });

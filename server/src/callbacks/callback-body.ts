@@ -1,22 +1,8 @@
-import { DecidedBySchema, type ApprovalStatus, type DecidedBy } from '@cheqpoint/shared';
+import { CALLBACK_EVENT_TYPE, DecidedBySchema, type CallbackBody } from '@cheqpoint/shared';
 import type { CallbackSubject, DecisionRecord } from './delivery.model.js';
 
-/** Event type of every callback. */
-export const CALLBACK_EVENT_TYPE = 'approval.decided';
-
-/** The JSON body POSTed to `callbackUrl` when an approval is decided. */
-export type CallbackBody = {
-  type: typeof CALLBACK_EVENT_TYPE;
-  approvalId: string;
-  status: Exclude<ApprovalStatus, 'pending'>;
-  modifiedDetails: Record<string, unknown> | null;
-  decisionNote: string | null;
-  decidedBy: DecidedBy;
-  decidedAt: string;
-  action: string;
-  details: Record<string, unknown>;
-  ticketId: string | null;
-};
+// The body's contract (fields, types) is CallbackBodySchema in shared/, published in the OpenAPI
+// document's `webhooks`; this builds it from a stored decision.
 
 const parseObject = (json: string | null) => (json === null ? null : (JSON.parse(json) as Record<string, unknown>));
 
