@@ -78,3 +78,41 @@ describe('The account CLI', () => {
     expect((await cli('key', 'revoke', 'key_missing')).code).toBe(64);
   });
 });
+
+describe('account create --env', () => {
+  it('When the README runs eval "$(npm run -s cheqpoint -- account create … --env)", then the shell gets the account id, both keys and the signing secret, which work; only stdout carries them', async () => {
+    const printed = await cli('account', 'create', "Acme's `shop` $(x)", '--env');
+    expect(printed.code).toBe(0);
+    const lines = printed.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line).toMatch(/^(#( .*)?|export [A-Z_]+='[^'\n]*')$/);
+    expect(lines.filter((l) => l.startsWith('export ')).map((l) => l.slice(7, l.indexOf('=')))).toEqual([
+      'ACCOUNT_ID',
+      'FLOW_KEY',
+      'AGENT_KEY',
+      'SIGNING_SECRET',
+    ]);
+    expect(printed.stdout).not.toContain('Acme');
+    // What the user sees while eval swallows stdout: which variables were set, never their values.
+    expect(printed.stderr).toMatch(/ACCOUNT_ID, FLOW_KEY, AGENT_KEY and SIGNING_SECRET/);
+    expect(printed.stderr).not.toMatch(/cqp_|whsec_/);
+
+    // Exactly as the walk-through writes it, through npm and a shell.
+    const { stdout } = await run(
+      'bash',
+      [
+        '-c',
+        'eval "$(npm run -s cheqpoint -- account create "Acme" --env)" && printf "%s\\n" "$ACCOUNT_ID" "$FLOW_KEY" "$AGENT_KEY" "$SIGNING_SECRET"',
+      ],
+      { cwd: REPO_ROOT, env: { ...process.env, MONGODB_URI: `${inject('mongodbUri')}${dbName}` } },
+    );
+    const [accountId, flowKey, agentKey, signingSecret] = stdout.trim().split('\n');
+    expect(accountId).toMatch(/^acc_/);
+    expect(agentKey).toMatch(/^cqp_agent_/);
+    expect(signingSecret).toMatch(/^whsec_/);
+    const res = await call(gw.url, 'POST', '/api/webhooks/inbound?wait=0', { key: flowKey!, body: uniqueRequest() });
+    expect(res.status).toBe(202);
+    expect((await call(gw.url, 'GET', '/api/agent/approvals', { key: agentKey! })).status).toBe(200);
+
+    expect((await cli('account', 'create', 'both', '--env', '--json')).code).toBe(64);
+  });
+});

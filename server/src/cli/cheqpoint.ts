@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Connection } from 'mongoose';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { deliverySources } from '../approvals/delivery-sources.js';
+import { ACCOUNT_ENV_NAMES, accountEnvLines } from '../accounts/account-env.js';
 import { accountsService } from '../accounts/accounts.service.js';
 import { KEY_SCOPES, type KeyScope } from '../accounts/api-key.js';
 import { ConfigError, loadConfig } from '../config.js';
@@ -17,8 +18,10 @@ import { ZENDESK_USAGE, zendeskCli } from '../zendesk/zendesk.cli.js';
 
 const USAGE = `Usage: npm run cheqpoint -- <command>
 
-  account create <name> [--json]     create an account; prints its flow key, agent key and
-                                     signing secret once
+  account create <name> [--json|--env]
+                                     create an account; prints its flow key, agent key and
+                                     signing secret once (--env: as export lines, on stdout
+                                     only, for eval "$(npm run -s cheqpoint -- account create acme --env)")
   account list [--json]              accounts and their keys (never the keys themselves)
   account set-zendesk-secret <accountId> <secret>
                                      require Zendesk webhook signatures on inbound calls
@@ -84,6 +87,7 @@ async function main(argv: string[]) {
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
+      env: { type: 'boolean', default: false },
       account: { type: 'string' },
       scope: { type: 'string' },
       'overlap-hours': { type: 'string' },
@@ -99,9 +103,15 @@ async function main(argv: string[]) {
   if (group === 'account' && command === 'create') {
     const name = arg?.trim();
     if (!name) throw new UsageError('account create needs a name, e.g. account create acme');
+    if (values.json && values.env) throw new UsageError('account create takes --json or --env, not both');
     const created = await withDatabase((conn) => accountsService(conn).createAccount(name));
     if (values.json) print(created);
-    else {
+    else if (values.env) {
+      process.stdout.write(accountEnvLines(created));
+      process.stderr.write(
+        `Account ${created.accountId} (${name}) created: ${ACCOUNT_ENV_NAMES.slice(0, -1).join(', ')} and ${ACCOUNT_ENV_NAMES.at(-1)} are on stdout only, shown once.\n`,
+      );
+    } else {
       process.stdout.write(
         [
           `Account ${created.accountId} (${name}) created. These are shown only once; store them now.`,
