@@ -170,6 +170,114 @@ describe('The trail of a quorum race on one gateway', () => {
     const read = (await call(gw.url, 'GET', `/api/approvals/${id}`, { key: keys.flowKey })).body;
     expect(read.quorum.approvals.map((v: { agent: { id: string } }) => v.agent.id)).toEqual(['a1']);
   });
+
+  /** Slots as a gateway that stopped right after claiming them left them: no audit event, no decision. */
+  const stopAfterSlots = (id: string, slots: Record<string, unknown>[]) =>
+    gw.conn.collection('approval_votes').insertMany(
+      slots.map((slot, i) => ({
+        _id: `${id}:vote:${i + 1}`,
+        approvalId: id,
+        accountId: keys.accountId,
+        n: i + 1,
+        at: new Date(Date.now() - 1000 + i),
+        ...slot,
+      })) as never[],
+    );
+  const voteSlot = (i: number) => ({
+    agent: { ...who(i), verified: false },
+    note: `yes ${i}`,
+    decisionRequestId: null,
+  });
+  const trailOf = async (id: string) => {
+    const res = await call(gw.url, 'GET', `/api/approvals/${id}/events`, { key: keys.agentKey });
+    expect(res.body.chain.ok).toBe(true);
+    return (res.body.events as Event[]).map((e) => `${e.type}:${e.actor.type === 'agent' ? e.actor.id : ''}`);
+  };
+
+  it('When a gateway stopped after the vote that completed a quorum (before the decision and the votes’ events), then the next vote decides it as the slots say: approved by that vote, both votes audited before the decision, the late vote 409 and not stored', async () => {
+    const id = await create(gw, keys.flowKey, 900);
+    await stopAfterSlots(id, [voteSlot(1), voteSlot(2)]);
+    const late = await call(gw.url, 'POST', `/api/agent/approvals/${id}/decision`, {
+      key: keys.agentKey,
+      body: approve(3),
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.detail).toMatch(/already approved \(by Agent 2\)/);
+    expect(late.body.approval).toMatchObject({ status: 'approved', decidedBy: { id: 'a2' } });
+    expect(late.body.approval.quorum.approvals.map((v: { agent: { id: string } }) => v.agent.id)).toEqual(['a1', 'a2']);
+    expect(await gw.conn.collection('approval_votes').countDocuments({ approvalId: id })).toBe(2);
+    expect(await trailOf(id)).toEqual(['requested:', 'policy_evaluated:', 'voted:a1', 'voted:a2', 'decided:a2']);
+  });
+
+  it('When a gateway stopped after a rejection’s closing slot, then a later vote finds it rejected by that agent (409), and the trail is the vote before it, then the rejection', async () => {
+    const id = await create(gw, keys.flowKey, 9000);
+    await stopAfterSlots(id, [
+      voteSlot(1),
+      {
+        closes: {
+          outcome: 'rejected',
+          note: 'no 2',
+          modifiedDetailsJson: null,
+          decidedBy: { type: 'agent', ...who(2), verified: false },
+          decisionRequestId: null,
+        },
+      },
+    ]);
+    const late = await call(gw.url, 'POST', `/api/agent/approvals/${id}/decision`, {
+      key: keys.agentKey,
+      body: approve(3),
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.approval).toMatchObject({ status: 'rejected', decidedBy: { id: 'a2' }, decisionNote: 'no 2' });
+    expect(await trailOf(id)).toEqual(['requested:', 'policy_evaluated:', 'voted:a1', 'decided:a2']);
+  });
+
+  it('When a quorum completed before its expiry but its decision was never written, then the expiry does not overturn it: a read past the expiry finds it approved by the completing vote', async () => {
+    const id = await create(gw, keys.flowKey, 900);
+    await stopAfterSlots(id, [voteSlot(4), voteSlot(5)]);
+    await gw.conn
+      .collection('approvals')
+      .updateOne({ _id: id as never }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    const read = (await call(gw.url, 'GET', `/api/approvals/${id}`, { key: keys.flowKey })).body;
+    expect(read).toMatchObject({ status: 'approved', decidedBy: { type: 'agent', id: 'a5' } });
+    expect(await trailOf(id)).toEqual(['requested:', 'policy_evaluated:', 'voted:a4', 'voted:a5', 'decided:a5']);
+  });
+
+  it('When a vote’s first attempt stopped between its voter record and its slot, then its retry counts it, once: a third vote of the same agent is 409 already-voted', async () => {
+    const id = await create(gw, keys.flowKey, 900);
+    await gw.conn
+      .collection('approval_voters')
+      .insertOne({ _id: `${id}:agent:a8`, approvalId: id, decisionRequestId: null, at: new Date() } as never);
+    const decide = () =>
+      call(gw.url, 'POST', `/api/agent/approvals/${id}/decision`, { key: keys.agentKey, body: approve(8) });
+    const retry = await decide();
+    expect(retry.status).toBe(200);
+    expect(retry.body.quorum.approvals.map((v: { agent: { id: string } }) => v.agent.id)).toEqual(['a8']);
+    const again = await decide();
+    expect(again.status).toBe(409);
+    expect(again.body.reason).toBe('already-voted');
+    expect(await trailOf(id)).toEqual(['requested:', 'policy_evaluated:', 'voted:a8']);
+  });
+
+  it('When an open quorum expires, then the expiry closes it after the votes so far: rejected by expiry, the vote audited before the expired event, and a later vote 409', async () => {
+    const id = await create(gw, keys.flowKey, 9000);
+    const first = await call(gw.url, 'POST', `/api/agent/approvals/${id}/decision`, {
+      key: keys.agentKey,
+      body: approve(6),
+    });
+    expect(first.status).toBe(200);
+    await gw.conn
+      .collection('approvals')
+      .updateOne({ _id: id as never }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    const late = await call(gw.url, 'POST', `/api/agent/approvals/${id}/decision`, {
+      key: keys.agentKey,
+      body: approve(7),
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.approval).toMatchObject({ status: 'rejected', decidedBy: { type: 'expiry' } });
+    expect(late.body.approval.quorum.approvals.map((v: { agent: { id: string } }) => v.agent.id)).toEqual(['a6']);
+    expect(await trailOf(id)).toEqual(['requested:', 'policy_evaluated:', 'voted:a6', 'expired:']);
+  });
 });
 
 describe('The trail of a quorum race across two gateway processes', () => {
