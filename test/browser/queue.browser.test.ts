@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startHarness, type IHarness } from '../../zendesk-app/harness/harness.server.js';
+import { startHarness, type IHarness, type IHarnessUser } from '../../zendesk-app/harness/harness.server.js';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
 import type { Policy } from '@cheqpoint/shared';
 import { call } from '../support/http.js';
@@ -31,21 +31,35 @@ type QueueAccount = {
   harness: IHarness;
   agentKey: string;
   submit: (body: Record<string, unknown>) => Promise<string>;
-  open: (viewport?: { width: number; height: number }, query?: Record<string, string>) => Promise<Opened>;
+  open: (
+    viewport?: { width: number; height: number },
+    query?: Record<string, string>,
+    beforeGoto?: (page: Page) => Promise<void>,
+  ) => Promise<Opened>;
 };
 type Opened = { page: Page; queue: FrameLocator };
 
-/** A fresh account with its own harness (optionally a policy and ticket subjects). */
+/** A fresh account with its own harness (optionally a policy, ticket subjects, the agent, a default currency). */
 async function queueAccount(
   name: string,
-  options: { policy?: Policy; ticketSubjects?: Record<string, string> } = {},
+  options: {
+    policy?: Policy;
+    ticketSubjects?: Record<string, string>;
+    currentUser?: IHarnessUser;
+    defaultCurrency?: string;
+  } = {},
 ): Promise<QueueAccount> {
   const account = await stack.gateway.createAccount(name);
   if (options.policy) await policiesRepository(stack.gateway.conn).setPolicy(account.accountId, options.policy);
   const harness = await startHarness({
     distDir: inject('appDistDir'),
-    settings: { gatewayUrl: stack.gateway.url, agentKey: account.agentKey, addTicketNote: true },
-    currentUser: ADA,
+    settings: {
+      gatewayUrl: stack.gateway.url,
+      agentKey: account.agentKey,
+      addTicketNote: true,
+      ...(options.defaultCurrency ? { defaultCurrency: options.defaultCurrency } : {}),
+    },
+    currentUser: options.currentUser ?? ADA,
     ...(options.ticketSubjects ? { ticketSubjects: options.ticketSubjects } : {}),
   });
   harnesses.push(harness);
@@ -60,10 +74,11 @@ async function queueAccount(
       if (res.status !== 202) throw new Error(`inbound answered ${res.status}: ${res.text}`);
       return res.body.approvalId as string;
     },
-    open: async (viewport = { width: 1024, height: 768 }, query = {}) => {
+    open: async (viewport = { width: 1024, height: 768 }, query = {}, beforeGoto) => {
       const page = await stack.browser.newPage({ viewport });
       pages.push(page);
       page.on('pageerror', (err) => process.stderr.write(`[harness page error] ${err.message}\n`));
+      if (beforeGoto) await beforeGoto(page);
       await page.goto(`${harness.url}?${new URLSearchParams({ location: 'nav_bar', ...query })}`);
       return { page, queue: page.frameLocator('#app-nav_bar') };
     },
@@ -321,6 +336,75 @@ describe('The nav-bar queue', () => {
       });
       const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       expect(blocking, `queue ${colorScheme}: ${JSON.stringify(violations)}`).toEqual([]);
+    }
+  });
+  it('When amounts, ages and expiries are at their widest at 1280 px, in English and German, light and dark, then no Amount, Age or Expires cell is cut', async () => {
+    const HOUR = 3600;
+    const cases = [
+      { details: { amount: 1_234_567.89, currency: 'EUR' }, action: 'refund_order' },
+      { details: { refund_amount: '12345.678 KWD' }, action: 'refund_order' },
+      { details: { total: { amount: 999_999.99, currency: 'CHF' } }, action: 'close_account' },
+      { details: { amount_cents: 123_456_789, currency: 'JPY' }, action: 'cancel_subscription' },
+      { details: { amount: -1234.5 }, action: 'close_account' }, // the default currency (USD)
+    ];
+    for (const [language, user] of [
+      ['en', ADA],
+      ['de', { ...ADA, locale: 'de-DE' }],
+    ] as const) {
+      const account = await queueAccount(`queue-widths-${language}`, {
+        currentUser: user,
+        defaultCurrency: 'USD',
+        // 48 h and 29 days: "in 47 hr." and "in 29 days" once the page's clock is 59 minutes on
+        policy: {
+          rules: [],
+          expiries: { refund_order: 48 * HOUR, close_account: 29 * 24 * HOUR, cancel_subscription: 48 * HOUR },
+        },
+      });
+      for (const [index, { details, action }] of cases.entries()) {
+        await account.submit(
+          request(String(8700 + index), action, {
+            riskLevel: 'critical',
+            summary: `A long summary that the action column truncates rather than the numbers, number ${index}`,
+            details: { ticket_id: String(8700 + index), ...details },
+          }),
+        );
+      }
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const { page, queue } = await account.open({ width: 1280, height: 800 }, { colorScheme }, async (p) => {
+          await p.clock.install();
+        });
+        await rows(queue)
+          .nth(cases.length - 1)
+          .waitFor({ timeout: 15_000 });
+        // [1] the widest ages: 59 minutes old ("59 min. ago", "vor 59 Min.")
+        await page.clock.fastForward(59 * 60_000);
+        await expect
+          .poll(() => rows(queue).first().locator('td').nth(4).textContent())
+          .toMatch(/^(59 min\. ago|vor 59 Min\.)$/);
+        await saveScreenshot(page, `queue-1280-${language}-${colorScheme}.png`);
+        const cells = await rows(queue).evaluateAll((trs) =>
+          trs.flatMap((tr) =>
+            [2, 4, 5].map((column) => {
+              const td = tr.querySelectorAll('td')[column];
+              return { column, text: td?.textContent, scroll: td?.scrollWidth ?? 0, client: td?.clientWidth ?? 0 };
+            }),
+          ),
+        );
+        const cut = cells.filter((cell) => cell.scroll > cell.client);
+        expect(cut, `${language} ${colorScheme}: cut cells ${JSON.stringify(cut)}`).toEqual([]);
+        const texts = cells.map((cell) => cell.text);
+        expect(texts).toContain(language === 'en' ? '€1,234,567.89' : '1.234.567,89\u00a0€');
+        expect(texts).toContain(language === 'en' ? '-$1,234.50' : '-1.234,50\u00a0$');
+        expect(texts).toContain(language === 'en' ? 'in 47 hr.' : 'in 47 Std.');
+        expect(texts).toContain(language === 'en' ? 'in 29 days' : 'in 29 Tagen');
+        const overflow = await queue
+          .locator('main')
+          .evaluate(
+            (main) => main.ownerDocument.documentElement.scrollWidth - main.ownerDocument.documentElement.clientWidth,
+          );
+        expect(overflow, `horizontal overflow at 1280 px (${language})`).toBeLessThanOrEqual(0);
+        await page.close();
+      }
     }
   });
 });

@@ -64,10 +64,39 @@ describe('Queue model', () => {
     expect(formatAmount({ amount: 5, currency: 'euro' }, 'en-US')).toBe('5'); // not a currency code
   });
 
+  it('When details carry money in another shape, then the Amount column shows it: "15.00 EUR", {amount, currency}, *_amount, cents, the default currency; never a line item', () => {
+    const plain = (text: string | null) => text?.replace(/[\u00a0\u202f]/g, ' ') ?? null;
+    expect(formatAmount({ amount: '15.00 EUR' }, 'en-US')).toBe('€15.00');
+    expect(formatAmount({ amount: '€15' }, 'en-US')).toBe('€15.00');
+    expect(formatAmount({ total: { amount: 57.4, currency: 'GBP' } }, 'en-GB')).toBe('£57.40');
+    expect(formatAmount({ order_id: 1001, refund_amount: 1234.5, currency: 'EUR' }, 'en-US')).toBe('€1,234.50');
+    expect(plain(formatAmount({ refund_amount: 1234.5, currency: 'EUR' }, 'de-DE'))).toBe('1.234,50 €');
+    expect(formatAmount({ amount_cents: 1999, currency: 'EUR' }, 'en-US')).toBe('€19.99');
+    // `amount` first, wherever it is
+    expect(formatAmount({ shipping_fee: 4.9, amount: 40, currency: 'USD' }, 'en-US')).toBe('$40.00');
+    expect(formatAmount({ amount: 15 }, 'en-US', 'EUR')).toBe('€15.00');
+    expect(formatAmount({ amount: 15, currency: 'USD' }, 'en-US', 'EUR')).toBe('$15.00');
+    expect(formatAmount({ amount: 15, currency: 'dollars' }, 'en-US', 'EUR')).toBe('15');
+    expect(formatAmount({ items: [{ price: 10 }], currency: 'EUR' }, 'en-US')).toBeNull();
+    expect(formatAmount({ quantity: 3, discount_percent: 10 }, 'en-US', 'EUR')).toBeNull();
+  });
+
   it('When times are short-formatted, then they read as the narrow columns need them', () => {
     expect(formatShortRelative(NOW - 5 * 60_000, NOW, 'en')).toBe('5 min. ago');
     expect(formatShortRelative(NOW + 599_000, NOW, 'en')).toBe('in 10 min.');
     expect(formatShortRelative(NOW + 2 * 3600_000, NOW, 'de')).toBe('in 2 Std.');
+  });
+
+  it('When expiries are 23, 24 or 47 hours away, then the column says hours in both languages, never "tomorrow"', () => {
+    const hours = (h: number) => NOW + h * 3600_000;
+    expect(formatShortRelative(hours(23), NOW, 'en')).toBe('in 23 hr.');
+    expect(formatShortRelative(hours(24), NOW, 'en')).toBe('in 24 hr.');
+    expect(formatShortRelative(hours(47), NOW, 'en')).toBe('in 47 hr.');
+    expect(formatShortRelative(hours(48), NOW, 'en')).toBe('in 2 days');
+    expect(formatShortRelative(hours(-24), NOW, 'en')).toBe('24 hr. ago');
+    expect(formatShortRelative(hours(24), NOW, 'de')).toBe('in 24 Std.');
+    expect(formatShortRelative(hours(48), NOW, 'de')).toBe('in 2 Tagen');
+    expect(formatShortRelative(NOW - 14 * 60_000, NOW, 'de')).toBe('vor 14 Min.');
   });
 });
 

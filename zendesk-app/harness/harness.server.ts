@@ -11,6 +11,8 @@ export interface IHarnessSettings {
   gatewayUrl: string;
   agentKey: string;
   addTicketNote?: boolean;
+  /** ISO 4217 code of money whose details name no currency (the app's optional `defaultCurrency`). */
+  defaultCurrency?: string;
 }
 
 /** A Zendesk group, as `GET /api/v2/users/{id}/groups.json` and ZAF's `currentUser.groups` give it. */

@@ -2,6 +2,7 @@ import { createContext, useEffect, useMemo, useState, type ReactNode } from 'rea
 import type { IZafClient, IZafContext, IZafMetadata } from '../../types/zaf';
 import { createGatewayClient, type IGatewayClient } from '../api/gateway-client';
 import { createTranslator, loadLocale, pickLocale, type SupportedLocale, type Translate } from '../lib/i18n';
+import { parseCurrencySetting } from '../lib/money';
 
 export const COLOR_SCHEMES = ['light', 'dark'] as const;
 export type ColorScheme = (typeof COLOR_SCHEMES)[number];
@@ -37,6 +38,8 @@ export interface IClientContextValue {
   gateway: IGatewayClient;
   /** The optional internal-note setting (on unless an admin turns it off). */
   isTicketNoteEnabled: boolean;
+  /** The `defaultCurrency` setting (ISO 4217, upper case): money in details that name no currency; else null. */
+  defaultCurrency?: string | null;
 }
 
 export const ClientContext = createContext<IClientContextValue | null>(null);
@@ -109,6 +112,7 @@ export function ClientProvider({ client, registered, initialColorScheme = 'light
         locale,
         gatewayUrl: typeof settings['gatewayUrl'] === 'string' ? settings['gatewayUrl'] : '',
         isTicketNoteEnabled: settings['addTicketNote'] !== false && settings['addTicketNote'] !== 'false',
+        defaultCurrency: parseCurrencySetting(settings['defaultCurrency']),
       });
     });
     client.on('colorScheme.changed', onScheme);

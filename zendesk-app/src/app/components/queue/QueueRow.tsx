@@ -25,6 +25,16 @@ const ClickableRow = styled(Table.Row)`
   cursor: pointer;
 `;
 
+/** [1] The ticket and action cells truncate their lines: `max-width: 0` keeps them from widening the table. */
+const TextCell = styled(Table.Cell)`
+  max-width: 0;
+`;
+
+/** A number, a tag or a time: never wrapped nor cut, its column fits it (QueueTable). */
+const FitCell = styled(Table.Cell)`
+  white-space: nowrap;
+`;
+
 /** A second, smaller line under a cell's main text (ticket subject, approval summary). */
 const Subline = styled.span`
   display: block;
@@ -64,6 +74,8 @@ export interface IQueueRowProps {
   locale: string;
   /** Locale for money (the agent's own, e.g. `en-GB`). */
   moneyLocale: string;
+  /** The app's `defaultCurrency` setting, for amounts that name no currency. */
+  defaultCurrency?: string | null;
   /** The ticket's subject, when Zendesk gave it. */
   subject?: string;
   isExpanded: boolean;
@@ -78,11 +90,24 @@ export interface IQueueRowProps {
 
 /** One pending approval as a table row: ticket, action, amount, risk, age, expiry, and a chevron that opens its card. */
 export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function QueueRow(
-  { approval, now, locale, moneyLocale, subject, isExpanded, isNew, panelId, onToggle, onOpenTicket, t },
+  {
+    approval,
+    now,
+    locale,
+    moneyLocale,
+    defaultCurrency,
+    subject,
+    isExpanded,
+    isNew,
+    panelId,
+    onToggle,
+    onOpenTicket,
+    t,
+  },
   toggleRef,
 ) {
   const { ticketId } = approval;
-  const amount = formatAmount(approval.details, moneyLocale);
+  const amount = formatAmount(approval.details, moneyLocale, defaultCurrency ?? null);
   const isPending = approval.status === 'pending';
   const urgency = expiryUrgency(approval.expiresAt, now);
   const deciders = isPending ? decidersAt(approval.policy, approval.escalatesAt, new Date(now)) : null;
@@ -98,7 +123,7 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
         if (!(event.target as HTMLElement).closest('button, a, input, select, textarea')) onToggle();
       }}
     >
-      <Table.Cell>
+      <TextCell>
         {ticketId ? (
           <Button isLink aria-label={t('open_ticket', { id: ticketId })} onClick={() => onOpenTicket(ticketId)}>
             #{ticketId}
@@ -107,8 +132,8 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
           <Subtle>{t('no_ticket')}</Subtle>
         )}
         {subject && <Subline title={subject}>{subject}</Subline>}
-      </Table.Cell>
-      <Table.Cell>
+      </TextCell>
+      <TextCell>
         <Main title={humanizeAction(approval.action)}>
           {isNew && (
             <Tag hue="blue" size="small" isPill style={{ marginInlineEnd: 4 }}>
@@ -123,9 +148,9 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
             {requirement}
           </Requirement>
         )}
-      </Table.Cell>
-      <Table.Cell isTruncated>{amount}</Table.Cell>
-      <Table.Cell>
+      </TextCell>
+      <FitCell data-column="amount">{amount}</FitCell>
+      <FitCell>
         {approval.riskLevel ? (
           <Tag hue={RISK_HUES[approval.riskLevel]} size="small">
             {capitalize(t(`risk_${approval.riskLevel}`))}
@@ -133,13 +158,13 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
         ) : (
           <Subtle>{capitalize(t('risk_none'))}</Subtle>
         )}
-      </Table.Cell>
-      <Table.Cell isTruncated>
+      </FitCell>
+      <FitCell data-column="age">
         <time dateTime={approval.createdAt} title={formatDateTime(approval.createdAt, locale)}>
           {formatShortRelative(Math.min(Date.parse(approval.createdAt), now), now, locale)}
         </time>
-      </Table.Cell>
-      <Table.Cell isTruncated>
+      </FitCell>
+      <FitCell data-column="expires">
         {isPending ? (
           <Expiry dateTime={approval.expiresAt} title={formatDateTime(approval.expiresAt, locale)} $urgency={urgency}>
             {urgency === 'expired' ? t('expired') : formatShortRelative(Date.parse(approval.expiresAt), now, locale)}
@@ -149,8 +174,8 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
             {t(`status_${approval.status}`)}
           </Tag>
         )}
-      </Table.Cell>
-      <Table.Cell>
+      </FitCell>
+      <FitCell>
         <ChevronButton
           ref={toggleRef}
           size="small"
@@ -162,7 +187,7 @@ export const QueueRow = forwardRef<HTMLButtonElement, IQueueRowProps>(function Q
           title={label}
           onClick={onToggle}
         />
-      </Table.Cell>
+      </FitCell>
     </ClickableRow>
   );
 });

@@ -9,17 +9,30 @@ import { VisuallyHidden } from '../LiveRegion';
 import { QueueRow } from './QueueRow';
 import type { IQueueSort, QueueSortKey } from './queue-model';
 
-// [1] fixed widths for the short columns, the ticket a share, the action the rest (table-layout: fixed), so the
-// action still reads at 768 px
+/** A column as narrow as its widest value: the header's `width: 1px` in an auto-layout table [1]. */
+const FIT = '1px';
+
+// [1] the number columns (amount, risk, age, expiry) are exactly as wide as their widest value, in whatever
+// locale, and never cut one; the ticket takes a share and the action the rest, and those two truncate their
+// text (QueueRow) instead of widening the table, so the action still reads at 768 px
 const COLUMNS: { label: UiKey; width?: string; sortKey?: QueueSortKey; isHidden?: boolean }[] = [
   { label: 'queue_col_ticket', width: '20%' },
   { label: 'queue_col_action' },
-  { label: 'queue_col_amount', width: '92px' },
-  { label: 'queue_col_risk', width: '84px', sortKey: 'risk' },
-  { label: 'queue_col_age', width: '100px', sortKey: 'age' },
-  { label: 'queue_col_expires', width: '104px', sortKey: 'expiry' },
-  { label: 'queue_col_review', width: '48px', isHidden: true },
+  { label: 'queue_col_amount', width: FIT },
+  { label: 'queue_col_risk', width: FIT, sortKey: 'risk' },
+  { label: 'queue_col_age', width: FIT, sortKey: 'age' },
+  { label: 'queue_col_expires', width: FIT, sortKey: 'expiry' },
+  { label: 'queue_col_review', width: FIT, isHidden: true },
 ];
+
+/** Garden's table is `table-layout: fixed`, which sizes columns from the header alone and cuts longer values. */
+const AutoTable = styled(Table)`
+  table-layout: auto;
+
+  th {
+    white-space: nowrap;
+  }
+`;
 
 const PanelRow = styled.tr`
   border-bottom: ${({ theme }) => `${theme.borders.sm} ${getColor({ theme, variable: 'border.default' })}`};
@@ -45,6 +58,8 @@ export interface IQueueTableProps {
   now: number;
   locale: string;
   moneyLocale: string;
+  /** The app's `defaultCurrency` setting, for amounts that name no currency. */
+  defaultCurrency: string | null;
   onUpdated: (approval: ApprovalView) => void;
   onOpenTicket: (ticketId: string) => void;
   /** Each row's Review button, by approval id, so focus can move between rows. */
@@ -57,8 +72,9 @@ export const panelIdOf = (approvalId: string) => `queue-panel-${approvalId}`;
 /** The queue as a Garden table: sortable by risk, age and expiry; a row expands to its card to decide inline. */
 export function QueueTable(props: IQueueTableProps) {
   const { rows, sort, onSort, expandedId, onToggle, subjects, newIds, now, locale, moneyLocale, t } = props;
+  const { defaultCurrency } = props;
   return (
-    <Table size="small" aria-label={t('queue_title')}>
+    <AutoTable size="small" aria-label={t('queue_title')}>
       <Table.Head>
         <Table.HeaderRow>
           {COLUMNS.map(({ label, width, sortKey, isHidden }) =>
@@ -94,6 +110,7 @@ export function QueueTable(props: IQueueTableProps) {
                 now={now}
                 locale={locale}
                 moneyLocale={moneyLocale}
+                defaultCurrency={defaultCurrency}
                 {...(approval.ticketId && subjects[approval.ticketId] ? { subject: subjects[approval.ticketId] } : {})}
                 isExpanded={isExpanded}
                 isNew={newIds.has(id)}
@@ -120,6 +137,6 @@ export function QueueTable(props: IQueueTableProps) {
           );
         })}
       </Table.Body>
-    </Table>
+    </AutoTable>
   );
 }

@@ -66,7 +66,7 @@ const NO_FILTERS: IQueueFilters = { action: '', risk: '' };
  * risk and age, filterable by action and risk, 25 rows a page; a row opens its ticket or expands to its card.
  */
 export function QueueView() {
-  const { gateway, client, t, locale, currentUser } = useClient();
+  const { gateway, client, t, locale, currentUser, defaultCurrency } = useClient();
   const [filters, setFilters] = useState<IQueueFilters>(NO_FILTERS);
   const [sort, setSort] = useState<IQueueSort>(DEFAULT_SORT);
   const [page, setPage] = useState(0);
@@ -214,6 +214,7 @@ export function QueueView() {
             now={now}
             locale={locale}
             moneyLocale={currentUser.locale ?? locale}
+            defaultCurrency={defaultCurrency ?? null}
             onUpdated={onUpdated}
             onOpenTicket={openTicket}
             toggleRefs={toggleRefs}

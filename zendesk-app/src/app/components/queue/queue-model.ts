@@ -1,6 +1,7 @@
 import { RISK_LEVELS } from '@cheqpoint/shared';
 import type { ApprovalView } from '../../api/approval-view';
-import { formatMoney } from '../../lib/format';
+import { formatRelativeTime } from '../../lib/format';
+import { currencyInside, formatMoneyValue, moneyOf } from '../../lib/money';
 
 /** Rows per page of the queue table. */
 export const QUEUE_PAGE_SIZE = 25;
@@ -78,33 +79,28 @@ export function pageOf<T>(rows: readonly T[], page: number, size = QUEUE_PAGE_SI
   return { rows: slice, page: current, pageCount, from, to: from === 0 ? 0 : from + slice.length - 1 };
 }
 
-const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
-  ['day', 24 * 3600],
-  ['hour', 3600],
-  ['minute', 60],
-  ['second', 1],
-];
-
-/** "5 min. ago", "in 2 hr." (Intl's short style), for the table's narrow Age and Expires columns. */
+/** "5 min. ago", "in 2 hr." (Intl's short style, the same rule as the cards), for the Age and Expires columns. */
 export function formatShortRelative(at: number, now: number, locale: string): string {
-  const seconds = Math.round((at - now) / 1000);
-  const formatter = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' });
-  const [unit, size] = UNITS.find(([, size]) => Math.abs(seconds) >= size) ?? ['second', 1];
-  return formatter.format(Math.round(seconds / size), unit);
+  return formatRelativeTime(at, now, locale, 'short');
 }
 
-/** The amount of an approval's details (`amount`, with `currency` when it has one), as the agent reads money. */
-export function formatAmount(details: Record<string, unknown>, locale: string): string | null {
-  const raw = details['amount'];
-  const amount = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (!Number.isFinite(amount)) return null;
-  const currency = details['currency'];
-  if (typeof currency === 'string' && /^[a-z]{3}$/i.test(currency)) {
-    return formatMoney(amount, currency.toUpperCase(), locale) ?? `${amount} ${currency}`;
+/**
+ * The approval's headline money for the Amount column: its top-level `amount`, else its first top-level
+ * money detail (`refund_amount`, `total: { amount, currency }` …), formatted as money in the agent's locale
+ * when a currency is known (see money.ts), else as a number; null when there is none. Line items are not
+ * the approval's amount.
+ */
+export function formatAmount(
+  details: Record<string, unknown>,
+  locale: string,
+  defaultCurrency: string | null = null,
+): string | null {
+  const currency = currencyInside(details, defaultCurrency);
+  const keys = Object.keys(details);
+  const ordered = keys.includes('amount') ? ['amount', ...keys.filter((key) => key !== 'amount')] : keys;
+  for (const key of ordered) {
+    const money = moneyOf(key, details[key], currency);
+    if (money) return formatMoneyValue(money, locale);
   }
-  try {
-    return new Intl.NumberFormat(locale).format(amount);
-  } catch {
-    return String(amount);
-  }
+  return null;
 }
