@@ -198,8 +198,8 @@ export class AuditTrail {
     votes: readonly VoteRecord[],
     decision: DecisionRecordEvent | null,
   ): Promise<void> {
+    let events = await readChainPrefix(this.conn, subject._id);
     for (let attempt = 0; attempt < 20 + 2 * votes.length; attempt++) {
-      const events = await readChainPrefix(this.conn, subject._id);
       if (events.some((e) => e.accountId !== subject.accountId)) {
         throw new Error(`Approval ${subject._id} has audit events of another account`);
       }
@@ -209,7 +209,7 @@ export class AuditTrail {
       const next = vote ? voteEvent(vote) : decision ? decisionEvent(decision) : null;
       if (!next) return;
       const seq = (events.at(-1)?.seq ?? 0) + 1;
-      await appendEventAt(
+      const written = await appendEventAt(
         this.conn,
         subject.accountId,
         subject._id,
@@ -223,7 +223,9 @@ export class AuditTrail {
         if (String((err as Error).message).includes('is missing')) return null;
         throw err;
       });
-      // Written or taken by another writer: the next read says which, and what is still missing.
+      // Written: the chain is what was read plus this event. Taken by another writer: read it again,
+      // which says what is still missing.
+      events = written ? [...events, written] : await readChainPrefix(this.conn, subject._id);
     }
     throw new Error(`Could not record the votes and decision of ${subject._id} in its audit trail`);
   }
