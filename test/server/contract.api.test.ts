@@ -1,9 +1,15 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ApprovalSchema, CallbackBodySchema } from '@cheqpoint/shared';
+import { REPO_ROOT } from '../../server/src/config.js';
+import { freePort, isPortOpen } from '../../server/src/db/embedded-ferretdb.js';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
 import { movableClock } from '../support/clock.js';
+import { until } from '../support/process.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { agent, call, SAMPLE_1, SAMPLE_2, uniqueRequest } from '../support/http.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
@@ -79,12 +85,14 @@ describe('The callback contract (CallbackBodySchema in shared/)', () => {
   const clock = movableClock();
   let cb: TestGateway;
   let receiver: Receiver;
+  let readmePort: number;
   beforeAll(async () => {
     receiver = await startReceiver(() => ({ status: 204 }));
+    readmePort = await freePort();
     cb = await startTestGateway({
       label: 'contract_cb',
       clock,
-      allowlist: [`127.0.0.1:${receiver.port}`],
+      allowlist: [`127.0.0.1:${receiver.port}`, `127.0.0.1:${readmePort}`],
       config: { CHEQPOINT_DISPATCH_INTERVAL_MS: 50 },
     });
   });
@@ -92,6 +100,70 @@ describe('The callback contract (CallbackBodySchema in shared/)', () => {
     await cb?.close();
     await receiver?.close();
   });
+
+  // First: the test after it moves the gateway's clock a day on, past any receiver's timestamp window.
+  it('When the README receiver example runs, then it takes a real callback (verified, parsed with the shared schema) and refuses a forged one and a signed body outside the contract', async () => {
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### A receiver that verifies callbacks'));
+    const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(code).toContain('CallbackBodySchema.parse(wh.verify(body, req.headers))');
+    // Inside the repository (tmp/ is git-ignored), so that '@cheqpoint/shared' resolves as the README says.
+    const dir = path.join(REPO_ROOT, 'tmp', `readme-receiver-${process.pid}-${readmePort}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'receiver.mjs'), code!);
+    const account = await cb.createAccount('readme-receiver');
+    let output = '';
+    let child: ChildProcess | null = null;
+    try {
+      child = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'receiver.mjs')], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, CHEQPOINT_SIGNING_SECRET: account.signingSecret, PORT: String(readmePort) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+      await until(() => isPortOpen(readmePort), 'the README receiver to listen', 30_000);
+      const url = `http://127.0.0.1:${readmePort}/`;
+
+      const created = await call(cb.url, 'POST', '/api/webhooks/inbound?wait=0', {
+        key: account.flowKey,
+        body: uniqueRequest({ callbackUrl: url }),
+      });
+      await call(cb.url, 'POST', `/api/agent/approvals/${created.body.approvalId}/decision`, {
+        key: account.agentKey,
+        body: { decision: 'reject', note: 'Not this time', agent },
+      });
+      await until(() => output.includes(created.body.approvalId), 'the receiver to log the callback', 15_000);
+      expect(output).toContain(`${created.body.approvalId} rejected Not this time`);
+      await until(
+        async () =>
+          (await call(cb.url, 'GET', `/api/approvals/${created.body.approvalId}`, { key: account.flowKey })).body
+            .callback?.status === 'delivered',
+        'the callback to be delivered',
+      );
+
+      // Signed with the account's secret, but not the contract (no approvalId): refused like a forgery.
+      const wh = new Webhook(account.signingSecret);
+      const post = (body: string, headers: Record<string, string>) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      const sign = (body: string) => {
+        const id = 'msg_test';
+        const timestamp = new Date();
+        return {
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+          'webhook-signature': wh.sign(id, timestamp, body),
+        };
+      };
+      const offContract = JSON.stringify({ type: 'approval.decided', status: 'approved' });
+      expect((await post(offContract, sign(offContract))).status).toBe(400);
+      const forged = JSON.stringify({ type: 'approval.decided', approvalId: created.body.approvalId });
+      expect((await post(forged, { ...sign(forged), 'webhook-signature': 'v1,AAAA' })).status).toBe(400);
+    } finally {
+      child?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('When approvals are decided by an agent (with changes and a note), a policy and expiry, then each callback, verified as the README receiver does, parses with the shared schema and holds no field outside it', async () => {
     const account = await cb.createAccount('callback-contract');
