@@ -48,6 +48,12 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  // A signal before the shutdown below exists (opening the embedded database can take a while) is kept
+  // and acted on then, so the FerretDB this start opened is stopped too instead of left running.
+  let earlySignal: string | null = null;
+  const keepSignal = (signal: string) => void (earlySignal = signal);
+  process.on('SIGTERM', keepSignal);
+  process.on('SIGINT', keepSignal);
 
   let embedded: EmbeddedDatabase | null = null;
   let uri = config.MONGODB_URI;
@@ -100,6 +106,9 @@ async function main() {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.off('SIGTERM', keepSignal);
+  process.off('SIGINT', keepSignal);
+  if (earlySignal) void shutdown(earlySignal);
   // An unhandled rejection is a bug with unknown effects: a write half done, a lease or timer no longer
   // renewed, a held call never answered. Carrying on would hide it and leave the process in that state.
   // Everything that matters is in the database (approvals, callback and Zendesk outboxes with leases), so a

@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: the Zendesk app against a real local gateway, without a Zendesk account.
- * Starts the gateway if nothing answers on :3000, creates (once) a demo account, seeds demo approvals,
- * builds the app and serves the harness. Ctrl-C stops everything it started.
+ * Starts the gateway if nothing answers at the gateway URL, creates (once) a demo account, seeds demo
+ * approvals, builds the app and serves the harness. Ctrl-C (or SIGTERM), at any point, stops everything
+ * it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,21 +21,100 @@ import {
 } from './demo-data.js';
 import { seedDemo } from './demo-seed.js';
 import { writeGatewayAppDir } from './gateway-app.js';
-import { startHarness } from './harness.server.js';
+import { startHarness, type IHarness } from './harness.server.js';
 import { createSignedUrls, signedUrlToken, type ISignedUrls } from './signed-urls.js';
 
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const children = new Set<ChildProcess>();
+let harness: IHarness | null = null;
+let isStopping = false;
+
+/** Stops everything this run started (the harness, the gateway, a CLI command under way), then exits. */
+async function stop(code: number) {
+  if (isStopping) return;
+  isStopping = true;
+  await harness?.close().catch(() => {});
+  await Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          // the gateway's own graceful stop ends within its grace (10 s by default) plus 5 s
+          setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+        }),
+    ),
+  );
+  process.exit(code);
+}
+// From the first line: a signal during start-up (building, starting the gateway) stops what has started.
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+/** A child process of this run: stopped with it (at once if the run is already stopping). */
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  if (isStopping) child.kill('SIGTERM');
+  return child;
+}
+
 const REPO_ROOT = path.resolve(APP_ROOT, '..');
-const GATEWAY_URL = (process.env['CHEQPOINT_GATEWAY_URL'] ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The gateway the harness uses: CHEQPOINT_GATEWAY_URL, else http://127.0.0.1:<PORT> (3000 without PORT),
+ * and the port a gateway started here listens on. Both set to different local ports could never meet
+ * (the gateway listens on PORT, the harness waits at the URL): refused at once, with the fix.
+ */
+function gatewayTarget(env: NodeJS.ProcessEnv): { url: string; startPort: number | null } {
+  const rawPort = env['PORT'];
+  if (rawPort !== undefined && !/^\d{1,5}$/.test(rawPort)) throw new Error(`PORT=${rawPort} is not a port number`);
+  const rawUrl = env['CHEQPOINT_GATEWAY_URL'];
+  if (!rawUrl) {
+    const port = Number(rawPort ?? 3000);
+    return { url: `http://127.0.0.1:${port}`, startPort: port };
+  }
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new Error(`CHEQPOINT_GATEWAY_URL=${rawUrl} is not a URL (e.g. http://127.0.0.1:3000)`);
+  }
+  const urlPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const isLocal = LOOPBACK.has(url.hostname) && url.protocol === 'http:';
+  if (isLocal && rawPort !== undefined && Number(rawPort) !== urlPort) {
+    throw new Error(
+      [
+        `CHEQPOINT_GATEWAY_URL (${url.origin}) is on port ${urlPort} but PORT is ${rawPort}: the gateway npm run dev`,
+        'starts listens on PORT, so the harness would never reach it.',
+        `Fix: leave CHEQPOINT_GATEWAY_URL unset (it follows PORT: http://127.0.0.1:${rawPort}), or give both the same port.`,
+      ].join('\n'),
+    );
+  }
+  return { url: url.origin, startPort: isLocal ? urlPort : null };
+}
+
+const { url: GATEWAY_URL, startPort: GATEWAY_PORT } = (() => {
+  try {
+    return gatewayTarget(process.env);
+  } catch (err) {
+    process.stderr.write(`npm run dev: ${(err as Error).message}\n`);
+    process.exit(78);
+  }
+})();
 const HARNESS_PORT = Number(process.env['CHEQPOINT_HARNESS_PORT'] ?? 4567);
-const KEYS_FILE = path.join(REPO_ROOT, 'tmp', 'dev-harness.json');
-const DEV_DIST = path.join(REPO_ROOT, 'tmp', 'zendesk-app-dev');
+/** The app's own origin (the iframes' src), as Zendesk serves an app from a host of its own. */
+const HARNESS_APP_PORT = Number(process.env['CHEQPOINT_HARNESS_APP_PORT'] ?? 4568);
+/** Where a run keeps its keys, build and files (git-ignored tmp/ by default; tests give their own). */
+const DEV_DIR = path.resolve(process.env['CHEQPOINT_DEV_DIR'] ?? path.join(REPO_ROOT, 'tmp'));
+const KEYS_FILE = path.join(DEV_DIR, 'dev-harness.json');
+const DEV_DIST = path.join(DEV_DIR, 'zendesk-app-dev');
 /** The app as the gateway serves it for signed URLs (CHEQPOINT_APP_DIR of the gateway dev starts). */
-const GATEWAY_APP_DIR = path.join(REPO_ROOT, 'tmp', 'zendesk-app-dev-gateway');
+const GATEWAY_APP_DIR = path.join(DEV_DIR, 'zendesk-app-dev-gateway');
 /** The harness user by default (`?user=` signs in as another demo user), who decided the demo history. */
 const DEV_USER = DEMO_USERS[0] as (typeof DEMO_USERS)[number];
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const children: ChildProcess[] = [];
 
 async function isUp(url: string): Promise<boolean> {
   try {
@@ -46,21 +126,40 @@ async function isUp(url: string): Promise<boolean> {
 
 async function ensureGateway() {
   if (await isUp(GATEWAY_URL)) return say(`Using the gateway at ${GATEWAY_URL}`);
-  say('Starting the gateway (tsx server/src/main.ts; the first start builds FerretDB, about a minute)…');
+  if (GATEWAY_PORT === null) {
+    throw new Error(
+      `Nothing answers at ${GATEWAY_URL}, and npm run dev starts a gateway only on this machine (http://127.0.0.1:<port>): start that gateway, or leave CHEQPOINT_GATEWAY_URL unset`,
+    );
+  }
+  say(
+    `Starting the gateway on ${GATEWAY_URL} (tsx server/src/main.ts, PORT=${GATEWAY_PORT}; the first start builds FerretDB, about a minute)…`,
+  );
   // [1] node itself (with tsx's loader) is the gateway process, so SIGTERM reaches its graceful shutdown
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, CHEQPOINT_APP_DIR: process.env['CHEQPOINT_APP_DIR'] ?? GATEWAY_APP_DIR },
-  });
-  children.push(child);
-  const deadline = Date.now() + 10 * 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`The gateway exited with code ${child.exitCode}`);
+  const child = track(
+    spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        PORT: String(GATEWAY_PORT),
+        CHEQPOINT_APP_DIR: process.env['CHEQPOINT_APP_DIR'] ?? GATEWAY_APP_DIR,
+      },
+    }),
+  );
+  const started = Date.now();
+  let saidAt = started;
+  while (Date.now() - started < 10 * 60_000) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`The gateway exited with ${child.exitCode ?? child.signalCode} (its log is above)`);
+    }
     if (await isUp(GATEWAY_URL)) return;
+    if (Date.now() - saidAt >= 30_000) {
+      saidAt = Date.now();
+      say(`Still waiting for the gateway at ${GATEWAY_URL} (${Math.round((saidAt - started) / 1000)} s)…`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error('The gateway did not start within 10 minutes');
+  throw new Error(`The gateway did not answer at ${GATEWAY_URL} within 10 minutes`);
 }
 
 /**
@@ -68,13 +167,15 @@ async function ensureGateway() {
  * process's environment; `env` adds to it, e.g. a token the CLI reads from a variable, never argv).
  */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cheqpoint.ts', ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
+  const child = track(
+    spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cheqpoint.ts', ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    }),
+  );
   let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`cheqpoint ${args.slice(0, 2).join(' ')} exited with ${code}`);
   return out;
@@ -96,7 +197,7 @@ async function demoKeys(): Promise<Keys> {
   const keys = JSON.parse(output) as Keys;
   mkdirSync(path.dirname(KEYS_FILE), { recursive: true });
   writeFileSync(KEYS_FILE, JSON.stringify(keys, null, 2), { mode: 0o600 });
-  say(`Created the demo account ${keys.accountId} (keys kept in tmp/dev-harness.json, git-ignored)`);
+  say(`Created the demo account ${keys.accountId} (keys kept in ${path.relative(REPO_ROOT, KEYS_FILE)})`);
   return keys;
 }
 
@@ -145,7 +246,7 @@ async function unverifyApprovers(keys: Keys) {
  * public_key.pem), so decisions in the harness are attributed to the Zendesk-verified user.
  */
 async function verifyApprovers(keys: Keys, signed: ISignedUrls) {
-  const keyFile = path.join(REPO_ROOT, 'tmp', 'dev-app-public-key.pem');
+  const keyFile = path.join(DEV_DIR, 'dev-app-public-key.pem');
   writeFileSync(keyFile, signed.publicKeyPem);
   await cli([
     'zendesk',
@@ -187,7 +288,7 @@ async function devSessions(signed: ISignedUrls): Promise<Record<string, string>>
  * changed DEMO_POLICY applies without a fresh account. The file is removed once the CLI has read it.
  */
 async function setDemoPolicy(keys: Keys) {
-  const file = path.join(REPO_ROOT, 'tmp', 'dev-policy.json');
+  const file = path.join(DEV_DIR, 'dev-policy.json');
   writeFileSync(file, JSON.stringify(DEMO_POLICY, null, 2));
   try {
     await cli(['policy', 'set', '--account', keys.accountId, '--file', file, '--json']);
@@ -220,9 +321,10 @@ async function main() {
     say(`The gateway at ${GATEWAY_URL} serves no app page (CHEQPOINT_APP_DIR): approvers stay unverified`);
   }
   const zendeskApi = { email: 'cheqpoint@harness.local', apiToken: randomBytes(16).toString('hex') };
-  const harness = await startHarness({
+  const served = await startHarness({
     distDir: DEV_DIST,
     port: HARNESS_PORT,
+    appPort: HARNESS_APP_PORT,
     settings: { gatewayUrl: GATEWAY_URL, agentKey: keys.agentKey, addTicketNote: true },
     ticketSubjects: DEMO_TICKET_SUBJECTS,
     ticketMessages: DEMO_TICKET_MESSAGES,
@@ -232,8 +334,9 @@ async function main() {
     currentUser: DEV_USER,
     ...(signed ? { signedUrls: signed } : {}),
   });
+  harness = served;
   // A gateway elsewhere could not reach the harness on this machine's loopback address.
-  if (['127.0.0.1', 'localhost', '[::1]'].includes(gatewayHost)) await connectZendesk(keys, harness.url, zendeskApi);
+  if (LOOPBACK.has(gatewayHost)) await connectZendesk(keys, served.url, zendeskApi);
   await setDemoPolicy(keys);
   const sessions = signed ? await devSessions(signed) : {};
   const session = sessions[String(DEV_USER.id)];
@@ -245,15 +348,17 @@ async function main() {
     { mode: 0o600 },
   );
   say('');
-  say(`Cheqpoint harness: ${harness.url}?ticket=${DEMO_TICKET_ID}`);
-  say(`  queue (nav bar):  ${harness.url}?location=nav_bar`);
-  say(`  dark mode:        ${harness.url}?ticket=${DEMO_TICKET_ID}&colorScheme=dark`);
-  say(`  as in Zendesk:    ${harness.url}?ticket=${DEMO_TICKET_ID}&frame=zendesk (no harness controls)`);
+  say(`Cheqpoint harness: ${served.url}?ticket=${DEMO_TICKET_ID}`);
+  say(`  queue (nav bar):  ${served.url}?location=nav_bar`);
+  say(`  dark mode:        ${served.url}?ticket=${DEMO_TICKET_ID}&colorScheme=dark`);
+  say(`  as in Zendesk:    ${served.url}?ticket=${DEMO_TICKET_ID}&frame=zendesk (no harness controls)`);
+  say(`  in German:        ${served.url}?ticket=${DEMO_TICKET_ID}&locale=de`);
+  say(`  (the app itself loads from ${served.appOrigin}: CHEQPOINT_HARNESS_APP_PORT)`);
   say('Signed in as Ada; switch with "Signed in as" in the harness header, or open the ticket as:');
   const who = DEMO_USERS.map((u) => `${u.name} (${u.role}; ${u.groups.map((g) => g.name).join(', ')}):`);
   const width = Math.max(...who.map((w) => w.length));
   DEMO_USERS.forEach((user, i) =>
-    say(`  ${who[i]?.padEnd(width)} ${harness.url}?ticket=${DEMO_TICKET_ID}&user=${user.id}`),
+    say(`  ${who[i]?.padEnd(width)} ${served.url}?ticket=${DEMO_TICKET_ID}&user=${user.id}`),
   );
   say(
     signed
@@ -261,26 +366,17 @@ async function main() {
       : 'Nobody can decide the €500 refund here: its approval authority needs verified approvers (signed URLs).',
   );
   say('Re-run npm run dev after changing the app (it rebuilds). Ctrl-C to stop.');
-  const stop = async () => {
-    await harness.close();
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`npm run dev failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  for (const child of children) child.kill('SIGTERM');
-  process.exit(1);
+  if (isStopping) return;
+  const inUse = (err as { code?: string; port?: number }).code === 'EADDRINUSE';
+  const port = (err as { port?: number }).port;
+  const message = !inUse
+    ? err instanceof Error
+      ? err.message
+      : String(err)
+    : `port ${port} is in use: set ${port === HARNESS_APP_PORT ? 'CHEQPOINT_HARNESS_APP_PORT' : 'CHEQPOINT_HARNESS_PORT'} to a free port`;
+  process.stderr.write(`npm run dev failed: ${message}\n`);
+  void stop(1);
 });

@@ -36,8 +36,10 @@ export interface IHarnessOptions {
   /** The built package (manifest.json, assets/). */
   distDir: string;
   settings: IHarnessSettings;
-  /** Port of the harness page (the "Zendesk" origin); 0 = any. The app gets its own origin on another port. */
+  /** Port of the harness page (the "Zendesk" origin); 0 = any. */
   port?: number;
+  /** Port of the app's own origin (the iframes load the built app from it, as from Zendesk's CDN); 0 = any. */
+  appPort?: number;
   host?: string;
   /**
    * The Zendesk users of this harness: the page is signed in as the one `?user=<id>` names (default:
@@ -123,6 +125,9 @@ const DEFAULT_USER: IHarnessUser = {
   role: 'agent',
   locale: 'en-US',
 };
+
+/** A locale as Zendesk's `currentUser.locale` gives it (`de`, `de-DE`, `pt-BR`, `zh-hant`). */
+const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$/;
 
 /** Zendesk's ticket priorities (`ticket.priority`). */
 const TICKET_PRIORITIES = new Set(['low', 'normal', 'high', 'urgent']);
@@ -468,7 +473,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
       send(res, 404, 'Not found', 'text/plain');
     }
   });
-  const appPort = await listen(appServer, 0, host);
+  const appPort = await listen(appServer, options.appPort ?? 0, host);
   const appOrigin = `http://${host}:${appPort}`;
 
   const ticketIds = new Set([
@@ -501,7 +506,12 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
       const user = userById(url.searchParams.get('user'));
       if (url.pathname === '/' && req.method === 'GET') {
         if (!user) return unknownUser(res, url.searchParams.get('user'));
-        return send(res, 200, hostPage(pageConfig(user)), CONTENT_TYPES['.html']);
+        // ?locale=de: the signed-in user reads another language (ZAF's currentUser.locale), as set in Zendesk
+        const locale = url.searchParams.get('locale');
+        if (locale !== null && !LOCALE.test(locale)) {
+          return send(res, 400, `?locale=${locale} is not a locale such as de, de-DE or en-US`, 'text/plain');
+        }
+        return send(res, 200, hostPage(pageConfig(locale ? { ...user, locale } : user)), CONTENT_TYPES['.html']);
       }
       if (url.pathname === '/harness/host.js') return send(res, 200, hostScript, CONTENT_TYPES['.js']);
       if (url.pathname.startsWith('/api/v2/')) {
