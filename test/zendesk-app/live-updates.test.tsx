@@ -47,7 +47,8 @@ describe('Live updates (useApprovals in the sidebar)', () => {
     const card = await screen.findByRole('article', { name: 'Cancel subscription' });
     expect(card.textContent).toContain('New');
     expect(screen.getAllByText('New')).toHaveLength(1);
-    expect(screen.getByTestId('live-region').textContent).toBe('New approvals: 1');
+    // the live region names which approval arrived, not only how many
+    expect(screen.getByTestId('live-region').textContent).toBe('New approval: Cancel subscription (Cancel plan)');
     await waitFor(() => expect(live.held).toHaveLength(1), { timeout: 3_000 });
     expect(live.held[0]?.live.since).toBe('2');
 

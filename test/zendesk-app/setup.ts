@@ -1,5 +1,6 @@
 import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+import { cardParts } from '../../zendesk-app/src/app/components/approval-card/card-parts';
 import { loadLocale } from '../../zendesk-app/src/app/lib/i18n';
 
 // [1] jsdom lacks these; Garden's Textarea autosize and the sidebar's auto-resize use them
@@ -28,3 +29,7 @@ window.matchMedia ??= ((query: string) => ({
   removeEventListener: () => {},
   dispatchEvent: () => false,
 })) as unknown as typeof window.matchMedia;
+
+// The note, Modify and the other card parts are a lazy chunk the app fetches as a card opens, well before a
+// click; the tests click at once, so it is fetched before them (test/browser checks it loads in the package)
+await cardParts.preload();

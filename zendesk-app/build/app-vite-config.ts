@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import type { InlineConfig } from 'vite';
+import { FIRST_LOAD_CHUNK, firstLoadChunk } from './first-load-chunk.js';
+import { zodWithoutJsonSchema } from './zod-without-json-schema.plugin.js';
 import { PLACEHOLDER_GATEWAY_HOST, zendeskPackage } from './zendesk-package.plugin.js';
 
 /** The zendesk-app folder. */
@@ -29,6 +31,7 @@ export function appViteConfig(options: IAppBuildOptions = {}): InlineConfig {
     logLevel: 'warn',
     plugins: [
       react(),
+      zodWithoutJsonSchema(),
       zendeskPackage({
         srcDir,
         gatewayHost,
@@ -36,7 +39,14 @@ export function appViteConfig(options: IAppBuildOptions = {}): InlineConfig {
         signedUrls: options.signedUrls ?? process.env['CHEQPOINT_SIGNED_URLS'] === '1',
       }),
     ],
-    resolve: { dedupe: ['react', 'react-dom', 'styled-components'] },
+    resolve: {
+      dedupe: ['react', 'react-dom', 'styled-components'],
+      // [3] Garden's theming asks two things of these lodash packages; each ships a copy of lodash's internals
+      alias: {
+        'lodash.get': path.join(APP_ROOT, 'build/shims/lodash-get.ts'),
+        'lodash.memoize': path.join(APP_ROOT, 'build/shims/lodash-memoize.ts'),
+      },
+    },
     build: {
       outDir: path.join(distDir, 'assets'),
       emptyOutDir: true,
@@ -44,9 +54,24 @@ export function appViteConfig(options: IAppBuildOptions = {}): InlineConfig {
       target: 'es2022',
       sourcemap: false,
       reportCompressedSize: false,
+      // every browser Zendesk supports preloads modules itself: no polyfill on the first load
+      modulePreload: { polyfill: false },
       chunkSizeWarningLimit: 1024, // [1] the budget is gzip size, measured by npm run bench:app
       rolldownOptions: {
-        output: { entryFileNames: '[name].js', chunkFileNames: '[name].js', assetFileNames: '[name][extname]' },
+        output: {
+          entryFileNames: '[name].js',
+          chunkFileNames: '[name].js',
+          assetFileNames: '[name][extname]',
+          // [2] the first load is index.js alone; lazy chunks (queue, decide steps, German) load by relative
+          // URL from the same assets/ folder (base './'), as Zendesk serves the package
+          codeSplitting: {
+            groups: [
+              { name: firstLoadChunk(), debugName: FIRST_LOAD_CHUNK, priority: 2 },
+              // Garden's forms, shared by the lazy card parts and the queue: named for what they are
+              { name: 'garden-forms', test: /[\\/]@zendeskgarden[\\/](react-forms|container-field)[\\/]/, priority: 1 },
+            ],
+          },
+        },
       },
     },
   };

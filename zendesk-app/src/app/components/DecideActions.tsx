@@ -1,9 +1,10 @@
-import { forwardRef, useImperativeHandle, useRef } from 'react';
+import { forwardRef, useCallback, useImperativeHandle, useRef } from 'react';
 import styled from 'styled-components';
 import { Button } from '@zendeskgarden/react-buttons';
-import { Field, Textarea } from '@zendeskgarden/react-forms';
 import { getColor } from '@zendeskgarden/react-theming';
+import { useLazyPart } from '../hooks/useLazyPart';
 import type { Translate } from '../lib/i18n';
+import { cardParts } from './approval-card/card-parts';
 
 const Actions = styled.div`
   display: flex;
@@ -47,14 +48,18 @@ export interface IDecideActionsProps {
   describedBy?: string | undefined;
   onNote: (note: string) => void;
   onOpenNote: () => void;
+  /** Cancel or Escape in the optional note: it closes, empty. */
+  onCloseNote: () => void;
   onMode: (mode: DecideMode) => void;
   onDecide: (kind: DecideKind) => void;
   t: Translate;
 }
 
 /** What the card moves focus to: the note, a step's confirm button, or the button that opened a step. */
+export type DecideFocusTarget = 'note' | 'confirm' | 'approve' | 'reject' | 'modify' | 'add-note';
+
 export interface IDecideActionsHandle {
-  focus: (target: 'note' | 'confirm' | 'approve' | 'reject' | 'modify') => void;
+  focus: (target: DecideFocusTarget) => void;
 }
 
 /**
@@ -65,48 +70,58 @@ export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProp
   function DecideActions(props, handle) {
     const { mode, isNoteOpen, note, isNoteMissing, isBusy, isDisabled, canApproveModified, riskLabel, t } = props;
     const { isApproveDisabled = false, canModify = true, describedBy } = props;
+    const parts = useLazyPart(cardParts);
     const refs = {
-      note: useRef<HTMLTextAreaElement>(null),
+      note: useRef<HTMLTextAreaElement | null>(null),
       confirm: useRef<HTMLButtonElement>(null),
       approve: useRef<HTMLButtonElement>(null),
       reject: useRef<HTMLButtonElement>(null),
       modify: useRef<HTMLButtonElement>(null),
+      'add-note': useRef<HTMLButtonElement>(null),
     };
-    useImperativeHandle(handle, () => ({ focus: (target) => refs[target].current?.focus() }));
+    // [1] the note's textarea is in the lazy chunk: asked for before it arrived, it takes focus when it mounts
+    const isNoteFocusWanted = useRef(false);
+    useImperativeHandle(handle, () => ({
+      focus: (target) => {
+        const element = refs[target].current;
+        isNoteFocusWanted.current = target === 'note' && !element;
+        element?.focus();
+      },
+    }));
+    const noteRef = useCallback((element: HTMLTextAreaElement | null) => {
+      refs.note.current = element;
+      if (element && isNoteFocusWanted.current) {
+        isNoteFocusWanted.current = false;
+        element.focus();
+      }
+    }, []); // refs.note is the same ref object on every render
     const isOff = isBusy || isDisabled;
     const isRejecting = mode === 'reject';
     const isNoteShown = isRejecting || isNoteOpen || mode === 'modify';
     const isNoteInvalid = isRejecting && isNoteMissing && !note.trim();
+    const isOptionalNoteOpen = mode === 'view' && isNoteOpen;
     const cancel = (
       <Button size="small" isBasic disabled={isBusy} onClick={() => props.onMode('view')}>
         {t('cancel')}
       </Button>
     );
+    // Escape closes what is open: the optional note, or the step (reject, high-risk check, modify)
+    const onEscape = () => (isOptionalNoteOpen ? props.onCloseNote() : props.onMode('view'));
 
     return (
       <>
-        {isNoteShown && (
+        {isNoteShown && parts && (
           <Step>
-            <Field>
-              <Field.Label>{isRejecting ? t('note_label_reject') : t('note_label')}</Field.Label>
-              <Field.Hint>{isRejecting ? t('note_hint') : t('note_hint_optional')}</Field.Hint>
-              <Textarea
-                ref={refs.note}
-                isCompact
-                minRows={2}
-                maxRows={6}
-                value={note}
-                maxLength={2000}
-                disabled={isDisabled}
-                validation={isNoteInvalid ? 'error' : undefined}
-                onChange={(event) => props.onNote(event.target.value)}
-              />
-              {isNoteInvalid && (
-                <Field.Message validation="error" validationLabel={t('validation_error')}>
-                  {t('note_required')}
-                </Field.Message>
-              )}
-            </Field>
+            <parts.NoteField
+              ref={noteRef}
+              isRequired={isRejecting}
+              value={note}
+              isInvalid={isNoteInvalid}
+              isDisabled={isDisabled}
+              onChange={props.onNote}
+              onEscape={onEscape}
+              t={t}
+            />
           </Step>
         )}
         {mode === 'confirm-approve' && (
@@ -148,8 +163,12 @@ export const DecideActions = forwardRef<IDecideActionsHandle, IDecideActionsProp
                   {t('modify')}
                 </Button>
               )}
-              {!isNoteOpen && (
-                <Button size="small" isLink disabled={isOff} onClick={props.onOpenNote}>
+              {isNoteOpen ? (
+                <Button size="small" isLink disabled={isBusy} aria-label={t('cancel_note')} onClick={props.onCloseNote}>
+                  {t('cancel')}
+                </Button>
+              ) : (
+                <Button ref={refs['add-note']} size="small" isLink disabled={isOff} onClick={props.onOpenNote}>
                   {t('add_note')}
                 </Button>
               )}

@@ -1,27 +1,9 @@
-import type { DecidedBy } from '@cheqpoint/shared';
 import type { ApprovalView } from '../api/approval-view';
 import { formatAgo, formatDateTime } from '../lib/format';
 import type { Translate } from '../lib/i18n';
+import { decisionLine } from './approval-card/decision-words';
 import { ClampedText } from './ClampedText';
 import { Section } from './Section';
-
-/** "Ada Agent", "policy small-refunds" or "expiry": who settled an approval, for sentences. */
-export function whoDecided(decidedBy: DecidedBy | null, t: Translate): string {
-  if (!decidedBy) return '';
-  if (decidedBy.type === 'agent') return t('who_agent', { name: decidedBy.name });
-  if (decidedBy.type === 'policy') return t('who_policy', { rule: decidedBy.rule });
-  return t('who_expiry');
-}
-
-/** "Approved by Ada Lovelace", "Rejected by policy no-deletes", "Rejected: no decision before it expired". */
-export function decisionLine(approval: ApprovalView, t: Translate): string {
-  const status = t(approval.status === 'approved' ? 'status_approved' : 'status_rejected');
-  const by = approval.decidedBy;
-  if (by?.type === 'agent') return t('decided_by_agent', { status, name: by.name });
-  if (by?.type === 'policy') return t('decided_by_policy', { status, rule: by.rule });
-  if (by?.type === 'expiry') return t('decided_by_expiry', { status });
-  return status;
-}
 
 export interface IDecisionSummaryProps {
   /** A decided approval. */
@@ -31,7 +13,10 @@ export interface IDecisionSummaryProps {
   t: Translate;
 }
 
-/** Who or what decided, when ("decided 2 minutes ago", never a time ahead of now), and the note. */
+/**
+ * Who or what decided, when ("decided 2 minutes ago", never a time ahead of now), and the note. Lazily
+ * loaded with the other card parts (approval-card/card-parts.ts).
+ */
 export function DecisionSummary({ approval, now, locale, t }: IDecisionSummaryProps) {
   return (
     <div data-testid="decision-summary">

@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { VisuallyHidden } from './visually-hidden';
 
 export { VisuallyHidden };
@@ -15,7 +15,21 @@ export const useAnnounce = (): Announce => useContext(AnnounceContext);
  */
 export function LiveRegionProvider({ children, status }: { children: ReactNode; status?: string }) {
   const [message, setMessage] = useState({ text: '', count: 0 });
-  const announce = useCallback<Announce>((text) => setMessage((prev) => ({ text, count: prev.count + 1 })), []);
+  /** The message count on screen: one announced before it rendered is joined, not dropped. */
+  const shown = useRef(0);
+  useEffect(() => {
+    shown.current = message.count;
+  }, [message.count]);
+  const announce = useCallback<Announce>(
+    (text) =>
+      setMessage((prev) =>
+        // [2] two cards decided by one refresh both say so: the second joins the first instead of replacing it
+        prev.count > shown.current && prev.text
+          ? { text: `${prev.text}; ${text}`, count: prev.count }
+          : { text, count: prev.count + 1 },
+      ),
+    [],
+  );
   const value = useMemo(() => announce, [announce]);
   return (
     <AnnounceContext.Provider value={value}>

@@ -1,7 +1,6 @@
 import { useCallback, useState } from 'react';
 import type { ApprovalView } from '../api/approval-view';
-import { GatewayError } from '../api/gateway-client';
-import { addTicketNote, ticketNoteText } from '../api/ticket-note';
+import { GatewayError, type DecisionOutcome } from '../api/gateway-client';
 import { useClient } from './useClient';
 
 export interface IDecisionInput {
@@ -21,7 +20,8 @@ export function useDecision(onUpdated: (approval: ApprovalView) => void) {
   const [isConflict, setIsConflict] = useState(false);
   const [isNoteFailed, setIsNoteFailed] = useState(false);
 
-  async function submit(approvalId: string, input: IDecisionInput): Promise<boolean> {
+  /** Resolves with what the gateway answered (decided or 409), or null when the call failed. */
+  async function submit(approvalId: string, input: IDecisionInput): Promise<DecisionOutcome | null> {
     setIsBusy(true);
     setError(null);
     setIsNoteFailed(false);
@@ -42,13 +42,18 @@ export function useDecision(onUpdated: (approval: ApprovalView) => void) {
       // a counted vote of a quorum leaves the approval pending: the note comes with the deciding one
       const isFinal = outcome.approval.status !== 'pending';
       if (outcome.kind === 'decided' && isFinal && isTicketNoteEnabled && outcome.approval.ticketId) {
-        const text = ticketNoteText(outcome.approval, currentUser.name, t);
-        await addTicketNote(client, outcome.approval.ticketId, text).catch(() => setIsNoteFailed(true));
+        const { ticketId } = outcome.approval;
+        // [1] the note's code (and the shared note text) load with the first decision, not with the sidebar
+        await import('../api/ticket-note')
+          .then(({ addTicketNote, ticketNoteText }) =>
+            addTicketNote(client, ticketId, ticketNoteText(outcome.approval, currentUser.name, t)),
+          )
+          .catch(() => setIsNoteFailed(true));
       }
-      return true;
+      return outcome;
     } catch (err) {
       setError(err instanceof GatewayError ? err : new GatewayError('invalid-reply', String(err)));
-      return false;
+      return null;
     } finally {
       setIsBusy(false);
     }

@@ -1,6 +1,5 @@
 import { useCallback, useMemo, useRef } from 'react';
 import styled from 'styled-components';
-import type { ApprovalView } from '../api/approval-view';
 import type { LiveQuery } from '../api/gateway-client';
 import { ApprovalCard } from '../components/ApprovalCard';
 import { ArrivalAnnouncer } from '../components/ArrivalAnnouncer';
@@ -10,9 +9,12 @@ import { EmptyState, ErrorState } from '../components/StatusMessage';
 import { TICKET_EVENTS, useApprovals } from '../hooks/useApprovals';
 import { useAutoResize } from '../hooks/useAutoResize';
 import { useClient } from '../hooks/useClient';
+import { useFocusAfterDecision } from '../hooks/useFocusAfterDecision';
 import { deadlinesOf, useNow } from '../hooks/useNow';
+import { useSessionOrder } from '../hooks/useSessionOrder';
 
 export { VisuallyHidden };
+export { sidebarOrder } from '../hooks/useSessionOrder';
 
 export const Column = styled.main`
   display: flex;
@@ -21,20 +23,14 @@ export const Column = styled.main`
   padding: ${({ theme }) => theme.space.xxs} 0 ${({ theme }) => theme.space.sm};
 `;
 
-/** Pending first (soonest expiry first), then the history, latest decision first. */
-export function sidebarOrder(approvals: ApprovalView[]): ApprovalView[] {
-  const pending = approvals.filter((a) => a.status === 'pending');
-  const decided = approvals.filter((a) => a.status !== 'pending');
-  pending.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
-  decided.sort((a, b) => Date.parse(b.decidedAt ?? b.createdAt) - Date.parse(a.decidedAt ?? a.createdAt));
-  return [...pending, ...decided];
-}
-
 /** The card an event happened in (its data-approval-id), if any. */
 const cardIdOf = (target: EventTarget) =>
   target instanceof Element ? (target.closest('[data-approval-id]')?.getAttribute('data-approval-id') ?? null) : null;
 
-/** The ticket sidebar: this ticket's approvals, pending first, then a compact history. */
+/**
+ * The ticket sidebar: this ticket's approvals, pending first, then a compact history; while it is open,
+ * arrivals go on top (marked New) and decided cards fold where they are (useSessionOrder).
+ */
 export function TicketSidebar() {
   const { gateway, ticketId, t } = useClient();
   const ref = useRef<HTMLElement>(null);
@@ -49,7 +45,7 @@ export function TicketSidebar() {
   const { status, approvals, error, refresh, replace, newIds, seen } = useApprovals(load, TICKET_EVENTS, {
     isNotified,
   });
-  const ordered = useMemo(() => sidebarOrder(approvals), [approvals]);
+  const ordered = useSessionOrder(approvals);
   const deadlines = useMemo(() => deadlinesOf(ordered), [ordered]);
   const now = useNow(deadlines);
   // The agent touched a card (click, key, focus): it is no longer new.
@@ -58,6 +54,7 @@ export function TicketSidebar() {
     if (id && newIds.has(id)) seen(id);
   };
   useAutoResize(ref);
+  const onSettled = useFocusAfterDecision(ref);
   const pendingCount = ordered.filter((a) => a.status === 'pending').length;
 
   return (
@@ -66,7 +63,7 @@ export function TicketSidebar() {
         status === 'loading' ? t('loading') : status === 'ready' ? t('sidebar_count', { count: pendingCount }) : ''
       }
     >
-      <ArrivalAnnouncer newIds={newIds} t={t} />
+      <ArrivalAnnouncer approvals={approvals} newIds={newIds} t={t} />
       <Column
         ref={ref}
         aria-labelledby="cheqpoint-sidebar-title"
@@ -88,6 +85,8 @@ export function TicketSidebar() {
             now={now}
             onUpdated={replace}
             isNew={newIds.has(approval.approvalId)}
+            collapsesWhenDecided
+            onSettled={onSettled}
           />
         ))}
       </Column>
