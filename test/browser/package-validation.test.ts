@@ -5,7 +5,10 @@
 import { copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { build } from 'vite';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { appViteConfig } from '../../zendesk-app/build/app-vite-config.js';
+import { chunkSizes, FIRST_LOAD_BUDGET_BYTES, referencedChunks } from '../../zendesk-app/build/first-load-size.js';
 import { BLOCKED_EXTENSIONS, packageDist } from '../../zendesk-app/build/package-app.js';
 import { pngSize } from '../../zendesk-app/build/png.js';
 import { listZip } from '../../zendesk-app/build/zip.js';
@@ -233,6 +236,51 @@ describe('Zendesk package validation', () => {
     expect(js).not.toMatch(/console\.log\(/);
     const html = readFileSync(path.join(dist, 'assets/index.html'), 'utf8');
     expect(html).toContain('https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js');
+  });
+
+  it('When the sidebar loads, then its first-load JavaScript is at most 120 kB gzip (1,000-byte kB), and the rest loads on demand', async () => {
+    // [1] the tests' shared build runs under NODE_ENV=test (React's development build): measure what
+    // `npm run build` ships, built here as it builds it
+    const shipped = mkdtempSync(path.join(os.tmpdir(), 'cheqpoint-app-size-'));
+    const nodeEnv = process.env['NODE_ENV'];
+    process.env['NODE_ENV'] = 'production';
+    try {
+      await build(appViteConfig({ distDir: shipped, gatewayHost: '127.0.0.1' }));
+    } finally {
+      process.env['NODE_ENV'] = nodeEnv;
+    }
+    const sizes = chunkSizes(path.join(shipped, 'assets'));
+    const index = readFileSync(path.join(shipped, 'assets/index.js'), 'utf8');
+    rmSync(shipped, { recursive: true, force: true });
+    const firstLoad = sizes.filter((s) => s.isFirstLoad);
+    // a size, not a timing: `npm run bench:app` prints the same figure beside the budget
+    const gzip = firstLoad.reduce((sum, s) => sum + s.gzip, 0);
+    expect(gzip, firstLoad.map((s) => `${s.file} ${s.gzip}`).join(', ')).toBeLessThanOrEqual(FIRST_LOAD_BUDGET_BYTES);
+    expect(firstLoad.map((s) => s.file)).toEqual(['index.js']);
+    // what the first card does not show is not in it: the queue's table, Garden's forms, the card parts, German
+    const onDemand = sizes.filter((s) => !s.isFirstLoad).map((s) => s.file);
+    expect(onDemand).toEqual(
+      expect.arrayContaining(['QueueView.js', 'garden-forms.js', 'card-parts.chunk.js', 'de.js', 'ticket-note.js']),
+    );
+    expect(index).not.toContain('json-schema.org/draft/2020-12'); // zod's JSON Schema generator is left out
+    expect(index).not.toMatch(/\bTextarea\b|data-garden-id="forms/);
+  });
+
+  it('When chunks name each other, then by relative URL to a file in the package (Zendesk serves assets/ from its own host)', () => {
+    const assets = path.join(dist, 'assets');
+    const files = readdirSync(assets);
+    for (const file of files.filter((f) => f.endsWith('.js'))) {
+      const code = readFileSync(path.join(assets, file), 'utf8');
+      expect(code, file).not.toMatch(/["'`]\/(assets\/)?[\w.-]+\.js["'`]/); // no root-relative chunk URL
+      for (const chunk of referencedChunks(assets, file)) expect(files, `${file} → ${chunk}`).toContain(chunk);
+    }
+    const html = readFileSync(path.join(assets, 'index.html'), 'utf8');
+    expect(html).toContain('src="./index.js"');
+    // the generator's stand-in: it throws if anything ever asks the packaged app for JSON Schema
+    const all = files.filter((f) => f.endsWith('.js')).map((f) => readFileSync(path.join(assets, f), 'utf8'));
+    expect(all.some((code) => code.includes('JSON Schema generation is not part of the Cheqpoint Zendesk app'))).toBe(
+      true,
+    );
   });
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'cheqpoint-zip-'));
