@@ -25,7 +25,7 @@ const ClickableRow = styled(Table.Row)`
   cursor: pointer;
 `;
 
-/** [1] The ticket and action cells truncate their lines: `max-width: 0` keeps them from widening the table. */
+/** The ticket and action cells truncate their lines: `max-width: 0` keeps them from widening the table (QueueTable [1]). */
 const TextCell = styled(Table.Cell)`
   max-width: 0;
 `;
