@@ -11,6 +11,7 @@ import {
 } from './connections.js';
 import { zendeskOutbox } from './zendesk-outbox.js';
 import type { ZendeskFailureDoc } from './zendesk.model.js';
+import { SETUP_GUIDE_USAGE, setupGuideCli } from './setup-guide.cli.js';
 import { VERIFY_USAGE, verifyCli } from './verify.cli.js';
 
 export const ZENDESK_USAGE = `  zendesk connect <accountId> --subdomain <name> --app-id <id>
@@ -23,6 +24,7 @@ export const ZENDESK_USAGE = `  zendesk connect <accountId> --subdomain <name> -
   zendesk show <accountId> [--json]  the account's Zendesk connection (never the token) and the
                                      last failed attempt of its Zendesk outbox
   zendesk disconnect <accountId>     stop telling Zendesk about the account's approvals
+${SETUP_GUIDE_USAGE}
 ${VERIFY_USAGE}`;
 
 /** Reads a secret from stdin (piped), trimmed. */
@@ -64,6 +66,7 @@ const describeUser = (user: ZendeskSelf) =>
 /** `zendesk connect | show | disconnect`. */
 export async function zendeskCli(argv: string[], ctx: CliContext) {
   if (argv[0] === 'verify') return verifyCli(argv.slice(1), ctx);
+  if (argv[0] === 'setup-guide') return setupGuideCli(argv.slice(1), ctx);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
