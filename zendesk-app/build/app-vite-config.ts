@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import type { InlineConfig } from 'vite';
+import { alertEntries } from './alert-entries.plugin.js';
 import { FIRST_LOAD_CHUNK, firstLoadChunk } from './first-load-chunk.js';
 import { zodWithoutJsonSchema } from './zod-without-json-schema.plugin.js';
 import { PLACEHOLDER_GATEWAY_HOST, zendeskPackage } from './zendesk-package.plugin.js';
@@ -38,6 +39,8 @@ export function appViteConfig(options: IAppBuildOptions = {}): InlineConfig {
         version,
         signedUrls: options.signedUrls ?? process.env['CHEQPOINT_SIGNED_URLS'] === '1',
       }),
+      // the background and top-bar locations: small entries of their own, never the sidebar's bundle
+      alertEntries({ srcDir }),
     ],
     resolve: {
       dedupe: ['react', 'react-dom', 'styled-components'],

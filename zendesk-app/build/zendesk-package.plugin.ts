@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import type { Plugin } from 'vite';
 import { BRAND, drawLogo } from './png.js';
+import { topBarIcon } from './top-bar-icon.svg.js';
 
 /** A bare host name or IPv4 address, as Zendesk's domainWhitelist expects (no scheme, port or path). */
 export const GATEWAY_HOST_PATTERN =
@@ -72,8 +73,9 @@ export function zendeskPackage(options: IZendeskPackageOptions): Plugin {
       manifest.domainWhitelist = [options.gatewayHost];
       if (options.signedUrls) {
         manifest.signedUrls = true;
+        // the gateway's signed page is the sidebar's (index.html); the alert locations keep their own entries
         for (const location of Object.values(manifest.location.support as Record<string, { url: string }>)) {
-          location.url = SIGNED_LOCATION_URL;
+          if (location.url === 'assets/index.html') location.url = SIGNED_LOCATION_URL;
         }
       }
       writeFileSync(path.join(distDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -96,6 +98,7 @@ export function zendeskPackage(options: IZendeskPackageOptions): Plugin {
         drawLogo(128, { background: null, ring: BRAND.teal, check: BRAND.teal }),
       );
       writeFileSync(path.join(assetsDir, 'icon_nav_bar.svg'), NAV_BAR_ICON);
+      writeFileSync(path.join(assetsDir, 'icon_top_bar.svg'), topBarIcon());
       copyFileSync(path.join(options.srcDir, '..', '.zcliignore'), path.join(distDir, '.zcliignore'));
       // `zcli apps:server|create|update <dist>` read dist/zcli.apps.config.json: seed it from the top-level
       // one (non-secret settings), and keep it once there: `apps:create` writes the app_id into it.

@@ -46,6 +46,8 @@ export interface IZafClient {
   request<T = unknown>(options: IZafRequestOptions): Promise<T>;
   context(): Promise<IZafContext>;
   metadata(): Promise<IZafMetadata>;
+  /** The client of another instance of this app in the same Zendesk tab (`client.get('instances')` lists them). */
+  instance(instanceGuid: string): IZafClient;
 }
 
 declare global {

@@ -1,6 +1,7 @@
 import { ProblemSchema, problemTypeUri, type DecisionRequest, type FieldError } from '@cheqpoint/shared';
 import type { IZafClient, IZafRequestFailure } from '../../types/zaf';
 import { toApprovalView, type ApprovalView } from './approval-view';
+import { gatewayHeaders, pageSession } from './gateway-auth';
 
 /** Why a gateway call failed, as the UI tells it. */
 export const GATEWAY_ERROR_KINDS = ['not-configured', 'unreachable', 'unauthorized', 'invalid-reply', 'http'] as const;
@@ -60,20 +61,9 @@ export interface IGatewayClient {
   decide(approvalId: string, body: DecisionRequest): Promise<DecisionOutcome>;
 }
 
-/** The secure setting is never read by the app: Zendesk's proxy substitutes it server-side [1]. */
-export const AGENT_KEY_PLACEHOLDER = '{{setting.agentKey}}';
+export { AGENT_KEY_PLACEHOLDER, pageSession } from './gateway-auth';
 
 const REQUEST_TIMEOUT_MS = 15_000;
-
-/**
- * The Zendesk-verified session the gateway put in the page when it served it for a signed URL (see
- * README "Verified approvers"); null when the app is served by Zendesk or without one. Sent as a
- * header with every call, never in a URL.
- */
-export function pageSession(doc: Document | undefined = globalThis.document): string | null {
-  const value = doc?.querySelector('meta[name="cheqpoint-session"]')?.getAttribute('content');
-  return value && /^v1\.[\w-]+\.[\w-]+$/.test(value) ? value : null;
-}
 
 /**
  * A held list call's ZAF timeout: the wait plus room for the proxy and the list read.
@@ -135,11 +125,7 @@ export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGa
       return await client.request({
         url: `${base}${path}`,
         type: method,
-        headers: {
-          'x-api-key': AGENT_KEY_PLACEHOLDER,
-          accept: 'application/json',
-          ...(session ? { 'x-cheqpoint-session': session } : {}),
-        },
+        headers: gatewayHeaders(session),
         secure: true,
         cors: false,
         contentType: 'application/json',

@@ -1,10 +1,9 @@
 // [1] only the `ui` strings of English are bundled (the listing's `app` keys ship as translation files);
 // other locales load on demand, so a German agent costs English agents nothing
 import { ui as en } from '../../translations/en.json';
+import type { SupportedLocale } from './i18n-locale';
 
-/** Locales with a translation file; the first is the fallback. */
-export const SUPPORTED_LOCALES = ['en', 'de'] as const;
-export type SupportedLocale = (typeof SUPPORTED_LOCALES)[number];
+export { SUPPORTED_LOCALES, pickLocale, type SupportedLocale } from './i18n-locale';
 
 export type UiKey = keyof typeof en;
 export type Translate = (key: UiKey, values?: Record<string, string | number>) => string;
@@ -18,12 +17,6 @@ const UI_STRINGS: Partial<Record<SupportedLocale, Record<string, string>>> & { e
 export async function loadLocale(locale: SupportedLocale): Promise<void> {
   if (locale === 'en' || UI_STRINGS[locale]) return;
   UI_STRINGS[locale] = await LOADERS[locale]();
-}
-
-/** The supported locale for a Zendesk locale such as `de`, `de-CH` or `en-US`. */
-export function pickLocale(locale: string | null | undefined): SupportedLocale {
-  const language = (locale ?? '').toLowerCase().split(/[-_]/)[0];
-  return (SUPPORTED_LOCALES as readonly string[]).includes(language ?? '') ? (language as SupportedLocale) : 'en';
 }
 
 /**
