@@ -368,15 +368,18 @@ async function main() {
   say('Re-run npm run dev after changing the app (it rebuilds). Ctrl-C to stop.');
 }
 
+/** What went wrong, in words that say what to change (a busy harness port names its variable). */
+function failureOf(err: unknown): string {
+  const { code, port } = err as { code?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    const name = port === HARNESS_APP_PORT ? 'CHEQPOINT_HARNESS_APP_PORT' : 'CHEQPOINT_HARNESS_PORT';
+    return `port ${port} is in use: set ${name} to a free port`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 main().catch((err: unknown) => {
   if (isStopping) return;
-  const inUse = (err as { code?: string; port?: number }).code === 'EADDRINUSE';
-  const port = (err as { port?: number }).port;
-  const message = !inUse
-    ? err instanceof Error
-      ? err.message
-      : String(err)
-    : `port ${port} is in use: set ${port === HARNESS_APP_PORT ? 'CHEQPOINT_HARNESS_APP_PORT' : 'CHEQPOINT_HARNESS_PORT'} to a free port`;
-  process.stderr.write(`npm run dev failed: ${message}\n`);
+  process.stderr.write(`npm run dev failed: ${failureOf(err)}\n`);
   void stop(1);
 });
