@@ -32,7 +32,8 @@ export type AddressLimitsOptions = {
 export class AddressLimits {
   private readonly perAddress: TokenBuckets | null;
   private readonly bad: TokenBuckets | null;
-  private readonly blockedLogged = new Set<string>();
+  /** When each blocked address was last logged: once a minute at most, however it keeps trying. */
+  private readonly loggedAt = new Map<string, number>();
 
   constructor(private readonly options: AddressLimitsOptions) {
     const now = options.now ? { now: options.now } : {};
@@ -54,14 +55,13 @@ export class AddressLimits {
     const address = clientAddressKey(req);
     const badWaitMs = this.bad?.take(address) ?? 0;
     if (badWaitMs > 0) {
-      this.logOnce(address, badWaitMs);
+      this.logBlocked(address, badWaitMs);
       this.options.onLimited?.(this.options.kinds.bad);
       throw tooManyRequests(
         badWaitMs,
         `Too many invalid ${this.options.names.credentials} from this address; retry later`,
       );
     }
-    this.blockedLogged.delete(address);
     const waitMs = this.perAddress?.take(address) ?? 0;
     if (waitMs > 0) {
       this.bad?.refund(address);
@@ -75,10 +75,12 @@ export class AddressLimits {
     this.bad?.refund(clientAddressKey(req));
   }
 
-  private logOnce(address: string, retryAfterMs: number) {
-    if (this.blockedLogged.has(address)) return;
-    if (this.blockedLogged.size > 10_000) this.blockedLogged.clear();
-    this.blockedLogged.add(address);
+  private logBlocked(address: string, retryAfterMs: number) {
+    const now = this.options.now ? this.options.now() : performance.now();
+    const last = this.loggedAt.get(address);
+    if (last !== undefined && now - last < 60_000) return;
+    if (this.loggedAt.size > 10_000) this.loggedAt.clear();
+    this.loggedAt.set(address, now);
     this.options.logger.warn(
       `too many invalid ${this.options.names.credentials} from one address; refusing it for now`,
       {
