@@ -42,7 +42,15 @@ import { installCleanup, stopAll, waitQuiet } from './lib/procs.js';
 import { startReceiver } from './lib/receiver.js';
 import { buildReport, writeReport } from './lib/report.js';
 import type { BackendResult, BenchResults, SizeResult } from './lib/results.js';
-import { growTo, markStorageCurrent, newSeedState, noteSamples, takePending } from './lib/seed.js';
+import {
+  addPendingWorkingSet,
+  growTo,
+  markStorageCurrent,
+  newSeedState,
+  noteSamples,
+  removePendingWorkingSet,
+  takePending,
+} from './lib/seed.js';
 import { callbacksPhase } from './phases/callbacks.js';
 import { decisionPhase } from './phases/decisions.js';
 import { heldDecisionsPhase, heldMemoryPhase } from './phases/held-waits.js';
@@ -55,6 +63,8 @@ import { baselineFindPhase, getByIdPhase, queuePhase, ticketListPhase } from './
  * report is written with what was measured. The phases are sized to finish well before.
  */
 const HARD_LIMIT_MS = 555_000;
+/** The pending-set phase of a size is skipped when less than this is left before HARD_LIMIT_MS. */
+const WIDE_RESERVE_MS = 60_000;
 /** Last resort: exit (killing every process group started) if stopping and reporting hang. */
 const EXIT_LIMIT_MS = 590_000;
 
@@ -65,6 +75,8 @@ const sizeLabel = (n: number) => (n === 0 ? 'empty' : n >= 1000 ? `${n / 1000}k`
 
 const quick = process.env['BENCH_QUICK'] === '1';
 const settings = benchSettings(quick);
+if (process.env['BENCH_WIDE_PENDING'])
+  settings.widePending = Math.max(0, Number(process.env['BENCH_WIDE_PENDING']) || 0);
 if (process.env['BENCH_SIZES']) {
   // For a look at one size (debugging); the report's ratios need the default sizes.
   settings.sizes = process.env['BENCH_SIZES']
@@ -346,10 +358,10 @@ async function runBackend(name: BackendName, result: BackendResult) {
       decided,
     );
     noteSamples(seed, { decided: sr.decisionCross?.decisionToAnswer.count ?? 0 });
-    if (size === settings.waitsSize) {
+    if (size === Math.min(settings.waitsSize, largest)) {
       const ids = takePending(seed, settings.waits);
       const held = await phase(
-        `${settings.waits} held waits, half decided`,
+        `${settings.waits} held waits timing out together, ${settings.waitsDecided} decided`,
         () => heldDecisionsPhase(ctx, ids),
         (r) => r.waits + r.decided,
       );
@@ -378,6 +390,36 @@ async function runBackend(name: BackendName, result: BackendResult) {
       result.intake = intake;
       const created = (intake.saturated.gateway ? okOf(intake.saturated.gateway) : 0) + (intake.rate.gateway?.ok ?? 0);
       noteSamples(seed, { created, createdPending: created });
+    }
+    const widen = settings.widePending - seed.counts.pending;
+    if (widen > 0 && Date.now() - t0 > HARD_LIMIT_MS - WIDE_RESERVE_MS) {
+      result.errors[`${sizeLabel(size)} pending set grown`] = 'skipped: not enough time left in the run';
+    } else if (widen > 0) {
+      // The same ticket lists and queue pages with the pending working set grown to widePending: extra
+      // pending-set entries written straight into the store (see addPendingWorkingSet), then a fresh
+      // gateway A (it reads the whole pending set at start; B and the baseline run on, as when the
+      // size's own set was measured); removed again so the next size starts as before.
+      await stop('gatewayA');
+      const grown = await phase(`grow the pending set to ${sizeLabel(settings.widePending)}`, () =>
+        addPendingWorkingSet(conn, seed, widen),
+      );
+      if (grown) {
+        const startedAt = performance.now();
+        await startA();
+        const startMs = Math.round(performance.now() - startedAt);
+        const pending = seed.counts.pending + widen;
+        const wide = sizeLabel(settings.widePending);
+        sr.ticketListWide = await phase(`ticket list, ${wide} pending`, () => ticketListPhase(ctx), count);
+        const queueWide = await phase(`queue first page, ${wide} pending`, () => queuePhase(ctx), count);
+        sr.queueWide = queueWide ? { ...queueWide, pending } : undefined;
+        await stop('gatewayA');
+        // After the largest size nothing reads the pending set again (B started before the extras).
+        const removed = isLargest ? { ms: 0 } : await removePendingWorkingSet(conn, grown);
+        sr.workingSet = { extra: widen, pending, seedMs: grown.ms, startMs, removeMs: removed.ms };
+        log(
+          `${name} ${sizeLabel(size)}: pending set of ${pending} loaded by a start of ${startMs} ms; extras removed in ${removed.ms} ms`,
+        );
+      }
     }
     await Promise.all([stop('gatewayA'), stop('baseline')]);
     sr.callbacks = await phase(

@@ -34,15 +34,27 @@ export function benchSettings(quick: boolean) {
     /** Idle CPU: measurement window, and the longest wait for the processes to go quiet before it. */
     idleS: quick ? 6 : 12,
     quietMaxS: 10,
-    /** Held waits with decisions, at `waitsSize` stored (the second size). */
-    waitsSize: quick ? 5_000 : 10_000,
-    waits: quick ? 200 : 500,
-    waitS: 10,
+    /**
+     * Held waits with decisions, at `waitsSize` stored (or the largest size, if smaller): opened in a
+     * burst so they time out together (1,000 at 100k: enough pending approvals there).
+     */
+    waitsSize: quick ? 5_000 : 100_000,
+    waits: quick ? 200 : 1_000,
+    /** How many of them are decided (the others all time out at the same moment). */
+    waitsDecided: quick ? 50 : 250,
+    /** Long enough for 1,000 calls to be set up and 250 of them decided on a busy 2-core machine. */
+    waitS: 15,
     /** Decisions go out at random moments in this window after all calls are held. */
-    decideWindowS: 7,
+    decideWindowS: 8,
     /** Held waits for memory, at the largest size. */
     memoryWaits: 1_000,
     memoryHoldS: 3,
+    /**
+     * The pending working set the ticket list and the queue are measured with again at each size
+     * (extra pending approvals on tickets of their own, removed afterwards); 0: not measured.
+     * BENCH_WIDE_PENDING overrides it.
+     */
+    widePending: quick ? 10_000 : 50_000,
     /** Intake at the largest size: saturated with `intakeConnections`, then at `intakeRate` req/s. */
     intakeConnections: 16,
     intakeWarmupS: 1,

@@ -58,6 +58,12 @@ const n = (x: number) => x.toLocaleString('en-US');
 const yes = (met: boolean | null) => (met === null ? '–' : met ? 'yes' : '**no**');
 const BACKEND_TITLE: Record<string, string> = { sqlite: 'FerretDB SQLite', postgresql: 'FerretDB PostgreSQL' };
 
+/** p50 of `wide` ÷ p50 of `small` (the same call with a small and a grown pending set). */
+const ratioOf = (wide: { latency: Latency } | undefined, small: { latency: Latency } | undefined) =>
+  wide && small && wide.latency.count && small.latency.count && small.latency.p50 > 0
+    ? f(wide.latency.p50 / small.latency.p50)
+    : '–';
+
 function sizeFigures(b: BackendResult, settings: BenchSettings): SizeFigure[] {
   const sizes = b.sizes.map((s) => s.size);
   const make = (
@@ -144,6 +150,40 @@ function sizeFigures(b: BackendResult, settings: BenchSettings): SizeFigure[] {
       }),
     ),
     make(
+      'ticketWide',
+      `Ticket list, pending set grown to ${n(settings.widePending)} entries (same calls)`,
+      "same call with the size's own pending set",
+      'p99 < 50 ms',
+      50,
+      `ticket list, ${k(settings.widePending)} pending`,
+      'ticket list',
+      (s) => ({
+        value: s.ticketListWide?.latency ?? null,
+        baseline: s.ticketList?.latency ?? null,
+        failures: s.ticketListWide?.failures ?? 0,
+        note: s.workingSet
+          ? `${n(s.workingSet.pending)} pending; p50 ${ratioOf(s.ticketListWide, s.ticketList)}× the ${n(s.queue?.pending ?? 0)}-pending call`
+          : '',
+      }),
+    ),
+    make(
+      'queueWide',
+      `Queue first page, pending set grown to ${n(settings.widePending)} entries (same calls)`,
+      "same call with the size's own pending set",
+      'p99 < 100 ms',
+      100,
+      `queue first page, ${k(settings.widePending)} pending`,
+      'queue first page',
+      (s) => ({
+        value: s.queueWide?.latency ?? null,
+        baseline: s.queue?.latency ?? null,
+        failures: s.queueWide?.failures ?? 0,
+        note: s.queueWide
+          ? `${n(s.queueWide.pending)} pending; p50 ${ratioOf(s.queueWide, s.queue)}× the ${n(s.queue?.pending ?? 0)}-pending call`
+          : '',
+      }),
+    ),
+    make(
       'same',
       'Decision → held answer, in process (decided on A)',
       'plain GET round trip',
@@ -214,17 +254,17 @@ function onceFigures(b: BackendResult, settings: BenchSettings): OnceFigure[] {
     out.push({
       key: 'held',
       backend,
-      label: `${n(h.waits)} held waits (wait=${h.waitS}), ${n(h.decided)} decided at random moments: max lateness, decided / undecided`,
+      label: `${n(h.waits)} held waits (opened over ${n(h.openedOverMs ?? 0)} ms, all timing out at the same moment), ${n(h.decided)} decided at random moments: latest answer after its decision / after its wait`,
       stored: h.stored,
       measured: `${f(h.decidedLateness.max)} / ${f(h.undecidedLateness.max)} ms${h.wrongAnswers ? ` (${h.wrongAnswers} wrong answers)` : ''}`,
       baseline: `decision call p50/p99 ${pair(h.decisionCall)} ms`,
       ratio: '',
-      target: '≤ 1,000 ms each',
+      target: 'decided ≤ 1,000 ms, undecided ≤ 250 ms each',
       met:
         h.wrongAnswers === 0 &&
         h.decidedLateness.count === h.decided &&
         h.decidedLateness.max <= 1000 &&
-        h.undecidedLateness.max <= 1000,
+        h.undecidedLateness.max <= 250,
     });
   }
   const i = b.intake;
@@ -450,10 +490,11 @@ function howMeasured(r: BenchResults): string[] {
     `- **GET /api/approvals/{id}**: ${s.reads} sequential GETs with the flow key of random seeded approvals (half pending, half decided), after ${s.warmup} untimed ones. Baseline: the same number of \`GET /approvals/:id\` on the bare server (one \`findById\` on the same collection), same ids, same database, same size; this is also the baseline of the two lists (the floor any HTTP + database read pays).`,
     `- **Ticket list**: ${s.ticketLists} sequential \`GET /api/agent/approvals?ticketId=t<random>\` with the agent key; each ticket has 20 approvals (2 pending).`,
     `- **Queue first page**: ${s.queuePages} sequential \`GET /api/agent/approvals?status=pending&limit=${s.queueLimit}\` with the agent key; the pending count at that moment is in the cell.`,
+    `- **Pending set grown to ${n(s.widePending)}** (each size, after the other phases on A): extra pending-set entries (\`pending_approvals\`, on tickets of 10 of their own, created after everything seeded, so every seeded ticket is the same and the queue's first page is the oldest pending ones, extras only where too few seeded ones are left) written straight into the store, gateway A restarted (it reads the whole pending set at start; B and the baseline run on, as before), then the same ticket lists and queue pages as above; the extras are removed afterwards. The entries are what a ticket list or a queue page would filter or sort; the oldest 1,000 also have their approval stored (a queue page that reaches the extras reads those, as it would real ones), the others' approvals are not written, since no measured call reads them, so the store stays the size's and only the working set differs. Baseline: the same calls measured earlier at that size with its own pending set (the ratio of p50s is in the cell).`,
     `- **Decision → held answer**: ${s.decisions} seeded pending approvals per size and kind; \`GET /api/approvals/{id}?wait=20\` held on gateway A (own connection), then after ${s.holdDelayMs} ms \`POST /api/agent/approvals/{id}/decision\` with \`{"decision":"approve","agent":{"id":"1","name":"Bench"}}\` on A (in process, ${s.sameConcurrency} samples at a time) or on B (across processes, ${s.crossConcurrency} at a time); timed from sending the decision to the held call's last byte. Baseline: a plain GET of the same approval on A right after.`,
     `- **First callback attempt**: with A and the baseline stopped (A's production-mode dispatcher would refuse the loopback receiver if its poll took the delivery first), ${s.callbacks} approvals created on B with \`callbackUrl\` at the receiver in the benchmark process, each decided on B; timed from sending the decision to the receiver having the whole POST (same clock). Baseline: a bare POST of a callback-sized body from the benchmark process to the same receiver, sent → received.`,
     `- **Idle CPU**: gateway A alone (B and the baseline not started yet), after waiting (≤ ${s.quietMaxS} s) for FerretDB${'/PostgreSQL'} and A to go quiet plus 2 s, then CPU seconds from /proc over ${s.idleS} s with nothing sent: FerretDB + gateway A (+ the PostgreSQL backend processes serving the bench database), in % of one core. Baseline: the same with an empty store, before seeding.`,
-    `- **${s.waits} held waits** (at ${k(s.waitsSize)} stored): \`?wait=${s.waitS}\` on A, one connection each, distinct pending approvals, opened 50 per 100 ms; once A's \`cheqpoint_held_waits\` gauge shows them all, half (at random) are decided on A at random moments within ${s.decideWindowS} s (and at least 1 s before their own wait ends). Lateness: decided = answer − decision sent; undecided = answer − (sent + ${s.waitS} s).`,
+    `- **${n(s.waits)} held waits** (at ${k(s.waitsSize)} stored, or the largest size if smaller) on A, one connection each, distinct pending approvals, opened 50 per 100 ms, each with the wait (\`?wait=\` takes milliseconds) that ends ${s.waitS} s after the first was sent, so that all of them time out at the same moment; once A's \`cheqpoint_held_waits\` gauge shows them all, ${n(s.waitsDecided)} of them (at random) are decided on A at random moments within ${s.decideWindowS} s (and at least 1 s before their own wait ends). Lateness: decided = answer − decision sent; undecided = answer − that moment: the latest of each is the figure.`,
     `- **Intake** (at the largest size): \`POST /api/webhooks/inbound?wait=0\` with the flow key and unique details over 200 tickets, autocannon with ${s.intakeConnections} connections for ${s.intakeLoadS} s after ${s.intakeWarmupS} s of warm-up, then a fixed ${s.intakeRate} req/s for ${s.intakeRateS} s (autocannon overallRate). Baseline: the bare server's \`POST /insert\` (one insertOne of an approval-shaped document), same connections and durations.`,
     `- **${n(s.memoryWaits)} held waits, memory** (at the largest size): \`?wait=20\` on A (as started by default, after the other phases there) on distinct pending approvals, opened 50 per 100 ms; A's VmRSS from /proc/<pid>/status, highest over ${s.memoryHoldS} s once all are held; baseline: its RSS just before.`,
     '- **CPU table**: CPU seconds from /proc/<pid>/stat per process and phase (10 ms ticks); "Bench" is the benchmark process (load generator, receiver); "Other" is what the rest of the machine used meanwhile (/proc/stat busy time minus ours; other work on the machine, PostgreSQL background processes). Per-request columns divide by the requests the phase timed (warm-ups are in the CPU but not the count). Before each phase the run waits (≤ 5 s) for the processes to go quiet.',

@@ -26,9 +26,23 @@ export type SizeResult = {
   baselineFind?: ReadResult | undefined;
   ticketList?: ReadResult | undefined;
   queue?: (ReadResult & { pending: number }) | undefined;
+  /** The pending working set grown to settings.widePending: how, and the same two reads again. */
+  workingSet?: WorkingSetResult | undefined;
+  ticketListWide?: ReadResult | undefined;
+  queueWide?: (ReadResult & { pending: number }) | undefined;
   decisionSame?: DecisionResult | undefined;
   decisionCross?: DecisionResult | undefined;
   callbacks?: CallbackResult | undefined;
+};
+
+export type WorkingSetResult = {
+  /** Extra pending-set entries written, and the pending count with them. */
+  extra: number;
+  pending: number;
+  seedMs: number;
+  /** Gateway A's start with them (it reads the whole pending set at start). */
+  startMs: number;
+  removeMs: number;
 };
 
 export type IntakeResult = {

@@ -259,3 +259,97 @@ export function noteSamples(state: SeedState, delta: { created?: number; created
   state.counts.pending += (delta.createdPending ?? 0) - (delta.decided ?? 0);
   state.counts.decisions += delta.decided ?? 0;
 }
+
+/** Ticket ids of the extra pending-set entries start with this. */
+const WIDE_TICKET_PREFIX = 'wide-';
+/** The oldest extras have their approval stored too: more than any measured queue page reaches. */
+const WIDE_WITH_APPROVAL = 1_000;
+
+/** A pending approval of the working-set extras, as the gateway stores it. */
+function wideApproval(state: SeedState, id: string, ticketId: string, k: number, createdAt: Date, expiresAt: Date) {
+  const detailsJson = JSON.stringify({ ticket_id: ticketId, order: `w-${k}`, amount: 25 + (k % 100) });
+  const approval: ApprovalDoc = {
+    _id: id,
+    accountId: state.accountId,
+    action: 'refund',
+    summary: `Refund order w-${k}`,
+    detailsJson,
+    detailsSha256: sha256(detailsJson),
+    justification: 'Customer asked for a refund of a damaged item.',
+    ticketId,
+    callbackUrl: null,
+    riskLevel: null,
+    priority: null,
+    agentName: null,
+    metadataJson: null,
+    requestSha256: sha256(`${detailsJson}:w${k}`),
+    status: 'pending',
+    createdAt,
+    expiresAt,
+    decidedAt: null,
+    decisionNote: null,
+    modifiedDetailsJson: null,
+    decidedBy: null,
+    policy: null,
+  };
+  return approval;
+}
+
+/**
+ * Grows the account's pending working set by `count` entries: pending-set entries in the gateway's
+ * format (`pending_approvals`) on tickets of their own (`wide-<k>`, 10 each), created after everything
+ * seeded, so every seeded ticket is the same as without them and the queue's first page is the oldest
+ * pending ones (extras only where too few seeded ones are left). The entries are what the pending set
+ * holds and what a ticket list or a queue page would filter or sort; the oldest WIDE_WITH_APPROVAL of
+ * them also have their approval stored (a queue page that reaches the extras reads those, as it would
+ * real ones); the others' approvals are not written, as no measured call reads them, so the store
+ * stays the size's and only the working set differs. Returns the ids whose approval was written.
+ */
+export async function addPendingWorkingSet(
+  conn: Connection,
+  state: SeedState,
+  count: number,
+): Promise<{ ms: number; entryIds: string[]; approvalIds: string[] }> {
+  const started = performance.now();
+  const { Approval, Pending } = approvalModels(conn);
+  const entryIds: string[] = [];
+  const now = Date.now();
+  const expiresAt = new Date(now + 7 * 24 * 3600 * 1000);
+  const approvalIds: string[] = [];
+  for (let from = 0; from < count; from += BATCH) {
+    const entries: object[] = [];
+    const approvals: ApprovalDoc[] = [];
+    for (let k = from; k < Math.min(count, from + BATCH); k++) {
+      const id = newId();
+      const ticketId = `${WIDE_TICKET_PREFIX}${Math.floor(k / 10)}`;
+      const createdAt = new Date(now + k);
+      entries.push({ _id: id, accountId: state.accountId, ticketId, action: 'refund', createdAt, expiresAt });
+      entryIds.push(id);
+      if (k < WIDE_WITH_APPROVAL) {
+        approvals.push(wideApproval(state, id, ticketId, k, createdAt, expiresAt));
+        approvalIds.push(id);
+      }
+    }
+    await Promise.all([
+      Pending.collection.insertMany(entries as never[], { ordered: false }),
+      approvals.length ? Approval.collection.insertMany(approvals as never[], { ordered: false }) : null,
+    ]);
+  }
+  return { ms: Math.round(performance.now() - started), entryIds, approvalIds };
+}
+
+/** Removes what addPendingWorkingSet wrote (deleteMany by `_id: {$in}`, 1,000 ids at a time). */
+export async function removePendingWorkingSet(
+  conn: Connection,
+  written: { entryIds: string[]; approvalIds: string[] },
+): Promise<{ ms: number }> {
+  const started = performance.now();
+  const { Approval, Pending } = approvalModels(conn);
+  const remove = async (collection: typeof Pending.collection, ids: string[]) => {
+    for (let i = 0; i < ids.length; i += BATCH) {
+      await collection.deleteMany({ _id: { $in: ids.slice(i, i + BATCH) } } as never);
+    }
+  };
+  await Promise.all([remove(Pending.collection, written.entryIds), remove(Approval.collection, written.approvalIds)]);
+  return { ms: Math.round(performance.now() - started) };
+}

@@ -25,30 +25,43 @@ async function untilHeld(server: RunningServer, n: number, timeoutMs: number): P
 type HeldCall = {
   id: string;
   sentAt: number;
+  /** The call's own wait (ms): its deadline is sentAt + waitMs. */
+  waitMs: number;
   answer: Promise<Response | Error>;
   controller: AbortController;
   isSettled: () => boolean;
 };
 
-/** Opens one held call per id, 50 every 100 ms (as they arrive in practice, not in one burst). */
-async function openHeld(server: RunningServer, flowKey: string, ids: string[], waitS: number): Promise<HeldCall[]> {
+/**
+ * Opens one held call per id, 50 every 100 ms (as they arrive in practice, not in one burst). Each
+ * waits `waitS`, or, with `deadline` (a performance.now() time), until then: `?wait=` takes
+ * milliseconds, so calls opened over seconds can all time out at the same moment.
+ */
+async function openHeld(
+  server: RunningServer,
+  flowKey: string,
+  ids: string[],
+  waitS: number,
+  deadline?: number,
+): Promise<HeldCall[]> {
   const calls: HeldCall[] = [];
   for (const [i, id] of ids.entries()) {
     if (i > 0 && i % 50 === 0) await sleep(100);
     const controller = new AbortController();
     const sentAt = performance.now();
+    const waitMs = deadline === undefined ? waitS * 1000 : Math.max(1_000, Math.round(deadline - sentAt));
     let settled = false;
-    const answer = request(`${server.url}/api/approvals/${id}?wait=${waitS}`, {
+    const answer = request(`${server.url}/api/approvals/${id}?wait=${(waitMs / 1000).toFixed(3)}`, {
       headers: { 'x-api-key': flowKey },
       agent: false,
       signal: controller.signal,
-      timeoutMs: (waitS + 30) * 1000,
+      timeoutMs: waitMs + 30_000,
     })
       .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
       .finally(() => {
         settled = true;
       });
-    calls.push({ id, sentAt, answer, controller, isSettled: () => settled });
+    calls.push({ id, sentAt, waitMs, answer, controller, isSettled: () => settled });
   }
   return calls;
 }
@@ -58,9 +71,11 @@ export type HeldDecisionsResult = {
   waitS: number;
   decided: number;
   setupMs: number;
+  /** From the first call sent to the last (their waits all end at the same moment). */
+  openedOverMs: number;
   /** Decided group: answer − decision sent (target ≤ 1 s each). */
   decidedLateness: Latency;
-  /** Undecided group: answer − (request sent + wait) (target ≤ 1 s each; negative = early). */
+  /** Undecided group: answer − (request sent + wait) (target ≤ 250 ms each; negative = early). */
   undecidedLateness: Latency;
   /** Answers that were wrong: errors, non-200, or the wrong status for the group. */
   wrongAnswers: number;
@@ -68,20 +83,24 @@ export type HeldDecisionsResult = {
   /** The decision calls' own round trips. */
   decisionCall: Latency;
   withinOneS: { decided: number; undecided: number };
+  /** Undecided answers within 250 ms of their wait (the target). */
+  undecidedWithin250: number;
 };
 
 /**
- * `waits` calls held on A (`?wait=waitS`, one connection each, distinct pending approvals); once all are
- * held, half of them (at random) are decided on A at random moments within decideWindowS while the
- * others stay held until their wait runs out.
+ * `waits` calls held on A (one connection each, distinct pending approvals), opened 50 every 100 ms,
+ * each with the wait that ends `waitS` after the first was sent, so that all of them time out at the
+ * same moment; once all are held, waitsDecided of them (at random) are decided on A at random moments
+ * within decideWindowS while the others stay held until that moment.
  */
 export async function heldDecisionsPhase(ctx: BenchContext, ids: string[]): Promise<HeldDecisionsResult> {
   const gateway = ctx.gatewayA!;
   const { waitS, decideWindowS } = ctx.settings;
-  const calls = await openHeld(gateway, ctx.account.flowKey, ids, waitS);
-  const setupMs = await untilHeld(gateway, ids.length, 5_000);
+  const calls = await openHeld(gateway, ctx.account.flowKey, ids, waitS, performance.now() + waitS * 1000);
+  const openedOverMs = Math.round((calls.at(-1)?.sentAt ?? 0) - (calls[0]?.sentAt ?? 0));
+  const setupMs = await untilHeld(gateway, ids.length, 8_000);
   const shuffled = [...calls].sort(() => Math.random() - 0.5);
-  const toDecide = new Set(shuffled.slice(0, Math.floor(calls.length / 2)));
+  const toDecide = new Set(shuffled.slice(0, Math.min(ctx.settings.waitsDecided, calls.length)));
   ctx.log(`held waits: ${calls.length} held after ${setupMs} ms; deciding ${toDecide.size} at random moments`);
   const decisionSent = new Map<HeldCall, number>();
   const decisionCalls: number[] = [];
@@ -89,7 +108,7 @@ export async function heldDecisionsPhase(ctx: BenchContext, ids: string[]): Prom
   await Promise.all(
     [...toDecide].map(async (call) => {
       // A random moment in the window, and at least a second before the call's own wait runs out.
-      const latest = call.sentAt + (waitS - 1) * 1000 - performance.now();
+      const latest = call.sentAt + call.waitMs - 1000 - performance.now();
       await sleep(Math.random() * Math.max(0, Math.min(decideWindowS * 1000, latest)));
       decisionSent.set(call, performance.now());
       const res = await request(`${gateway.url}/api/agent/approvals/${call.id}/decision`, {
@@ -116,13 +135,14 @@ export async function heldDecisionsPhase(ctx: BenchContext, ids: string[]): Prom
     if (status !== (isDecided ? 'approved' : 'pending'))
       wrong.push(`${isDecided ? 'decided' : 'undecided'}: ${status}`);
     if (isDecided) decidedLateness.push(answer.endedAt - (decisionSent.get(call) ?? NaN));
-    else undecidedLateness.push(answer.endedAt - (call.sentAt + waitS * 1000));
+    else undecidedLateness.push(answer.endedAt - (call.sentAt + call.waitMs));
   }
   return {
     waits: calls.length,
     waitS,
     decided: toDecide.size,
     setupMs,
+    openedOverMs,
     decidedLateness: summarize(decidedLateness),
     undecidedLateness: summarize(undecidedLateness),
     wrongAnswers: wrong.length,
@@ -132,6 +152,7 @@ export async function heldDecisionsPhase(ctx: BenchContext, ids: string[]): Prom
       decided: decidedLateness.filter((x) => x <= 1000).length,
       undecided: undecidedLateness.filter((x) => x <= 1000).length,
     },
+    undecidedWithin250: undecidedLateness.filter((x) => x <= 250).length,
   };
 }
 
