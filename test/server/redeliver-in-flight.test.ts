@@ -8,7 +8,8 @@ import { startReceiver, type Receiver } from '../support/receiver.js';
 /**
  * Issue 16 (4): a redelivery asked for while an attempt is in flight was answered 202 "pending" and did
  * nothing (no send, no event). It is now a 409 problem saying so, and nothing changes; once the attempt
- * has ended, the same call redelivers as usual.
+ * has ended, the same call redelivers as usual — also the moment it ended (a 202 that was never sent,
+ * when the attempt's bookkeeping or the poll removed the entry the redelivery had just written).
  */
 describe('Redeliver while a callback attempt is in flight', () => {
   let gw: TestGateway;
@@ -18,8 +19,13 @@ describe('Redeliver while a callback attempt is in flight', () => {
 
   beforeAll(async () => {
     const held = new Promise<void>((resolve) => (release = resolve));
-    // The first attempt is held until the test releases it; every later one answers at once.
-    receiver = await startReceiver((_req, n) => (n === 1 ? { kind: 'hold', release: held } : { status: 200 }));
+    // The first attempt to /held is held until the test releases it; every other one answers at once.
+    let isHeld = false;
+    receiver = await startReceiver((req) => {
+      if (req.path !== '/held' || isHeld) return { status: 200 };
+      isHeld = true;
+      return { kind: 'hold', release: held };
+    });
     gw = await startTestGateway({
       label: 'redeliver_flight',
       allowlist: [`127.0.0.1:${receiver.port}`],
@@ -81,4 +87,33 @@ describe('Redeliver while a callback attempt is in flight', () => {
     const trail = (await events()).map((e) => e.type);
     expect(trail.filter((t) => t === 'redelivered')).toHaveLength(1);
   });
+
+  it('When redeliver is asked the moment an attempt has recorded its delivery (50 rounds), then the resend is always sent: neither the attempt’s end nor the poll drops the outbox entry the redelivery wrote', async () => {
+    const decisions = gw.conn.collection<{ _id: string; delivery: { state: string } }>('decisions');
+    for (let round = 0; round < 50; round++) {
+      const path = `/just-delivered/${round}`;
+      const created = await call(gw.url, 'POST', '/api/webhooks/inbound?wait=0', {
+        key: keys.flowKey,
+        body: uniqueRequest({ callbackUrl: receiver.url(path) }),
+      });
+      const id = created.body.approvalId as string;
+      const at = () => receiver.requests.filter((r) => r.path === path).length;
+      expect(
+        (
+          await call(gw.url, 'POST', `/api/agent/approvals/${id}/decision`, {
+            key: keys.agentKey,
+            body: { decision: 'approve', agent },
+          })
+        ).status,
+      ).toBe(200);
+      // As soon as the delivery reads delivered (the attempt may still be finishing its bookkeeping).
+      for (;;) {
+        const doc = await decisions.findOne({ _id: id });
+        if (doc?.delivery.state === 'delivered') break;
+      }
+      const queued = await call(gw.url, 'POST', `/api/agent/approvals/${id}/redeliver`, { key: keys.agentKey });
+      expect(queued.status).toBe(202);
+      await until(() => at() === 2 || null, `the redelivery of round ${round}`, 5_000);
+    }
+  }, 90_000);
 });

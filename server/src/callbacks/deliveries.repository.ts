@@ -60,8 +60,28 @@ export function deliveriesRepository(conn: Connection, sources: DeliverySources)
 
   /** Writes the outbox entry of a delivery due at `dueAt` (an existing one is made due then). */
   async function prepare(approvalId: string, dueAt: Date) {
-    if (!(await insertUnique(Outbox, { _id: approvalId, dueAt, createdAt: dueAt })))
-      await reschedule(approvalId, dueAt);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await insertUnique(Outbox, { _id: approvalId, dueAt, createdAt: dueAt })) return;
+      const moved = await Outbox.updateOne({ _id: approvalId }, { $set: { dueAt } });
+      if (moved.matchedCount > 0) return;
+      // Removed between the insert and the update (a poll or an attempt that saw the delivery final
+      // just before a redelivery made it pending): insert it again, or the delivery is never sent.
+    }
+    throw new Error(`Could not write the callback outbox entry of ${approvalId}`);
+  }
+
+  /**
+   * Removes the entry of a delivery seen final (only while it is still due at `dueAt`, when given),
+   * then reads the delivery again: a redelivery that made it pending meanwhile may have written its
+   * entry before this removal took it (it writes the record, then the entry; and a filtered delete is
+   * not atomic on FerretDB v1), so a pending one gets its entry back. Without that second look the
+   * redelivery would answer 202 and never be sent: nothing else finds a delivery without an entry.
+   */
+  async function removeEntry(approvalId: string, dueAt?: Date) {
+    await Outbox.deleteOne(dueAt ? { _id: approvalId, dueAt } : { _id: approvalId });
+    const decision = await Decision.findById(approvalId, { delivery: 1 }).lean<DecisionRecord>();
+    const delivery = decision?.delivery;
+    if (delivery?.state === 'pending') await prepare(approvalId, delivery.nextAttemptAt ?? new Date());
   }
 
   return {
@@ -91,7 +111,7 @@ export function deliveriesRepository(conn: Connection, sources: DeliverySources)
         const { delivery } = decision;
         if (delivery.state !== 'pending') {
           // Only if nobody refreshed the entry meanwhile (a redelivery writes it again, with a new time).
-          await Outbox.deleteOne({ _id: entry._id, dueAt: entry.dueAt });
+          await removeEntry(entry._id, entry.dueAt);
           continue;
         }
         const nextAttemptAt = delivery.nextAttemptAt ?? now;
@@ -202,7 +222,7 @@ export function deliveriesRepository(conn: Connection, sources: DeliverySources)
       );
       if (written.matchedCount === 0) return false;
       await Promise.all([
-        step.state === 'pending' ? reschedule(id, step.nextAttemptAt) : Outbox.deleteOne({ _id: id }),
+        step.state === 'pending' ? reschedule(id, step.nextAttemptAt) : removeEntry(id),
         DeliveryClaim.deleteOne({ _id: claimId }),
       ]);
       return true;
