@@ -213,6 +213,7 @@ function hostPage(config: unknown): string {
   </nav>
   <form id="ticket-form"><label>Ticket <input id="ticket-input" size="6" inputmode="numeric"></label> <button>Open</button></form>
   <button id="scheme" type="button">Dark mode</button>
+  <div id="top-bar"><button id="top-bar-icon" type="button" aria-label="Cheqpoint (top bar app)" aria-expanded="false" aria-controls="top-bar-popover"></button><div id="top-bar-popover" hidden></div></div>
   <label id="user-switch">Signed in as <select id="user-select"></select></label>
   <span class="events">Send:
     <button type="button" data-event="app.activated">app.activated</button>
@@ -234,6 +235,8 @@ function hostPage(config: unknown): string {
   </section>
   <section id="queue" aria-label="Nav bar app"></section>
 </main>
+<div id="zd-notifications" aria-label="Zendesk notifications"></div>
+<div id="background-apps" hidden></div>
 <details><summary>ZAF log</summary><ol id="log"></ol></details>
 <script id="harness-config" type="application/json">${json}</script>
 <script type="module" src="/harness/host.js"></script>
@@ -272,6 +275,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
     version: string;
     domainWhitelist?: string[];
     parameters: { name: string; secure?: boolean; default?: unknown }[];
+    location: { support: Record<string, { url: string }> };
   };
   const secureNames = new Set(manifest.parameters.filter((p) => p.secure).map((p) => p.name));
   const allSettings: Record<string, unknown> = {
@@ -493,6 +497,8 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
     installationId: options.signedUrls ? Number(options.signedUrls.installationId) : 0,
     appId,
     appVersion: manifest.version,
+    // each location's page, as the manifest names it (the alert locations have their own entries)
+    locationUrls: Object.fromEntries(Object.entries(manifest.location.support).map(([name, l]) => [name, l.url])),
     settings: publicSettings,
     currentUser: user,
     users: users.map((u) => ({ id: u.id, name: u.name })),
@@ -514,6 +520,15 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
         return send(res, 200, hostPage(pageConfig(locale ? { ...user, locale } : user)), CONTENT_TYPES['.html']);
       }
       if (url.pathname === '/harness/host.js') return send(res, 200, hostScript, CONTENT_TYPES['.js']);
+      if (url.pathname === '/harness/icon_top_bar.svg') {
+        // the top bar icon the harness draws, as Zendesk draws it from the package (symbols: iconSymbol)
+        return send(
+          res,
+          200,
+          readFileSync(path.join(options.distDir, 'assets/icon_top_bar.svg')),
+          CONTENT_TYPES['.svg'],
+        );
+      }
       if (url.pathname.startsWith('/api/v2/')) {
         const reply = await gatewayApi(req, url.pathname);
         return send(res, reply.status, reply.body);

@@ -12,6 +12,8 @@ interface IHarnessConfig {
   /** The app id notify-app targets (the gateway's Zendesk connection is given it). */
   appId: number;
   appVersion: string;
+  /** Each location's page as the manifest names it (`assets/index.html`, `assets/background.html` …). */
+  locationUrls: Record<string, string>;
   /** Non-secure settings only: secure ones never leave the harness server. */
   settings: Record<string, unknown>;
   /** The signed-in user (`?user=<id>`), with role and groups as Zendesk's `currentUser` has them. */
@@ -29,10 +31,14 @@ interface IHarnessConfig {
   tickets?: Record<string, { subject?: string; requester?: string; body?: string }>;
 }
 
+type AppLocation = 'ticket_sidebar' | 'nav_bar' | 'background' | 'top_bar';
+
 interface IFrameState {
   iframe: HTMLIFrameElement;
+  /** The origin the frame's page comes from (the gateway's for signed sidebar pages, else the app's). */
+  origin: string;
   appGuid: string;
-  location: 'ticket_sidebar' | 'nav_bar';
+  location: AppLocation;
   ticketId: number | null;
   subscriptions: Map<string, number>;
 }
@@ -56,6 +62,8 @@ declare global {
       openTicket: (ticketId: number) => void;
       showLocation: (location: 'ticket_sidebar' | 'nav_bar') => void;
       frames: () => IFrameState[];
+      /** Clicks the top bar icon: opens (or closes) the top bar app's popover. */
+      toggleTopBar: () => void;
     };
   }
 }
@@ -78,11 +86,77 @@ const log = (type: string, data: Record<string, unknown> = {}) => {
   }
 };
 
-/** Where the app frames come from: the harness's app origin, or the gateway's for signed URLs. */
-const frameOrigin = config.signedApp?.origin ?? config.appOrigin;
-
 function post(frame: IFrameState, message: Record<string, unknown>) {
-  frame.iframe.contentWindow?.postMessage(JSON.stringify(message), frameOrigin);
+  frame.iframe.contentWindow?.postMessage(JSON.stringify(message), frame.origin);
+}
+
+/**
+ * The top bar app, as Zendesk keeps it: registered (an instance with an icon) from the start, its pane
+ * loaded the first time the agent opens it. `symbol` is what `iconSymbol` last chose.
+ */
+const topBar = { appGuid: crypto.randomUUID(), symbol: 'default', isOpen: false };
+
+/** Draws the top bar icon with the package's `<symbol>` that `iconSymbol` chose (ids prefixed in the page). */
+function drawTopBarIcon() {
+  const button = document.getElementById('top-bar-icon');
+  if (!button) return;
+  button.innerHTML = `<svg viewBox="0 0 18 18" aria-hidden="true"><use href="#zd-icon-${topBar.symbol}"></use></svg>`;
+  button.dataset['iconSymbol'] = topBar.symbol;
+}
+
+async function loadTopBarIcon() {
+  const svg = await (await fetch('/harness/icon_top_bar.svg')).text();
+  const sprite = document.createElement('div');
+  sprite.hidden = true;
+  sprite.innerHTML = svg.replace(/\bid="/g, 'id="zd-icon-');
+  document.body.append(sprite);
+  drawTopBarIcon();
+}
+
+/** Zendesk's own notification (`client.invoke('notify', message, kind, duration | { sticky })`), as page DOM. */
+function showNotification(frame: IFrameState, args: unknown[]) {
+  const [message, kind = 'notice', options] = args as [unknown, unknown, unknown];
+  const list = document.getElementById('zd-notifications');
+  if (!list) return;
+  const toast = document.createElement('div');
+  toast.className = 'zd-notify';
+  toast.setAttribute('role', 'status');
+  toast.dataset['kind'] = String(kind);
+  toast.dataset['location'] = frame.location;
+  toast.textContent = String(message);
+  list.append(toast);
+  const isSticky = typeof options === 'object' && options !== null && (options as { sticky?: unknown }).sticky;
+  if (!isSticky) setTimeout(() => toast.remove(), typeof options === 'number' ? options : 5000);
+  log('notify', { location: frame.location, message, kind });
+}
+
+/** `client.invoke('popover', 'show' | 'hide' | { width, height })` from the top bar app. */
+function popover(arg: unknown) {
+  const box = document.getElementById('top-bar-popover');
+  const iframe = box?.querySelector('iframe');
+  if (!box || !iframe) return;
+  if (arg === 'hide' || arg === 'show') {
+    setTopBarOpen(arg === 'show');
+    return;
+  }
+  const size = (arg ?? {}) as { width?: unknown; height?: unknown };
+  const px = (value: unknown) => (typeof value === 'number' ? `${value}px` : String(value));
+  if (size.width !== undefined && size.width !== 'auto') iframe.style.width = px(size.width);
+  if (size.height !== undefined && size.height !== 'auto') iframe.style.height = px(size.height);
+}
+
+function setTopBarOpen(isOpen: boolean) {
+  const box = document.getElementById('top-bar-popover') as HTMLElement;
+  const wasOpen = topBar.isOpen;
+  topBar.isOpen = isOpen;
+  box.hidden = !isOpen;
+  document.getElementById('top-bar-icon')?.setAttribute('aria-expanded', String(isOpen));
+  const frame = frames.find((f) => f.location === 'top_bar');
+  if (isOpen && !frame) {
+    mount('top_bar', box, null, topBar.appGuid);
+    return;
+  }
+  if (frame && isOpen !== wasOpen) emit(frame, isOpen ? 'pane.activated' : 'pane.deactivated');
 }
 
 function emit(frame: IFrameState, event: string, data?: unknown) {
@@ -111,6 +185,13 @@ function getValue(frame: IFrameState, path: string): unknown {
       return frame.ticketId;
     case 'currentAccount':
       return { subdomain: 'harness', planName: 'harness' };
+    case 'instances': {
+      // every instance of the app in this "tab"; the top bar's is registered before its pane loads
+      const instances: Record<string, { location: string; instanceGuid: string }> = {};
+      for (const f of frames) instances[f.appGuid] = { location: f.location, instanceGuid: f.appGuid };
+      instances[topBar.appGuid] = { location: 'top_bar', instanceGuid: topBar.appGuid };
+      return instances;
+    }
     default:
       throw new Error(`"${path}" is not available in the harness`);
   }
@@ -162,13 +243,30 @@ function invoke(frame: IFrameState, name: string, args: unknown[]): unknown {
     if (args[0] === 'ticket') window.harness.openTicket(Number(args[1]));
     return {};
   }
+  if (name === 'notify') {
+    showNotification(frame, args);
+    return {};
+  }
+  if (name === 'popover' && frame.location === 'top_bar') {
+    popover(args[0]);
+    return {};
+  }
   log('invoke', { location: frame.location, name, args });
   return {};
 }
 
+/** `set` from an app instance, for itself or (`client.instance(guid)`) another: the top bar's iconSymbol. */
+function setValues(frame: IFrameState, targetGuid: string, params: Record<string, unknown>) {
+  log('set', { location: frame.location, target: targetGuid, params });
+  if (targetGuid === topBar.appGuid && typeof params['iconSymbol'] === 'string') {
+    topBar.symbol = params['iconSymbol'];
+    drawTopBarIcon();
+  }
+}
+
 function onMessage(event: MessageEvent) {
   const frame = frames.find((f) => f.iframe.contentWindow === event.source);
-  if (!frame || event.origin !== frameOrigin) return;
+  if (!frame || event.origin !== frame.origin) return;
   let data: Message;
   try {
     data = (typeof event.data === 'string' ? JSON.parse(event.data) : event.data) as Message;
@@ -215,33 +313,51 @@ function onMessage(event: MessageEvent) {
         result[name] = invoke(frame, name, args);
       }
     } else if (data.request === 'set') {
-      log('set', { location: frame.location, params: data.params });
+      const target = typeof data['instanceGuid'] === 'string' ? data['instanceGuid'] : frame.appGuid;
+      setValues(frame, target, (data.params ?? {}) as Record<string, unknown>);
     }
     post(frame, { id: data.id, result });
   }
 }
 
-function mount(location: 'ticket_sidebar' | 'nav_bar', container: HTMLElement, ticketId: number | null) {
-  const existing = frames.findIndex((f) => f.location === location);
+const FRAME_TITLES: Record<AppLocation, string> = {
+  ticket_sidebar: 'Cheqpoint ticket sidebar app',
+  nav_bar: 'Cheqpoint queue app',
+  background: 'Cheqpoint background app',
+  top_bar: 'Cheqpoint top bar app',
+};
+
+function mount(
+  location: AppLocation,
+  container: HTMLElement,
+  ticketId: number | null,
+  appGuid: string = crypto.randomUUID(),
+  options: { id?: string; isAppended?: boolean } = {},
+) {
+  const existing = options.isAppended ? -1 : frames.findIndex((f) => f.location === location);
   if (existing >= 0) {
     frames[existing]?.iframe.remove();
     frames.splice(existing, 1);
   }
-  const appGuid = crypto.randomUUID();
   const iframe = document.createElement('iframe');
-  iframe.id = `app-${location}`;
-  iframe.title = location === 'ticket_sidebar' ? 'Cheqpoint ticket sidebar app' : 'Cheqpoint queue app';
+  iframe.id = options.id ?? `app-${location}`;
+  iframe.title = FRAME_TITLES[location];
   const query = new URLSearchParams({ origin: window.location.origin, app_guid: appGuid, colorScheme, location });
-  const state: IFrameState = { iframe, appGuid, location, ticketId, subscriptions: new Map() };
+  const page = config.locationUrls[location] ?? 'assets/index.html';
+  // [2] signed URLs load the gateway's page (the sidebar's); the alert locations keep their packaged pages
+  const isSigned = !!config.signedApp && !page.startsWith('assets/');
+  const origin = isSigned && config.signedApp ? config.signedApp.origin : config.appOrigin;
+  const state: IFrameState = { iframe, origin, appGuid, location, ticketId, subscriptions: new Map() };
   frames.push(state);
   iframe.addEventListener('load', () => log('iframe.load', { location }));
-  if (config.signedApp) {
+  if (!isSigned) {
+    iframe.src = `${config.appOrigin}/${page}?${query}`;
+    if (options.isAppended) container.append(iframe);
+    else container.replaceChildren(iframe);
+  } else if (config.signedApp) {
     iframe.name = `app-frame-${appGuid}`;
     container.replaceChildren(iframe);
     void loadSigned(iframe, `${config.signedApp.url}?${query}`, location);
-  } else {
-    iframe.src = `${config.appOrigin}/assets/index.html?${query}`;
-    container.replaceChildren(iframe);
   }
   log('mount', { location, ticketId });
 }
@@ -402,12 +518,16 @@ window.harness = {
     }
   },
   frames: () => frames,
+  toggleTopBar() {
+    setTopBarOpen(!topBar.isOpen);
+  },
 };
 
 window.addEventListener('message', onMessage);
 document
   .getElementById('scheme')
   ?.addEventListener('click', () => window.harness.setColorScheme(colorScheme === 'dark' ? 'light' : 'dark'));
+document.getElementById('top-bar-icon')?.addEventListener('click', () => window.harness.toggleTopBar());
 document.getElementById('tab-ticket')?.addEventListener('click', () => window.harness.showLocation('ticket_sidebar'));
 document.getElementById('tab-queue')?.addEventListener('click', () => window.harness.showLocation('nav_bar'));
 document.getElementById('ticket-form')?.addEventListener('submit', (event) => {
@@ -424,6 +544,13 @@ document.body.dataset['frame'] = params.get('frame') === 'zendesk' ? 'zendesk' :
 applyScheme();
 if (document.body.dataset['frame'] !== 'zendesk') setUpUserSwitch();
 followGateway();
+void loadTopBarIcon();
+// the background location, loaded hidden as Zendesk loads it; ?backgrounds=2 plays two Zendesk tabs of one agent
+const backgrounds = Math.min(4, Math.max(0, Number(params.get('backgrounds') ?? '1') || 0));
+for (let index = 0; index < backgrounds; index += 1) {
+  const container = document.getElementById('background-apps') as HTMLElement;
+  mount('background', container, null, crypto.randomUUID(), { id: `app-background-${index}`, isAppended: true });
+}
 const initial = params.get('location') === 'nav_bar' ? 'nav_bar' : 'ticket_sidebar';
 if (initial === 'nav_bar') window.harness.showLocation('nav_bar');
 else window.harness.openTicket(currentTicket);
