@@ -4,6 +4,7 @@
  * and harness ports, so it never meets a database or gateway anyone else is using.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -163,6 +164,26 @@ describe('npm run dev start-up', () => {
       await within(dev.exited, 30_000, 'npm run dev to stop');
       await until(() => processesUsing(dev.dataDir).length === 0, 'every process on the data folder gone', 20_000);
     } finally {
+      try {
+        process.kill(-(dev.child.pid as number), 'SIGKILL');
+      } catch {
+        // the group is gone: nothing left to stop
+      }
+    }
+  }, 300_000);
+
+  it('When the app origin port is taken, then it stops with the variable to change, and nothing it started keeps running', async () => {
+    const dev = await startDev({ PORT: '<gateway>' });
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(dev.ports.app, '127.0.0.1', () => resolve()));
+    try {
+      expect(await within(dev.exited, 240_000, 'npm run dev to give up')).not.toBe(0);
+      expect(dev.stderr()).toContain(
+        `npm run dev failed: port ${dev.ports.app} is in use: set CHEQPOINT_HARNESS_APP_PORT to a free port`,
+      );
+      await until(() => processesUsing(dev.dataDir).length === 0, 'every process on the data folder gone', 20_000);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
       try {
         process.kill(-(dev.child.pid as number), 'SIGKILL');
       } catch {
