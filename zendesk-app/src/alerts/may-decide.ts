@@ -17,16 +17,20 @@ export type DecidableApproval = Pick<Approval, 'status' | 'expiresAt' | 'escalat
 };
 
 /**
- * Whether `agent` may decide `approval` at `now`, as the sidebar's card judges it: pending and not past
- * its expiry, one of the rule's deciders (widened once escalated, shared `decidersAt`), and, for a
- * quorum, not among the agents whose approval already counts (an agent votes once). The gateway checks
- * the verified identity; this only picks whom to alert and what to list.
+ * Whether the rule lets `agent` decide `approval` at `now`, as the sidebar's card judges it: one of the
+ * rule's deciders (widened once escalated, shared `decidersAt`), and, for a quorum, not among the agents
+ * whose approval already counts (an agent votes once). The gateway checks the verified identity; this
+ * only picks whom to alert and what to list.
  */
-export function mayDecide(approval: DecidableApproval, agent: IDecidingAgent, now: number): boolean {
-  if (approval.status !== 'pending' || Date.parse(approval.expiresAt) <= now) return false;
+export function hasAuthority(approval: DecidableApproval, agent: IDecidingAgent, now: number): boolean {
   if (approval.quorum?.approvals.some((vote) => vote.agent.id === agent.id)) return false;
   const deciders = decidersAt(approval.policy, approval.escalatesAt, new Date(now));
   return !deciders || deciderMatch(deciders, { role: agent.role ?? null, groups: agent.groups }) !== null;
+}
+
+/** Whether `agent` may decide `approval` now: pending, not past its expiry, and the rule lets them. */
+export function mayDecide(approval: DecidableApproval, agent: IDecidingAgent, now: number): boolean {
+  return approval.status === 'pending' && Date.parse(approval.expiresAt) > now && hasAuthority(approval, agent, now);
 }
 
 /** The approvals `agent` may decide, soonest expiry first (ties: the approval id, so the order is stable). */

@@ -1,6 +1,6 @@
 import styled from 'styled-components';
 import { Button } from '@zendeskgarden/react-buttons';
-import { Field, Select } from '@zendeskgarden/react-forms';
+import { Checkbox, Field, Select } from '@zendeskgarden/react-forms';
 import type { Translate } from '../../lib/i18n';
 import { humanizeAction } from '../../lib/format';
 import { RISK_FILTERS, type IQueueFilters, type RiskFilter } from './queue-model';
@@ -16,6 +16,12 @@ const Bar = styled.div`
 const Filter = styled.div`
   flex: 0 1 200px;
   min-width: 120px;
+`;
+
+const CanDecide = styled.div`
+  flex: 0 0 auto;
+  padding-bottom: 6px; /* level with the compact selects */
+  white-space: nowrap;
 `;
 
 const Spacer = styled.span`
@@ -34,7 +40,7 @@ export interface IQueueToolbarProps {
   t: Translate;
 }
 
-/** The queue's filters (action, risk) and Refresh, on one line. */
+/** The queue's filters (action, risk, "Can decide") and Refresh, on one line. */
 export function QueueToolbar({ filters, actions, onChange, onRefresh, t }: IQueueToolbarProps) {
   return (
     <Bar>
@@ -68,6 +74,16 @@ export function QueueToolbar({ filters, actions, onChange, onRefresh, t }: IQueu
           </Select>
         </Field>
       </Filter>
+      <CanDecide>
+        <Field>
+          <Checkbox
+            checked={!!filters.canDecide}
+            onChange={(e) => onChange({ ...filters, canDecide: e.target.checked })}
+          >
+            <Field.Label>{t('filter_can_decide')}</Field.Label>
+          </Checkbox>
+        </Field>
+      </CanDecide>
       <Spacer />
       <Button size="small" onClick={onRefresh}>
         {t('refresh')}

@@ -16,6 +16,7 @@ import { QueueToolbar } from './QueueToolbar';
 import {
   DEFAULT_SORT,
   FIRST_DIRECTION,
+  canDecideByDefault,
   QUEUE_FETCH_LIMIT,
   filterApprovals,
   pageOf,
@@ -59,7 +60,7 @@ const NoMatch = styled.div`
   gap: ${({ theme }) => theme.space.sm};
 `;
 
-const NO_FILTERS: IQueueFilters = { action: '', risk: '' };
+const NO_FILTERS: IQueueFilters = { action: '', risk: '', canDecide: false };
 
 /**
  * The nav-bar queue, built for triage: every pending approval of the account in a table, sortable by expiry,
@@ -67,7 +68,8 @@ const NO_FILTERS: IQueueFilters = { action: '', risk: '' };
  */
 export function QueueView() {
   const { gateway, client, t, locale, currentUser, defaultCurrency } = useClient();
-  const [filters, setFilters] = useState<IQueueFilters>(NO_FILTERS);
+  // [5] "Can decide" is undecided (undefined) until the agent sets it: then its default follows the list
+  const [chosen, setFilters] = useState<IQueueFilters>({ action: '', risk: '' });
   const [sort, setSort] = useState<IQueueSort>(DEFAULT_SORT);
   const [page, setPage] = useState(0);
   const [expandedId, setExpandedId] = useState<string | null>(null);
@@ -83,21 +85,32 @@ export function QueueView() {
   // loader (another action) makes useApprovals list again and hold its next call for that action
   const load = useCallback(
     (live?: LiveQuery) =>
-      gateway.pagePending({ limit: QUEUE_FETCH_LIMIT, ...(filters.action ? { action: filters.action } : {}) }, live),
-    [gateway, filters.action],
+      gateway.pagePending({ limit: QUEUE_FETCH_LIMIT, ...(chosen.action ? { action: chosen.action } : {}) }, live),
+    [gateway, chosen.action],
   );
   const { status, approvals, error, refresh, replace, newIds, seen } = useApprovals(load);
 
   useEffect(() => {
-    if (filters.action) return;
+    if (chosen.action) return;
     setKnownActions((prev) => [...new Set([...prev, ...approvals.map((a) => a.action)])].sort());
-  }, [approvals, filters.action]);
+  }, [approvals, chosen.action]);
 
   const all = useMemo(
     () => [...approvals.filter((a) => a.status === 'pending' && !kept.has(a.approvalId)), ...kept.values()],
     [approvals, kept],
   );
-  const visible = useMemo(() => sortApprovals(filterApprovals(all, filters), sort), [all, filters, sort]);
+  const agent = useMemo(
+    () => ({ id: currentUser.id, role: currentUser.role ?? null, groups: currentUser.groups }),
+    [currentUser],
+  );
+  const filters = useMemo<IQueueFilters>(
+    () => ({ ...chosen, canDecide: chosen.canDecide ?? canDecideByDefault(all, { agent, now: Date.now() }) }),
+    [chosen, all, agent],
+  );
+  const visible = useMemo(
+    () => sortApprovals(filterApprovals(all, filters, { agent, now: Date.now() }), sort),
+    [all, filters, agent, sort],
+  );
   const shown = pageOf(visible, page);
   const now = useNow(deadlinesOf(shown.rows));
   const subjects = useTicketSubjects(

@@ -1,5 +1,6 @@
 import { RISK_LEVELS } from '@cheqpoint/shared';
 import type { ApprovalView } from '../../api/approval-view';
+import { hasAuthority, type IDecidingAgent } from '../../../alerts/may-decide';
 import { formatRelativeTime } from '../../lib/format';
 
 /** Rows per page of the queue table. */
@@ -29,6 +30,8 @@ export interface IQueueFilters {
   action: string;
   /** Risk level, `none`, or '' for every risk. */
   risk: RiskFilter | '';
+  /** Only approvals the signed-in agent may decide ("Can decide"); absent or false: everyone's. */
+  canDecide?: boolean;
 }
 
 const RISK_RANK: Record<string, number> = Object.fromEntries(RISK_LEVELS.map((level, index) => [level, index + 1]));
@@ -52,12 +55,31 @@ export function sortApprovals(approvals: readonly ApprovalView[], sort: IQueueSo
   );
 }
 
-export function filterApprovals(approvals: readonly ApprovalView[], filters: IQueueFilters): ApprovalView[] {
+/** Who "Can decide" is judged for, and when (escalation widens the deciders with time). */
+export interface IDecider {
+  agent: IDecidingAgent;
+  now: number;
+}
+
+export function filterApprovals(
+  approvals: readonly ApprovalView[],
+  filters: IQueueFilters,
+  decider?: IDecider,
+): ApprovalView[] {
   return approvals.filter(
     (a) =>
       (!filters.action || a.action === filters.action) &&
-      (!filters.risk || (filters.risk === 'none' ? a.riskLevel === null : a.riskLevel === filters.risk)),
+      (!filters.risk || (filters.risk === 'none' ? a.riskLevel === null : a.riskLevel === filters.risk)) &&
+      (!filters.canDecide || !decider || a.status !== 'pending' || hasAuthority(a, decider.agent, decider.now)),
   );
+}
+
+/**
+ * "Can decide" is on by default for an agent who cannot decide everything the queue lists (some rule's
+ * deciders leave them out, or their vote already counts), and off for one who may decide it all.
+ */
+export function canDecideByDefault(approvals: readonly ApprovalView[], decider: IDecider): boolean {
+  return approvals.some((a) => a.status === 'pending' && !hasAuthority(a, decider.agent, decider.now));
 }
 
 export interface IPage<T> {
