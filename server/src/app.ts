@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type Router } from 'express';
 import type { Connection } from 'mongoose';
 import type { AccountsService } from './accounts/accounts.service.js';
 import { maybePrincipalOf } from './accounts/auth.middleware.js';
@@ -45,6 +45,8 @@ export type AppDeps = {
   trustProxy?: boolean | number | string[];
   /** Who decides (Zendesk-verified where an account asks for it); without it, the body's agent, unverified. */
   deciders?: VerifiedDeciders | null;
+  /** Slack's Interactivity URL (`POST /api/slack/interactions`, slack/); without it, not mounted. */
+  slack?: Router | null;
   /** The app page for signed URLs at /zendesk/app/ (CHEQPOINT_APP_DIR); without it, not mounted. */
   signedApp?: {
     appDir: string;
@@ -147,6 +149,8 @@ export function createApp(deps: AppDeps): Express {
   }
   // Before the JSON body parser: Zendesk posts the signed-URL token as a form.
   if (deps.signedApp) app.use(signedAppRouter(deps.signedApp));
+  // Before the JSON body parser too: Slack's signature covers the raw form body.
+  if (deps.slack) app.use(deps.slack);
   app.use(jsonBody());
   app.use(approvalsRouter(deps));
   if (deps.audit) {

@@ -91,6 +91,16 @@ export const ConfigSchema = z.object({
   CHEQPOINT_ZENDESK_RETRY_SCHEDULE: scheduleSetting('5s,30s,2m,10m,30m,1h,2h').describe(
     'Delays before attempts 2, 3, … of a Zendesk tag, notification or note (on 429, 5xx or a network error); then given up',
   ),
+  CHEQPOINT_SLACK_RETRY_SCHEDULE: scheduleSetting('5s,30s,2m,10m,30m,1h,2h').describe(
+    'Delays before attempts 2, 3, … of a Slack post, update or thread reply (on 5xx, a network error or a transient Slack error; a 429 waits its Retry-After); then given up',
+  ),
+  CHEQPOINT_SLACK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(30_000)
+    .default(10_000)
+    .describe('Longest time one Slack Web API call may take (posts, updates, users.info, views.open)'),
   CHEQPOINT_TEST_CRASH_AT: z
     .enum(CRASH_POINTS)
     .optional()

@@ -6,7 +6,7 @@ import type { ApprovalChange } from './approvals/approval-changes.js';
 import { approvalModels, type DecisionDoc } from './approvals/approval.model.js';
 import { deliverySources } from './approvals/delivery-sources.js';
 import { approvalStore } from './approvals/approval-store.js';
-import { approvalsApi, followChanges } from './approvals/approvals.js';
+import { approvalsApi, followChanges, type ApprovalsService } from './approvals/approvals.js';
 import type { ApprovalsContext } from './approvals/context.js';
 import { DecisionReads } from './approvals/decision-reads.js';
 import { DecisionWaiter } from './approvals/decision-waiter.js';
@@ -33,6 +33,10 @@ import type { Logger } from './lib/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { policiesRepository } from './policies/policies.repository.js';
 import { upgradeStorage } from './storage-upgrade.js';
+import { AppError } from './http/app-error.js';
+import { createSlack } from './slack/slack.js';
+import type { SlackAttemptEvent } from './slack/slack-dispatcher.js';
+import { zendeskConnections } from './zendesk/connections.js';
 import { createZendesk } from './zendesk/zendesk.js';
 import { verifiedDeciders } from './zendesk/verified-decider.js';
 import { zendeskVerifications } from './zendesk/verifications.js';
@@ -55,6 +59,8 @@ export type GatewayOptions = {
   http?: HttpHost;
   /** Called after each attempt of a Zendesk effect (tag, notification, note). */
   onZendeskAttempt?: (event: ZendeskAttemptEvent) => void;
+  /** Called after each attempt of a Slack call (post, update, thread reply). */
+  onSlackAttempt?: (event: SlackAttemptEvent) => void;
   /** Adds Node.js process metrics (memory, CPU, event loop) to /metrics; once per process. */
   processMetrics?: boolean;
 };
@@ -122,6 +128,32 @@ export type Gateway = {
   /** Graceful stop: refuse new work, answer held waits with the current state, drain, close. */
   stop: () => Promise<void>;
 };
+
+/** Approvals whose answered held waits (`?wait=`) count the decisions made while the requester waited. */
+function withWaitMetrics(approvals: ApprovalsService, metrics: GatewayMetrics): ApprovalsService {
+  // One count per approval in this process, should the requester hold two calls on it at once.
+  const counted = new Set<string>();
+  return {
+    ...approvals,
+    waitForDecision: async (accountId, approvalId, seconds, signal, startedAt = Date.now()) => {
+      const approval = await approvals.waitForDecision(accountId, approvalId, seconds, signal, startedAt);
+      const decidedAt = approval.decidedAt ? Date.parse(approval.decidedAt) : null;
+      // Decided after this call arrived and before it answered: the requester was still waiting.
+      if (
+        seconds > 0 &&
+        decidedAt !== null &&
+        decidedAt >= startedAt &&
+        approval.decidedBy &&
+        !counted.has(approvalId)
+      ) {
+        counted.add(approvalId);
+        if (counted.size > 10_000) counted.delete(counted.values().next().value as string);
+        metrics.decidedWhileWaiting(approval.decidedBy);
+      }
+      return approval;
+    },
+  };
+}
 
 /** Wires the services, brings the stored data up to date and starts listening. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -195,6 +227,45 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.onZendeskAttempt ? { onAttempt: options.onZendeskAttempt } : {}),
   });
 
+  // The optional Slack connection: like Zendesk, it sees the approvals only through their hooks and facade.
+  const zendeskForSlack = zendeskConnections(conn, clock);
+  const slack = createSlack({
+    conn,
+    clock,
+    logger,
+    registry: metrics.registry,
+    approvals: {
+      get: async (accountId, approvalId) => {
+        try {
+          return await approvals.get(accountId, approvalId);
+        } catch (err) {
+          if (err instanceof AppError && err.status === 404) return null;
+          throw err;
+        }
+      },
+      decide: async (accountId, approvalId, decision) =>
+        (
+          await approvals.decide(
+            { accountId, keyId: 'slack', scope: 'agent' },
+            approvalId,
+            { ...decision, channel: 'slack' },
+            null,
+          )
+        ).approval,
+      ticketUrl: async (accountId, ticketId) => {
+        const connection = await zendeskForSlack.find(accountId);
+        return connection && /^\d{1,19}$/.test(ticketId) ? `${connection.baseUrl}/agent/tickets/${ticketId}` : null;
+      },
+    },
+    people: zendesk.staff,
+    intervalMs: config.CHEQPOINT_DISPATCH_INTERVAL_MS,
+    leaseMs: config.CHEQPOINT_CALLBACK_LEASE_MS,
+    timeoutMs: config.CHEQPOINT_SLACK_TIMEOUT_MS,
+    scheduleMs: config.CHEQPOINT_SLACK_RETRY_SCHEDULE,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.onSlackAttempt ? { onAttempt: options.onSlackAttempt } : {}),
+  });
+
   const ctx: ApprovalsContext = {
     store: approvalStore(conn),
     tickets: ticketSlots(conn),
@@ -213,15 +284,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onDecided: (decision, approval) => {
       metrics.approvalDecided(decision, approval.createdAt);
       zendesk.effects.onDecided(decision, approval);
+      slack.effects.onDecided(decision, approval);
     },
     onCreated: (approval) => {
       metrics.approvalCreated();
       zendesk.effects.onCreated(approval);
+      slack.effects.onCreated(approval);
     },
-    onEscalated: (approval, escalation) => zendesk.effects.onEscalated(approval, escalation),
+    onEscalated: (approval, escalation) => {
+      zendesk.effects.onEscalated(approval, escalation);
+      slack.effects.onEscalated(approval, escalation);
+    },
     ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
   };
   const approvals = approvalsApi(ctx);
+  const served = withWaitMetrics(approvals, metrics);
   // Feed position first, then the pending set: a change made in between is applied twice, never missed.
   const unfollow = followChanges(ctx);
   lists.startAt(await feed.start());
@@ -258,7 +335,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const app = createApp({
     conn,
     accounts,
-    approvals,
+    approvals: served,
     audit,
     callbacks,
     logger,
@@ -268,6 +345,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metricsToken: config.CHEQPOINT_METRICS_TOKEN ?? null,
     trustProxy: config.CHEQPOINT_TRUST_PROXY,
     deciders: verifiedDeciders(verifications, clock),
+    slack: slack.router,
     signedApp: config.CHEQPOINT_APP_DIR
       ? { appDir: config.CHEQPOINT_APP_DIR, verifications, clock, limits: appPageLimits(config, logger, metrics) }
       : null,
@@ -280,6 +358,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   dispatcher.start();
   zendesk.dispatcher.start();
+  slack.dispatcher.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -298,6 +377,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         closed,
         dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
         zendesk.dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
+        slack.dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
       ]);
       clearTimeout(timer);
       await callbackClient.close();

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DecidedBy, DecisionChannel } from '@cheqpoint/shared';
 import type { DecisionDoc } from './approvals/approval.model.js';
 import type { AttemptEvent } from './callbacks/dispatcher.js';
 import type { LimitKind } from './http/limits.js';
@@ -43,6 +44,19 @@ export function createMetrics(options: { heldWaits: () => number; callbacksInFli
     help: 'Time from an approval being created to its decision, by source (agent, policy, expiry)',
     labelNames: ['source'] as const,
     buckets: DECISION_BUCKETS,
+    registers: [registry],
+  });
+  const timeToDecision = new Histogram({
+    name: 'cheqpoint_time_to_decision_seconds',
+    help: 'Seconds from intake to decision, by channel: sidebar, queue (the Zendesk app), slack, api (other callers), policy, expiry',
+    labelNames: ['channel'] as const,
+    buckets: DECISION_BUCKETS,
+    registers: [registry],
+  });
+  const decidedWhileWaiting = new Counter({
+    name: 'cheqpoint_decided_while_waiting_total',
+    help: "Decisions that answered the requester's held call (?wait=) while it was still waiting, by channel",
+    labelNames: ['channel'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -101,8 +115,14 @@ export function createMetrics(options: { heldWaits: () => number; callbacksInFli
     },
     approvalDecided(decision: DecisionDoc, createdAt: Date) {
       const source = decision.decidedBy.type;
+      const seconds = Math.max(0, (decision.decidedAt.getTime() - createdAt.getTime()) / 1000);
       approvalsDecided.inc({ outcome: decision.outcome, source });
-      decisionLatency.observe({ source }, Math.max(0, (decision.decidedAt.getTime() - createdAt.getTime()) / 1000));
+      decisionLatency.observe({ source }, seconds);
+      timeToDecision.observe({ channel: decisionChannelOf(decision.decidedBy) }, seconds);
+    },
+    /** A held call (`?wait=`) answered with a decision made while it waited (counted by the process holding it). */
+    decidedWhileWaiting(decidedBy: DecidedBy) {
+      decidedWhileWaiting.inc({ channel: decisionChannelOf(decidedBy) });
     },
     callbackAttempted(event: AttemptEvent) {
       callbackAttempts.inc({ state: event.state });
@@ -117,3 +137,15 @@ export function createMetrics(options: { heldWaits: () => number; callbacksInFli
   };
 }
 export type GatewayMetrics = ReturnType<typeof createMetrics>;
+
+/** The channel label of a decision: where a person decided (absent: `api`), or the policy or the expiry. */
+export function decisionChannelOf(by: DecidedBy): DecisionChannel | 'policy' | 'expiry' {
+  switch (by.type) {
+    case 'agent':
+      return by.channel ?? 'api';
+    case 'policy':
+      return 'policy';
+    case 'expiry':
+      return 'expiry';
+  }
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JsonObjectSchema, text } from './json.schema.js';
 import { EditableFieldsSchema, PolicyVerdictSchema } from './policy.schema.js';
+import { CLIENT_DECISION_CHANNELS, DECISION_CHANNELS } from './slack.schema.js';
 
 /** The three statuses a Zendesk flow branches on. */
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
@@ -29,6 +30,10 @@ export const DecidedBySchema = z.discriminatedUnion('type', [
      * `group:<name>`, from what Zendesk said of the verified person. Absent when any agent may decide.
      */
     authority: z.string().optional(),
+    /** Where they decided: `sidebar`, `queue` (the Zendesk app), `slack` or `api`; absent in older decisions. */
+    channel: z.enum(DECISION_CHANNELS).optional(),
+    /** The Slack user who clicked, for a decision made in Slack (`id` is then their Zendesk id when mapped). */
+    slackUserId: z.string().optional(),
   }),
   z.object({ type: z.literal('policy'), rule: z.string() }),
   z.object({ type: z.literal('expiry') }),
@@ -71,6 +76,9 @@ export const QuorumVoteSchema = z.object({
     verified: z.boolean(),
     /** As in `decidedBy`: what gave them the authority the rule asked for. */
     authority: z.string().optional(),
+    /** As in `decidedBy`: where they voted, and the Slack user for a vote made in Slack. */
+    channel: z.enum(DECISION_CHANNELS).optional(),
+    slackUserId: z.string().optional(),
   }),
   at: z.iso.datetime(),
   note: z.string().nullable(),
@@ -148,6 +156,8 @@ export const DecisionRequestSchema = z
       name: text(200).pipe(z.string().min(1)),
       email: text(320).optional(),
     }),
+    /** Which part of the Zendesk app decided (for the time-to-decision metrics); absent: `api`. */
+    channel: z.enum(CLIENT_DECISION_CHANNELS).optional(),
   })
   .superRefine((body, ctx) => {
     if (body.decision === 'reject' && !body.note?.trim()) {

@@ -4,5 +4,6 @@ export * from './callback.schema.js';
 export * from './inbound.schema.js';
 export * from './json.schema.js';
 export * from './problem.schema.js';
+export * from './slack.schema.js';
 export * from './policy.schema.js';
 export * from './ticket-note.js';

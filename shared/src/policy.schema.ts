@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FORBIDDEN_KEYS, findJsonIssues } from './json.schema.js';
 import type { FieldError } from './problem.schema.js';
+import { NotifySchema } from './slack.schema.js';
 
 /** What a matching rule does with a request. */
 export const POLICY_OUTCOMES = ['approve', 'reject', 'require_human'] as const;
@@ -203,6 +204,7 @@ export const PolicyRuleSchema = z
       .describe('Quorum: how many distinct agents must approve (any one rejection ends it); default 1'),
     deciders: DecidersSchema.optional().describe('Approval authority: who may decide; default: any agent'),
     escalation: EscalationSchema.optional().describe('What happens when nobody decides in time'),
+    notify: NotifySchema.optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.dryRun === true && rule.outcome === 'require_human') {
@@ -222,7 +224,7 @@ export const PolicyRuleSchema = z
         message: 'approvals applies only to rules with outcome require_human',
       });
     }
-    for (const field of ['deciders', 'escalation'] as const) {
+    for (const field of ['deciders', 'escalation', 'notify'] as const) {
       if (rule[field] !== undefined && (rule.outcome !== 'require_human' || rule.dryRun === true)) {
         ctx.addIssue({
           code: 'custom',
@@ -305,6 +307,9 @@ export const PolicyVerdictSchema = z.object({
     .describe('Distinct approvers the deciding rule asks for; absent: one'),
   deciders: DecidersSchema.optional().describe("The deciding rule's approval authority; absent: any agent"),
   escalation: EscalationSchema.optional().describe("The deciding rule's escalation; absent: none"),
+  notify: NotifySchema.optional().describe(
+    "Where the deciding rule announces the approval; absent: the account's channel",
+  ),
 });
 export type PolicyVerdict = z.infer<typeof PolicyVerdictSchema>;
 

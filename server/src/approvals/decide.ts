@@ -1,4 +1,4 @@
-import type { Approval, ParsedDecisionRequest } from '@cheqpoint/shared';
+import type { Approval, DecisionChannel, ParsedDecisionRequest } from '@cheqpoint/shared';
 import { STATUS_OF_DECISION } from '@cheqpoint/shared';
 import type { Principal } from '../accounts/accounts.service.js';
 import { AppError, notFound } from '../http/app-error.js';
@@ -22,7 +22,11 @@ export async function decideApproval(
   ctx: ApprovalsContext,
   principal: Principal,
   approvalId: string,
-  body: ParsedDecisionRequest & { agent: { verified?: boolean } },
+  body: Omit<ParsedDecisionRequest, 'channel'> & {
+    /** Where the person decided (the app's `sidebar`/`queue`, the gateway's `slack`); absent: `api`. */
+    channel?: DecisionChannel;
+    agent: { verified?: boolean; slackUserId?: string };
+  },
   decisionRequestId: string | null,
 ): Promise<{ approval: Approval; isReplay: boolean }> {
   const found = await ctx.store.findApproval(principal.accountId, approvalId);
@@ -31,13 +35,16 @@ export async function decideApproval(
   if (current) return conflictOrReplay(ctx, found.doc, current, decisionRequestId);
   // Authority before anything is written: a person who may not decide leaves no vote and no decision.
   const authority = await assertMayDecide(ctx, found.doc, body.agent);
-  const agent: VoteAgent = {
+  const agent: VoteAgent & { channel?: DecisionChannel; slackUserId?: string } = {
     id: body.agent.id,
     name: body.agent.name,
     ...(body.agent.email ? { email: body.agent.email } : {}),
-    // true only when the router took the identity from a Zendesk-signed session (zendesk/verified-decider)
+    // true only when the identity came signed: a Zendesk session (zendesk/verified-decider) or Slack (slack/)
     verified: body.agent.verified === true,
     ...(authority ? { authority } : {}),
+    // Recorded only when the caller said where (absent reads as `api`), so other decisions read as before.
+    ...(body.channel ? { channel: body.channel } : {}),
+    ...(body.agent.slackUserId ? { slackUserId: body.agent.slackUserId } : {}),
   };
   const note = body.note?.trim() ? body.note.trim() : null;
   const required = approvalsRequired(found.doc);

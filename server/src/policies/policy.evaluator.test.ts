@@ -21,6 +21,7 @@ describe('Policy evaluation', () => {
       approvalsRequired: 1,
       deciders: null,
       escalation: null,
+      notify: null,
     });
     expect(outcome(policy([{ name: 'r', action: 'other', outcome: 'approve' }]), {})).toBe('require_human');
   });

@@ -6,6 +6,7 @@ import type {
   DryRunResult,
   EditableFields,
   Policy,
+  Notify,
   PolicyOutcome,
   PolicyRule,
   PolicyVerdict,
@@ -33,6 +34,8 @@ export type PolicyEvaluation = {
   deciders: Deciders | null;
   /** The deciding require_human rule's escalation; null: none. */
   escalation: Escalation | null;
+  /** Where the deciding require_human rule announces its approvals (`notify`); null: the account's channel. */
+  notify: Notify | null;
 };
 
 export type PolicyInput = { action: string; details: Record<string, unknown> };
@@ -108,6 +111,7 @@ export function evaluatePolicy(policy: Policy | null, input: PolicyInput): Polic
     approvalsRequired: 1,
     deciders: null,
     escalation: null,
+    notify: null,
   };
   if (!policy) return evaluation;
   let decider: PolicyRule | null = null;
@@ -129,6 +133,7 @@ export function evaluatePolicy(policy: Policy | null, input: PolicyInput): Polic
       evaluation.approvalsRequired = decider.approvals ?? 1;
       evaluation.deciders = decider.deciders ?? null;
       evaluation.escalation = decider.escalation ?? null;
+      evaluation.notify = decider.notify ?? null;
     }
   }
   if (evaluation.outcome === 'require_human' && evaluation.expiresInSeconds === null) {
@@ -148,6 +153,7 @@ export function toPolicyVerdict(evaluation: PolicyEvaluation, policyVersion: num
     ...(evaluation.approvalsRequired > 1 ? { approvalsRequired: evaluation.approvalsRequired } : {}),
     ...(evaluation.deciders ? { deciders: evaluation.deciders } : {}),
     ...(evaluation.escalation ? { escalation: evaluation.escalation } : {}),
+    ...(evaluation.notify ? { notify: evaluation.notify } : {}),
   };
 }
 

@@ -3,12 +3,20 @@ import type { Clock } from '../lib/clock.js';
 import type { ZendeskConnections } from './connections.js';
 import { readFromZendesk } from './zendesk-client.js';
 
+/** A Zendesk user found by email: its id and name, or why there is none (as StaffLookup says it). */
+export type UserByEmail =
+  | { kind: 'found'; id: string; name: string }
+  | { kind: 'unknown' }
+  | { kind: 'no-connection' }
+  | { kind: 'unavailable'; reason: string };
+
 /** How long a lookup is trusted: a person taken out of a group loses its authority within this. */
 const CACHE_MS = 60_000;
 /** Groups read per person (one page; Zendesk's largest). */
 const GROUPS_PAGE = 100;
 
 type UserBody = { user?: { id?: unknown; name?: unknown; role?: unknown; suspended?: unknown } };
+type SearchBody = { users?: { id?: unknown; name?: unknown; email?: unknown; role?: unknown; suspended?: unknown }[] };
 type GroupsBody = { groups?: { name?: unknown; deleted?: unknown }[] };
 
 /**
@@ -49,7 +57,48 @@ export function staffDirectory(connections: ZendeskConnections, clock: Clock, ti
     };
   }
 
+  const byEmail = new Map<string, { found: UserByEmail; at: number }>();
+
+  /** Zendesk's staff member with exactly this email (user search by email), for mapping another identity (Slack) to Zendesk. */
+  async function searchEmail(accountId: string, email: string): Promise<UserByEmail> {
+    const connection = await connections.find(accountId);
+    if (!connection) return { kind: 'no-connection' };
+    const query = encodeURIComponent(`email:${email}`);
+    const read = await readFromZendesk(connection, `/api/v2/users/search.json?query=${query}`, { timeoutMs });
+    if (read.kind !== 'ok') {
+      return { kind: 'unavailable', reason: read.kind === 'status' ? `Zendesk answered ${read.status}` : read.message };
+    }
+    const wanted = email.trim().toLowerCase();
+    // Search matches loosely: only an exact address of a staff member, and only one, is a mapping.
+    const staff = ((read.body as SearchBody).users ?? []).filter(
+      (u) =>
+        typeof u.email === 'string' &&
+        u.email.trim().toLowerCase() === wanted &&
+        typeof u.role === 'string' &&
+        u.role !== 'end-user' &&
+        u.suspended !== true &&
+        (typeof u.id === 'number' || typeof u.id === 'string'),
+    );
+    const [user] = staff;
+    if (staff.length !== 1 || !user) return { kind: 'unknown' };
+    return { kind: 'found', id: String(user.id), name: typeof user.name === 'string' ? user.name : wanted };
+  }
+
   return {
+    /** The staff member with this email, kept a minute (an outage is asked again next time). */
+    async findByEmail(accountId: string, email: string): Promise<UserByEmail> {
+      const key = `${accountId}\n${email.trim().toLowerCase()}`;
+      const now = clock.now().getTime();
+      const hit = byEmail.get(key);
+      if (hit && now - hit.at < CACHE_MS) return hit.found;
+      const found = await searchEmail(accountId, email);
+      if (found.kind === 'found' || found.kind === 'unknown') {
+        byEmail.set(key, { found, at: now });
+        if (byEmail.size > 10_000) byEmail.delete(byEmail.keys().next().value as string);
+      }
+      return found;
+    },
+
     async lookup(accountId: string, userId: string): Promise<StaffLookup> {
       const key = `${accountId}\n${userId}`;
       const now = clock.now().getTime();
