@@ -8,7 +8,13 @@ import path from 'node:path';
 import { build } from 'vite';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { appViteConfig } from '../../zendesk-app/build/app-vite-config.js';
-import { chunkSizes, FIRST_LOAD_BUDGET_BYTES, referencedChunks } from '../../zendesk-app/build/first-load-size.js';
+import {
+  ALERT_ENTRY_BUDGET_BYTES,
+  chunkSizes,
+  FIRST_LOAD_BUDGET_BYTES,
+  referencedChunks,
+} from '../../zendesk-app/build/first-load-size.js';
+import { ICON_SYMBOLS } from '../../zendesk-app/src/alerts/top-bar-icon.js';
 import { BLOCKED_EXTENSIONS, packageDist } from '../../zendesk-app/build/package-app.js';
 import { pngSize } from '../../zendesk-app/build/png.js';
 import { listZip } from '../../zendesk-app/build/zip.js';
@@ -61,9 +67,27 @@ const LOCATION_OPTIONS = ['url', 'flexible', 'autoLoad', 'autoHide', 'size', 'si
 const PARAMETER_TYPES = ['text', 'checkbox', 'url', 'number', 'multiline', 'hidden', 'oauth'];
 const SCOPES = ['header', 'body', 'url', 'jwt_secret_key', 'jwt_claim', 'basic_auth_username', 'basic_auth_password'];
 /** Part of Loofah's SVG safelist (lib/loofah/html5/safelist.rb), the elements and attributes an icon needs. */
-const SVG_SAFE_ELEMENTS = ['svg', 'g', 'path', 'circle', 'ellipse', 'line', 'polyline', 'polygon', 'rect', 'title'];
+const SVG_SAFE_ELEMENTS = [
+  'svg',
+  'g',
+  'path',
+  'circle',
+  'ellipse',
+  'line',
+  'polyline',
+  'polygon',
+  'rect',
+  'title',
+  'symbol',
+  'text',
+];
 const SVG_SAFE_ATTRIBUTES = [
   'xmlns',
+  'id',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'text-anchor',
   'width',
   'height',
   'viewBox',
@@ -129,7 +153,7 @@ describe('Zendesk package validation', () => {
   it('When locations are read, then each is a Support location whose url is a packaged asset', () => {
     expect(Object.keys(manifest.location)).toEqual(['support']);
     const locations = manifest.location.support as Record<string, Record<string, unknown>>;
-    expect(Object.keys(locations).sort()).toEqual(['nav_bar', 'ticket_sidebar']);
+    expect(Object.keys(locations).sort()).toEqual(['background', 'nav_bar', 'ticket_sidebar', 'top_bar']);
     for (const [name, options] of Object.entries(locations)) {
       expect(SUPPORT_LOCATIONS).toContain(name);
       for (const key of Object.keys(options)) expect(LOCATION_OPTIONS).toContain(key);
@@ -204,14 +228,21 @@ describe('Zendesk package validation', () => {
       expect(pngSize(readFileSync(path.join(dist, 'assets', file)))).not.toBeNull();
       expect(statSync(path.join(dist, 'assets', file)).size).toBeLessThanOrEqual(500 * 1024);
     });
-    const icon = readFileSync(path.join(dist, 'assets/icon_nav_bar.svg'), 'utf8');
-    expect(icon).toMatch(/^<svg /);
-    expect(icon).not.toMatch(/<script|\son\w+=|javascript:/i);
-    // Zendesk's upload sanitiser (Loofah) drops what is not on its SVG safelist: ship nothing it rewrites
-    const elements = [...icon.matchAll(/<([a-zA-Z][\w:-]*)/g)].map((m) => m[1]);
-    const attributes = [...icon.matchAll(/\s([a-zA-Z][\w:-]*)=/g)].map((m) => m[1]);
-    for (const name of elements) expect(SVG_SAFE_ELEMENTS, `<${name}>`).toContain(name);
-    for (const name of attributes) expect(SVG_SAFE_ATTRIBUTES, name).toContain(name);
+    for (const file of ['icon_nav_bar.svg', 'icon_top_bar.svg']) {
+      const icon = readFileSync(path.join(dist, 'assets', file), 'utf8');
+      expect(icon).toMatch(/^<svg /);
+      expect(icon).not.toMatch(/<script|\son\w+=|javascript:/i);
+      // Zendesk's upload sanitiser (Loofah) drops what is not on its SVG safelist: ship nothing it rewrites
+      const elements = [...icon.matchAll(/<([a-zA-Z][\w:-]*)/g)].map((m) => m[1]);
+      const attributes = [...icon.matchAll(/\s([a-zA-Z][\w:-]*)=/g)].map((m) => m[1]);
+      for (const name of elements) expect(SVG_SAFE_ELEMENTS, `${file} <${name}>`).toContain(name);
+      for (const name of attributes) expect(SVG_SAFE_ATTRIBUTES, `${file} ${name}`).toContain(name);
+    }
+    // the top bar's count is a symbol per count (`iconSymbol`), `default` first, each with a viewBox
+    const symbols = readFileSync(path.join(dist, 'assets/icon_top_bar.svg'), 'utf8');
+    const ids = [...symbols.matchAll(/<symbol id="([^"]+)" viewBox="0 0 18 18">/g)].map((m) => m[1]);
+    expect(ids).toEqual(ICON_SYMBOLS);
+    expect(ids[0]).toBe('default');
   });
 
   it('When files are listed, then there is no symlink and no blocked file type', () => {
@@ -264,6 +295,27 @@ describe('Zendesk package validation', () => {
     );
     expect(index).not.toContain('json-schema.org/draft/2020-12'); // zod's JSON Schema generator is left out
     expect(index).not.toMatch(/\bTextarea\b|data-garden-id="forms/);
+  });
+
+  it('When the background and top bar load, then each entry’s first-load JavaScript is at most 25 kB gzip and none of it is the sidebar’s bundle', () => {
+    // [2] measured on the tests' build: these entries hold no React, so NODE_ENV changes nothing in them
+    const assets = path.join(dist, 'assets');
+    for (const [page, entry] of [
+      ['background.html', 'background.js'],
+      ['top_bar.html', 'top_bar.js'],
+    ] as const) {
+      expect(readFileSync(path.join(assets, page), 'utf8')).toContain(`src="./${entry}"`);
+      const firstLoad = chunkSizes(assets, entry).filter((s) => s.isFirstLoad);
+      const gzip = firstLoad.reduce((sum, s) => sum + s.gzip, 0);
+      expect(gzip, firstLoad.map((s) => `${s.file} ${s.gzip}`).join(', ')).toBeLessThanOrEqual(
+        ALERT_ENTRY_BUDGET_BYTES,
+      );
+      const files = firstLoad.map((s) => s.file);
+      expect(files).toContain(entry);
+      expect(files, entry).not.toContain('index.js');
+      const code = files.map((file) => readFileSync(path.join(assets, file), 'utf8')).join('\n');
+      expect(code, entry).not.toMatch(/data-garden-id|react\.element|ZodError/); // no React, Garden or zod
+    }
   });
 
   it('When chunks name each other, then by relative URL to a file in the package (Zendesk serves assets/ from its own host)', () => {

@@ -5,6 +5,9 @@ import { gzipSync } from 'node:zlib';
 /** The sidebar's first-load budget: JavaScript, gzip, in bytes (120 kB of 1,000 bytes). */
 export const FIRST_LOAD_BUDGET_BYTES = 120_000;
 
+/** Each alert location's (background, top bar) first-load budget: JavaScript, gzip, in bytes (25 kB). */
+export const ALERT_ENTRY_BUDGET_BYTES = 25_000;
+
 export interface IChunkSize {
   file: string;
   raw: number;
@@ -21,10 +24,10 @@ const DYNAMIC_IMPORT = /["']\.\/([\w.-]+\.js)["']/g;
 
 /**
  * Every JavaScript file of a built package's assets/ folder with its size: the first load is the entry
- * (index.js) and what it imports statically; the rest loads on demand (the queue's table, the card parts,
- * German strings).
+ * (index.js, or another location's entry such as background.js) and what it imports statically; the rest
+ * loads on demand (the queue's table, the card parts, German strings).
  */
-export function chunkSizes(assetsDir: string): IChunkSize[] {
+export function chunkSizes(assetsDir: string, entry = 'index.js'): IChunkSize[] {
   const firstLoad = new Set<string>();
   const visit = (file: string) => {
     if (firstLoad.has(file)) return;
@@ -33,7 +36,7 @@ export function chunkSizes(assetsDir: string): IChunkSize[] {
       visit(match[1] as string);
     }
   };
-  visit('index.js');
+  visit(entry);
   return readdirSync(assetsDir)
     .filter((file) => file.endsWith('.js'))
     .map((file) => {
