@@ -43,7 +43,7 @@ export function benchSettings(quick: boolean) {
     /** How many of them are decided (the others all time out at the same moment). */
     waitsDecided: quick ? 50 : 250,
     /** Long enough for 1,000 calls to be set up and 250 of them decided on a busy 2-core machine. */
-    waitS: 15,
+    waitS: 20,
     /** Decisions go out at random moments in this window after all calls are held. */
     decideWindowS: 8,
     /** Held waits for memory, at the largest size. */
