@@ -14,6 +14,7 @@ import { AUDIT_USAGE, auditCli } from '../audit/audit.cli.js';
 import { POLICY_USAGE, policyCli, type CliContext } from '../policies/policies.cli.js';
 import { deliveriesRepository } from '../callbacks/deliveries.repository.js';
 import { DEFAULT_ROTATION_OVERLAP_HOURS, rotateSigningSecret } from '../callbacks/signing-secrets.js';
+import { SLACK_USAGE, slackCli } from '../slack/slack.cli.js';
 import { ZENDESK_USAGE, zendeskCli } from '../zendesk/zendesk.cli.js';
 
 const USAGE = `Usage: npm run cheqpoint -- <command>
@@ -33,6 +34,7 @@ const USAGE = `Usage: npm run cheqpoint -- <command>
 ${POLICY_USAGE}
 ${AUDIT_USAGE}
 ${ZENDESK_USAGE}
+${SLACK_USAGE}
   account rotate-secret <accountId> [--overlap-hours N] [--json]
                                      new callback signing secret (printed once); the old one
                                      keeps signing too for N hours (default 24), then stops
@@ -71,7 +73,7 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 async function main(argv: string[]) {
   const [first, ...rest] = argv;
   if (
-    (first === 'policy' || first === 'audit' || first === 'zendesk') &&
+    (first === 'policy' || first === 'audit' || first === 'zendesk' || first === 'slack') &&
     !rest.some((a) => a === '--help' || a === '-h')
   ) {
     const ctx: CliContext = {
@@ -80,6 +82,7 @@ async function main(argv: string[]) {
       write: (text) => void process.stdout.write(text),
     };
     if (first === 'zendesk') return zendeskCli(rest, ctx);
+    if (first === 'slack') return slackCli(rest, ctx);
     return first === 'policy' ? policyCli(rest, ctx) : auditCli(rest, ctx);
   }
   const { values, positionals } = parseArgs({
