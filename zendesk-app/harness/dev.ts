@@ -20,6 +20,7 @@ import {
   DEMO_USERS,
 } from './demo-data.js';
 import { seedDemo } from './demo-seed.js';
+import { slackConnectCommand, startDevSlack, type DevSlack } from './dev-slack.js';
 import { writeGatewayAppDir } from './gateway-app.js';
 import { startHarness, type IHarness } from './harness.server.js';
 import { createSignedUrls, signedUrlToken, type ISignedUrls } from './signed-urls.js';
@@ -27,6 +28,7 @@ import { createSignedUrls, signedUrlToken, type ISignedUrls } from './signed-url
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const children = new Set<ChildProcess>();
 let harness: IHarness | null = null;
+let slack: DevSlack | null = null;
 let isStopping = false;
 
 /** Stops everything this run started (the harness, the gateway, a CLI command under way), then exits. */
@@ -34,6 +36,7 @@ async function stop(code: number) {
   if (isStopping) return;
   isStopping = true;
   await harness?.close().catch(() => {});
+  await slack?.fake.stop().catch(() => {});
   await Promise.all(
     [...children].map(
       (child) =>
@@ -298,9 +301,29 @@ async function setDemoPolicy(keys: Keys) {
   say('Set the demo policy: refunds above €200 need a team lead (Grace), account deletions an admin (Margaret)');
 }
 
+/**
+ * Connects the demo account to the fake Slack through the CLI, as an admin connects a workspace (the
+ * token and secret in that child's environment only). A gateway elsewhere could not reach it.
+ */
+async function connectSlack(keys: Keys, devSlack: DevSlack): Promise<boolean> {
+  const { args, env } = slackConnectCommand(keys.accountId, devSlack);
+  try {
+    await cli(args, env);
+    say(`Connected the demo account to the harness's Slack (#${devSlack.pane.channelName}, a fake Slack Web API)`);
+    return true;
+  } catch (err) {
+    say(`The Slack pane stays empty: ${(err as Error).message}`);
+    return false;
+  }
+}
+
 async function main() {
   await ensureGateway();
   const keys = await demoKeys();
+  const isLocalGateway = LOOPBACK.has(new URL(GATEWAY_URL).hostname);
+  slack = isLocalGateway
+    ? await startDevSlack(GATEWAY_URL, Number(process.env['CHEQPOINT_HARNESS_SLACK_PORT'] ?? 0))
+    : null;
   const gatewayHost = new URL(GATEWAY_URL).hostname;
   await build(appViteConfig({ distDir: DEV_DIST, gatewayHost }));
   rmSync(GATEWAY_APP_DIR, { recursive: true, force: true });
@@ -333,10 +356,12 @@ async function main() {
     users: DEMO_USERS,
     currentUser: DEV_USER,
     ...(signed ? { signedUrls: signed } : {}),
+    ...(slack ? { slack: slack.pane } : {}),
   });
   harness = served;
   // A gateway elsewhere could not reach the harness on this machine's loopback address.
   if (LOOPBACK.has(gatewayHost)) await connectZendesk(keys, served.url, zendeskApi);
+  const hasSlack = slack ? await connectSlack(keys, slack) : false;
   await setDemoPolicy(keys);
   const sessions = signed ? await devSessions(signed) : {};
   const session = sessions[String(DEV_USER.id)];
@@ -354,6 +379,9 @@ async function main() {
   say(`  as in Zendesk:    ${served.url}?ticket=${DEMO_TICKET_ID}&frame=zendesk (no harness controls)`);
   say(`  in German:        ${served.url}?ticket=${DEMO_TICKET_ID}&locale=de`);
   say(`  (the app itself loads from ${served.appOrigin}: CHEQPOINT_HARNESS_APP_PORT)`);
+  if (hasSlack) {
+    say(`Slack pane:         ${served.url}slack (messages the gateway posts; "Clicking as" picks who clicks)`);
+  }
   say('Signed in as Ada; switch with "Signed in as" in the harness header, or open the ticket as:');
   const who = DEMO_USERS.map((u) => `${u.name} (${u.role}; ${u.groups.map((g) => g.name).join(', ')}):`);
   const width = Math.max(...who.map((w) => w.length));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import ts from 'typescript';
 import { signedUrlToken, type ISignedUrls } from './signed-urls.js';
+import { slackPane, type ISlackPaneOptions } from './slack-pane.js';
 
 /** Settings as an admin would enter them; `secure` ones stay on this server, like in Zendesk. */
 export interface IHarnessSettings {
@@ -72,6 +73,8 @@ export interface IHarnessOptions {
    * (`zendesk verify`) and serve the app (CHEQPOINT_APP_DIR, see writeGatewayAppDir).
    */
   signedUrls?: ISignedUrls & { appUrl?: string };
+  /** The Slack pane (`/slack`): the fake Slack the gateway posts to and how to sign its clicks. */
+  slack?: ISlackPaneOptions;
 }
 
 /** An app notification the gateway pushed through the emulated `POST /api/v2/apps/notify.json`. */
@@ -145,7 +148,20 @@ function harnessUsers(options: Pick<IHarnessOptions, 'users' | 'currentUser'>) {
  * What Zendesk's users API answers about the harness's users: the user (`/api/v2/users/{id}.json`) and
  * their groups (`/api/v2/users/{id}/groups.json`, one page); null for any other path.
  */
-function usersApi(users: Required<IHarnessUser>[], pathname: string): { status: number; body: string } | null {
+function usersApi(
+  users: Required<IHarnessUser>[],
+  pathname: string,
+  search = '',
+): { status: number; body: string } | null {
+  if (pathname === '/api/v2/users/search.json') {
+    // as Zendesk's user search, for the one query the gateway sends (`email:<address>`, Slack's mapping)
+    const query = new URLSearchParams(search).get('query') ?? '';
+    const email = /^email:(.+)$/.exec(query.trim())?.[1]?.toLowerCase() ?? null;
+    const found = users
+      .filter((u) => email !== null && u.email.toLowerCase() === email)
+      .map(({ id, name, email, role }) => ({ id, name, email, role }));
+    return { status: 200, body: JSON.stringify({ users: found, next_page: null, count: found.length }) };
+  }
   const match = /^\/api\/v2\/users\/(\d+)(\/groups)?\.json$/.exec(pathname);
   if (!match) return null;
   const user = users.find((u) => String(u.id) === match[1]);
@@ -193,7 +209,7 @@ function compileHostScript(): string {
   }).outputText;
 }
 
-function hostPage(config: unknown): string {
+function hostPage(config: unknown, hasSlack: boolean): string {
   const css = readFileSync(path.join(import.meta.dirname, 'host-page.css'), 'utf8');
   const json = JSON.stringify(config).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -213,6 +229,7 @@ function hostPage(config: unknown): string {
   </nav>
   <form id="ticket-form"><label>Ticket <input id="ticket-input" size="6" inputmode="numeric"></label> <button>Open</button></form>
   <button id="scheme" type="button">Dark mode</button>
+  ${hasSlack ? '<a id="slack-link" href="/slack" target="cheqpoint-slack">Slack pane</a>' : ''}
   <div id="top-bar"><button id="top-bar-icon" type="button" aria-label="Cheqpoint (top bar app)" aria-expanded="false" aria-controls="top-bar-popover"></button><div id="top-bar-popover" hidden></div></div>
   <label id="user-switch">Signed in as <select id="user-select"></select></label>
   <span class="events">Send:
@@ -311,7 +328,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
    * tags, app notifications (delivered to the open iframes as `api_notification.<event>`), comments and
    * priority, and who a user is (role, groups: approval authority).
    */
-  async function gatewayApi(req: http.IncomingMessage, pathname: string) {
+  async function gatewayApi(req: http.IncomingMessage, pathname: string, search: string) {
     const fail = (status: number, error: string) => ({ status, body: JSON.stringify({ error }) });
     if (!expectedAuthorization || req.headers.authorization !== expectedAuthorization) {
       return fail(401, "Couldn't authenticate you");
@@ -321,7 +338,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
       const { id, name, email, role } = apiUser;
       return { status: 200, body: JSON.stringify({ user: { id, name, email, role } }) };
     }
-    if (method === 'GET') return usersApi(users, pathname) ?? fail(404, 'RecordNotFound');
+    if (method === 'GET') return usersApi(users, pathname, search) ?? fail(404, 'RecordNotFound');
     let body: Record<string, unknown>;
     try {
       body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
@@ -379,6 +396,13 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
   }
   const zafSdk = bundleZafSdk();
   const hostScript = compileHostScript();
+  const slack = options.slack
+    ? slackPane({
+        ...options.slack,
+        interactionsUrl:
+          options.slack.interactionsUrl ?? `${options.settings.gatewayUrl.replace(/\/+$/, '')}/api/slack/interactions`,
+      })
+    : null;
 
   /** `{{setting.name}}` → value; secure values only for hosts on the domainWhitelist (as Zendesk's proxy). */
   function substitute(text: string, isSecureAllowed: boolean): string {
@@ -517,8 +541,14 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
         if (locale !== null && !LOCALE.test(locale)) {
           return send(res, 400, `?locale=${locale} is not a locale such as de, de-DE or en-US`, 'text/plain');
         }
-        return send(res, 200, hostPage(pageConfig(locale ? { ...user, locale } : user)), CONTENT_TYPES['.html']);
+        return send(
+          res,
+          200,
+          hostPage(pageConfig(locale ? { ...user, locale } : user), slack !== null),
+          CONTENT_TYPES['.html'],
+        );
       }
+      if (slack && url.pathname.startsWith('/slack') && (await slack.handle(req, res, url.pathname))) return;
       if (url.pathname === '/harness/host.js') return send(res, 200, hostScript, CONTENT_TYPES['.js']);
       if (url.pathname === '/harness/icon_top_bar.svg') {
         // the top bar icon the harness draws, as Zendesk draws it from the package (symbols: iconSymbol)
@@ -530,7 +560,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
         );
       }
       if (url.pathname.startsWith('/api/v2/')) {
-        const reply = await gatewayApi(req, url.pathname);
+        const reply = await gatewayApi(req, url.pathname, url.search);
         return send(res, reply.status, reply.body);
       }
       if (url.pathname === '/harness/tags') {
