@@ -359,6 +359,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   dispatcher.start();
   zendesk.dispatcher.start();
   slack.dispatcher.start();
+  void slack.repairPosts((accountId) => ctx.pending.ofAccount(accountId));
 
   let stopping: Promise<void> | null = null;
   const stop = () => {

@@ -71,6 +71,8 @@ export type FakeSlack = {
   setUsers: (users: FakeSlackUser[]) => void;
   /** The next `times` (default 1) calls of `method` answer `status` (with `Retry-After` for a 429). */
   failNext: (method: string, failure: FailNext) => void;
+  /** Drops every failure still queued by failNext. */
+  clearFailures: () => void;
   /** The message posted at `channel`/`ts`, or the first whose `text` or blocks mention `needle`. */
   find: (needle: string) => FakeSlackMessage | undefined;
   /** Called after every answered call (the harness pane refreshes on it); returns the unsubscribe. */
@@ -111,6 +113,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       for (let i = 0; i < (failure.times ?? 1); i++) queue.push(failure);
       failures.set(method, queue);
     },
+    clearFailures: () => failures.clear(),
     find: (needle) =>
       fake.messages.find(
         (m) => m.ts === needle || m.text.includes(needle) || JSON.stringify(m.blocks).includes(needle),

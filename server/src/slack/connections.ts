@@ -115,6 +115,11 @@ export function slackConnections(conn: Connection, clock: Clock = systemClock) {
       return doc;
     },
 
+    /** Every connection (one per connected account: a small collection). */
+    async list(): Promise<SlackConnectionDoc[]> {
+      return SlackConnection.find({}).lean<SlackConnectionDoc[]>();
+    },
+
     /**
      * The connections of a Slack workspace (an interaction names only its team): a scan of the small
      * connections collection (one document per connected account), kept a few seconds.

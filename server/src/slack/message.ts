@@ -63,7 +63,7 @@ export function deciderText(by: DecidedBy): string {
     case 'policy':
       return `policy rule ${esc(by.rule)}`;
     case 'expiry':
-      return 'nobody: it expired';
+      return 'nobody decided in time';
   }
 }
 
@@ -143,10 +143,21 @@ export function pendingMessage(approval: Approval, ticketUrl: string | null, now
 
 const OUTCOME_WORDS = { approved: 'Approved', rejected: 'Rejected' } as const;
 
+/** The outcome's word: an expiry says so (its recorded outcome is a rejection). */
+function outcomeWord(status: keyof typeof OUTCOME_WORDS, by: DecidedBy): string {
+  switch (by.type) {
+    case 'expiry':
+      return 'Expired';
+    case 'agent':
+    case 'policy':
+      return OUTCOME_WORDS[status];
+  }
+}
+
 /** The message once decided (anywhere): outcome, who, when and note; no buttons. */
 export function decidedMessage(approval: Approval, ticketUrl: string | null, now: Date): SlackMessage {
   if (approval.status === 'pending' || !approval.decidedBy) return pendingMessage(approval, ticketUrl, now);
-  const outcome = OUTCOME_WORDS[approval.status];
+  const outcome = outcomeWord(approval.status, approval.decidedBy);
   const by = deciderText(approval.decidedBy);
   const at = approval.decidedAt ? slackDate(approval.decidedAt) : '';
   const note = approval.decisionNote?.trim()

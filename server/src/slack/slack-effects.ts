@@ -16,6 +16,9 @@ export type SlackEffectApproval = {
 };
 export type SlackEffectDecision = { decidedBy: { type: 'agent' | 'policy' | 'expiry' } };
 
+/** What the repair reads of the approvals still pending in this process's working set. */
+export type PendingOfAccount = (accountId: string) => readonly { _id: string; createdAt: Date }[];
+
 export type SlackEffectsDeps = {
   connections: SlackConnections;
   outbox: SlackOutbox;
@@ -48,6 +51,32 @@ export function slackEffects(deps: SlackEffectsDeps) {
     });
 
   return {
+    /**
+     * Queues the post of every pending approval (created since its account connected Slack) that has
+     * neither a message nor a queued post: what a process killed between storing an approval and
+     * queueing its post (onCreated runs after intake, in the background) leaves behind. Run at start;
+     * key reads only, over the in-memory pending set; the unique entry makes a second queueing a no-op.
+     */
+    async repairPosts(
+      pendingOf: PendingOfAccount,
+      read: (accountId: string, approvalId: string) => Promise<SlackEffectApproval | null>,
+    ) {
+      let queued = 0;
+      for (const connection of await deps.connections.list()) {
+        for (const entry of pendingOf(connection._id)) {
+          if (entry.createdAt < connection.createdAt) continue;
+          if (await deps.outbox.findMessage(entry._id)) continue;
+          if (await deps.outbox.find(slackEntryId(entry._id, 'post'))) continue;
+          const doc = await read(connection._id, entry._id);
+          if (!doc || (doc.policy && doc.policy.outcome !== 'require_human')) continue;
+          const channel = doc.policy?.notify?.slack ?? connection.channel;
+          await queue({ approvalId: entry._id, accountId: connection._id, effect: 'post', channel });
+          queued++;
+        }
+      }
+      return queued;
+    },
+
     onCreated(doc: SlackEffectApproval) {
       // A policy that decided at intake asked nobody: nothing is posted (a dry run still asks a person).
       if (doc.policy && doc.policy.outcome !== 'require_human') return;

@@ -8,7 +8,7 @@ import { slackRouter } from './interactions.router.js';
 import { seenSignatures } from './seen-signatures.js';
 import { SIGNATURE_WINDOW_SECONDS } from './signature.js';
 import { SlackDispatcher, type SlackApprovalReads, type SlackAttemptEvent } from './slack-dispatcher.js';
-import { slackEffects } from './slack-effects.js';
+import { slackEffects, type PendingOfAccount } from './slack-effects.js';
 import { slackIdentities, type ZendeskPeople } from './slack-identity.js';
 import { slackOutbox } from './slack-outbox.js';
 
@@ -78,6 +78,18 @@ export function createSlack(options: SlackOptions) {
     timeoutMs: options.timeoutMs,
   });
   const router = slackRouter({ connections, seen, interactions, clock, logger });
-  return { effects, dispatcher, router };
+  /** See slackEffects.repairPosts; failures are logged (the next start tries again). */
+  const repairPosts = async (pendingOf: PendingOfAccount) => {
+    try {
+      const queued = await effects.repairPosts(pendingOf, async (accountId, approvalId) => {
+        const approval = await options.approvals.get(accountId, approvalId);
+        return approval ? { _id: approval.approvalId, accountId, policy: approval.policy } : null;
+      });
+      if (queued > 0) logger.info('slack posts queued again after a restart', { queued });
+    } catch (err) {
+      logger.warn('slack posts not repaired', { error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  return { effects, dispatcher, router, repairPosts };
 }
 export type Slack = ReturnType<typeof createSlack>;
