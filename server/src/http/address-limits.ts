@@ -24,7 +24,7 @@ export type AddressLimitsOptions = {
  *   average); over it, 429 with Retry-After;
  * - each address may present `badPerMinute` invalid credentials; past that, its requests get 429 before
  *   any database lookup or signature check, until the budget refills. Each request takes its share of
- *   that budget when it arrives and gives it back once its credential proved valid (`verified`): a
+ *   that budget when it arrives and gives it back once its credential proved valid (`release`): a
  *   burst of concurrent forgeries gets no further than the budget, although none has failed yet.
  * Both in memory, per process, like the API's limits. A valid credential cannot be told apart before it
  * is checked, so one from an address that is over its bad budget waits too (see the README).
@@ -49,7 +49,7 @@ export class AddressLimits {
 
   /**
    * Before anything is read or verified: 429 when the address is over its bad budget or its rate; else
-   * the request holds one unit of the bad budget until `verified`.
+   * the request holds one unit of the bad budget until `release`.
    */
   check(req: Request) {
     const address = clientAddressKey(req);
@@ -70,8 +70,8 @@ export class AddressLimits {
     }
   }
 
-  /** The request's credential was valid: its unit of the bad budget goes back to the address. */
-  verified(req: Request) {
+  /** The request's credential was valid, or could not be checked (the database failed): its unit goes back. */
+  release(req: Request) {
     this.bad?.refund(clientAddressKey(req));
   }
 

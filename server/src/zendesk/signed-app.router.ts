@@ -78,7 +78,13 @@ export function signedAppRouter(deps: {
       throw validationError([{ path: 'token', message: 'Zendesk posts the signed-URL token as form field token' }]);
     }
     const installationId = installationOf(token);
-    const installation = installationId ? await verifications.byInstallation(installationId) : null;
+    let installation;
+    try {
+      installation = installationId ? await verifications.byInstallation(installationId) : null;
+    } catch (err) {
+      limits?.release(req); // not checked (the database failed): no bad token
+      throw err;
+    }
     if (!installation) throw refused('The token names no app installation this gateway trusts');
     let claims;
     try {
@@ -91,7 +97,7 @@ export function signedAppRouter(deps: {
     if (installation.subdomain && claims.subdomain !== installation.subdomain) {
       throw refused('The token comes from another Zendesk subdomain');
     }
-    limits?.verified(req);
+    limits?.release(req);
     const session = mintSession(installation.sessionSecret, {
       accountId: installation.accountId,
       installationId: installation._id,
