@@ -135,9 +135,11 @@ describe('Zendesk tells the agents who may decide', () => {
       .getByRole('heading', { name: `${forGrace.length} approvals you may decide` })
       .waitFor({ timeout: 15_000 });
     const rows = popover.locator('button.row');
-    expect(await rows.evaluateAll((buttons) => buttons.map((b) => (b as HTMLElement).dataset['approvalId']))).toEqual(
-      forGrace.map((a) => a.approvalId),
-    );
+    expect(
+      await rows.evaluateAll((buttons) =>
+        buttons.map((b) => (b as unknown as { dataset: Record<string, string> }).dataset['approvalId']),
+      ),
+    ).toEqual(forGrace.map((a) => a.approvalId));
     expect(await rows.first().textContent()).toMatch(
       /^Refund order €500\.00#9921 · needs a team lead · (24h|23h) left$/,
     );
@@ -158,7 +160,9 @@ describe('Zendesk tells the agents who may decide', () => {
       await saveScreenshot(page, `alerts-top-bar-${colorScheme}.png`, { selector: '#top-bar-popover' });
       const frame = await (await page.locator('#app-top_bar').elementHandle())?.contentFrame();
       if (!frame) throw new Error('no top_bar frame');
-      expect(await frame.evaluate(() => document.documentElement.dataset['colorScheme'])).toBe(colorScheme);
+      expect(await frame.evaluate(() => (globalThis as any).document.documentElement.dataset['colorScheme'])).toBe(
+        colorScheme,
+      );
       await frame.addScriptTag({ content: axeSource });
       const violations = await frame.evaluate(async () => {
         const { axe, document } = globalThis as any;

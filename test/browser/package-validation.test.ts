@@ -14,7 +14,7 @@ import {
   FIRST_LOAD_BUDGET_BYTES,
   referencedChunks,
 } from '../../zendesk-app/build/first-load-size.js';
-import { ICON_SYMBOLS } from '../../zendesk-app/src/alerts/top-bar-icon.js';
+import { ICON_SYMBOLS } from '../../zendesk-app/src/alerts/icon-symbols.js';
 import { BLOCKED_EXTENSIONS, packageDist } from '../../zendesk-app/build/package-app.js';
 import { pngSize } from '../../zendesk-app/build/png.js';
 import { listZip } from '../../zendesk-app/build/zip.js';

@@ -91,6 +91,8 @@ describe('Verified approvers through the harness', () => {
       .locator(`article[data-approval-id="${approvalId}"][data-status="approved"]`)
       .waitFor({ timeout: 15_000 });
 
+    // the decided card folds to its history line where it was: opened, it says who decided
+    await cardOf(sidebar, approvalId).getByRole('button', { expanded: false }).click();
     expect(await cardOf(sidebar, approvalId).getByTestId('verified-decider').textContent()).toBe('Verified by Zendesk');
     const approval = await call(gateway.url, 'GET', `/api/approvals/${approvalId}`, { key: account.agentKey });
     expect(approval.body.decidedBy).toEqual({
@@ -134,8 +136,11 @@ describe('The signed-URL package', () => {
       const manifest = JSON.parse(readFileSync(path.join(distDir, 'manifest.json'), 'utf8'));
       expect(manifest.signedUrls).toBe(true);
       const locations = manifest.location.support as Record<string, Record<string, unknown>>;
-      expect(Object.keys(locations).sort()).toEqual(['nav_bar', 'ticket_sidebar']);
-      for (const options of Object.values(locations)) {
+      expect(Object.keys(locations).sort()).toEqual(['background', 'nav_bar', 'ticket_sidebar', 'top_bar']);
+      // the alert locations only read (no session needed): their own packaged pages, unsigned
+      expect(locations['background']).toMatchObject({ url: 'assets/background.html', signed: false });
+      expect(locations['top_bar']).toMatchObject({ url: 'assets/top_bar.html', signed: false });
+      for (const options of [locations['ticket_sidebar'], locations['nav_bar']].map((o) => o ?? {})) {
         // zendesk_apps_support: a location url is https/localhost, an assets/ file, or contains {{setting.…}}
         expect(options['url']).toBe(SIGNED_LOCATION_URL);
         expect(String(options['url'])).toMatch(/\{\{setting\.gatewayUrl\}\}/);

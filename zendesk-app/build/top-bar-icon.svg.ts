@@ -1,4 +1,4 @@
-import { ICON_SYMBOLS } from '../src/alerts/top-bar-icon.js';
+import { ICON_SYMBOLS } from '../src/alerts/icon-symbols.js';
 
 /** The ring and check of the nav-bar icon, drawn smaller in the top bar's symbols to leave room for a count. */
 const RING = `<circle cx="9" cy="9" r="7" fill="none" stroke="currentColor" stroke-width="1.6"/>

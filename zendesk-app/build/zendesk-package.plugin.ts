@@ -73,9 +73,13 @@ export function zendeskPackage(options: IZendeskPackageOptions): Plugin {
       manifest.domainWhitelist = [options.gatewayHost];
       if (options.signedUrls) {
         manifest.signedUrls = true;
-        // the gateway's signed page is the sidebar's (index.html); the alert locations keep their own entries
-        for (const location of Object.values(manifest.location.support as Record<string, { url: string }>)) {
+        // The gateway's signed page is the sidebar's (index.html). The alert locations keep their packaged
+        // pages, unsigned: they only read, which needs no session, and a packaged page cannot take a POST.
+        for (const location of Object.values(
+          manifest.location.support as Record<string, { url: string; signed?: boolean }>,
+        )) {
           if (location.url === 'assets/index.html') location.url = SIGNED_LOCATION_URL;
+          else location.signed = false;
         }
       }
       writeFileSync(path.join(distDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -345,7 +345,7 @@ function mount(
   const query = new URLSearchParams({ origin: window.location.origin, app_guid: appGuid, colorScheme, location });
   const page = config.locationUrls[location] ?? 'assets/index.html';
   // [2] signed URLs load the gateway's page (the sidebar's); the alert locations keep their packaged pages
-  const isSigned = !!config.signedApp && !page.startsWith('assets/');
+  const isSigned = !!config.signedApp && (location === 'ticket_sidebar' || location === 'nav_bar');
   const origin = isSigned && config.signedApp ? config.signedApp.origin : config.appOrigin;
   const state: IFrameState = { iframe, origin, appGuid, location, ticketId, subscriptions: new Map() };
   frames.push(state);
