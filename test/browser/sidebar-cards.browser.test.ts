@@ -203,7 +203,7 @@ describe('Sidebar cards at 320 px', () => {
     expect((await getApproval(stack, approvalId)).status).toBe('pending');
   });
 
-  it('When Modify opens, then focus is on the first editable field; Cancel returns it to Modify; Enter approves and focus stays on the card', async () => {
+  it('When Modify opens, then focus is on the first editable field; Cancel returns it to Modify; Enter approves and focus stays in the card (its history line: nothing else is pending)', async () => {
     const ticket = '8003';
     const approvalId = await submit(stack, refund(ticket));
     const { sidebar } = await openSidebar(ticket);
@@ -216,7 +216,7 @@ describe('Sidebar cards at 320 px', () => {
         return {
           label: (el?.id ? (document.querySelector(`label[for="${el.id}"]`)?.textContent ?? '') : '') as string,
           text: (el?.textContent ?? '') as string,
-          approval: (el?.getAttribute('data-approval-id') ?? '') as string,
+          approval: (el?.closest('[data-approval-id]')?.getAttribute('data-approval-id') ?? '') as string,
         };
       });
     await expect.poll(async () => (await focused()).label).toBe('Order id');

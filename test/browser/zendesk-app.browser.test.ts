@@ -101,6 +101,8 @@ describe('Zendesk app in the harness', () => {
       email: 'ada@example.com',
       verified: false,
     });
+    // the decided card folds to its history line where it was: opened, it says who decided
+    await card.getByRole('button', { expanded: false }).click();
     expect(await card.textContent()).toContain('Approved by Ada Lovelace');
 
     await expect.poll(() => stack.harness.notes.filter((n) => n.ticketId === '5002').length).toBe(1);
@@ -179,6 +181,7 @@ describe('Zendesk app in the harness', () => {
     await sidebar
       .locator(`article[data-approval-id="${approvalId}"][data-status="rejected"]`)
       .waitFor({ timeout: 15_000 });
+    await card.getByRole('button', { expanded: false }).click();
     expect(await card.textContent()).toContain('Rejected by Grace Hopper');
     expect(await card.textContent()).toContain('Customer withdrew');
   });

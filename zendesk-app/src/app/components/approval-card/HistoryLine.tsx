@@ -2,23 +2,25 @@ import styled from 'styled-components';
 import { Tag } from '@zendeskgarden/react-tags';
 import { getColor } from '@zendeskgarden/react-theming';
 import type { ApprovalView } from '../../api/approval-view';
-import { formatAgo, formatDateTime, humanizeAction } from '../../lib/format';
+import { formatAgo, formatDateTime, formatRelativeTime, humanizeAction } from '../../lib/format';
 import type { Translate } from '../../lib/i18n';
 import { decisionLine, whoDecided } from './decision-words';
 import { Badges, Header } from './card.styles';
 
 /**
- * The history line of a decided approval: one button, outcome · title · who · when. It wraps rather than
- * cut: the title alone gives way (ellipsis); outcome, who and when are never clipped. At Zendesk's 320 px
- * the who · when part usually takes a second line.
+ * The history line of a decided approval: one button, outcome · title · who · when, on one line at 320 px.
+ * Only the title gives way (down to a few letters and an ellipsis); outcome, who and when are never cut:
+ * when they alone are wider than the card (a long name, German), who · when takes a second line instead.
  */
 const Toggle = styled.button`
+  position: relative;
   display: flex;
   flex-wrap: wrap;
   align-items: baseline;
   column-gap: ${({ theme }) => theme.space.xxs};
   width: 100%;
   padding: 0;
+  padding-inline-end: ${({ theme }) => theme.space.sm};
   border: 0;
   background: none;
   color: inherit;
@@ -40,10 +42,10 @@ const Outcome = styled.span<{ $status: 'approved' | 'rejected' }>`
     getColor({ theme, variable: $status === 'approved' ? 'foreground.success' : 'foreground.danger' })};
 `;
 
-/** The title: takes the rest of the first line and is the only part that may end in an ellipsis. */
+/** The title: what is left of the first line (a basis of 0 never pushes who · when down), with an ellipsis. */
 const Title = styled.span`
-  flex: 1 1 6em;
-  min-width: 0;
+  flex: 1 1 0;
+  min-width: min(3em, 100%);
   overflow: hidden;
   text-overflow: ellipsis;
   white-space: nowrap;
@@ -51,6 +53,7 @@ const Title = styled.span`
 
 /** Who · when: kept whole (it moves to the next line instead); a name longer than the card wraps. */
 const WhoWhen = styled.span`
+  flex: 0 1 auto;
   display: flex;
   flex-wrap: wrap;
   column-gap: ${({ theme }) => theme.space.xxs};
@@ -69,9 +72,11 @@ const When = styled.time`
   white-space: nowrap;
 `;
 
+/** At the end of the first line, in the toggle's end padding: it never pushes who · when down. */
 const Chevron = styled.span`
-  flex: none;
-  margin-inline-start: auto;
+  position: absolute;
+  inset-inline-end: 0;
+  top: 0;
   color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
 `;
 
@@ -101,6 +106,10 @@ export function HistoryLine({
 }: IHistoryLineProps) {
   const status = approval.status === 'approved' ? 'approved' : 'rejected';
   const when = approval.decidedAt ? formatAgo(approval.decidedAt, now, locale) : '';
+  // the line says it short ("2 min. ago", "vor 2 Min."), its tooltip in full
+  const whenShort = approval.decidedAt
+    ? formatRelativeTime(Math.min(Date.parse(approval.decidedAt), now), now, locale, 'short')
+    : '';
   const who = whoDecided(approval.decidedBy, t);
   const title = humanizeAction(approval.action);
   return (
@@ -122,7 +131,7 @@ export function HistoryLine({
               {who && <span data-part="who">· {who}</span>}
               {approval.decidedAt && (
                 <When dateTime={approval.decidedAt} title={formatDateTime(approval.decidedAt, locale)} data-part="when">
-                  · {when}
+                  · {whenShort}
                 </When>
               )}
             </WhoWhen>
