@@ -358,6 +358,12 @@ async function runBackend(name: BackendName, result: BackendResult) {
       decided,
     );
     noteSamples(seed, { decided: sr.decisionCross?.decisionToAnswer.count ?? 0 });
+    if (isLargest) {
+      // Memory before the held waits with decisions: those leave V8's heap grown by 1,000 calls' garbage.
+      const ids = takePending(seed, settings.memoryWaits);
+      const held = await phase(`${settings.memoryWaits} held waits, memory`, () => heldMemoryPhase(ctx, ids));
+      result.heldMemory = held ? { ...held, stored: seed.counts.approvals } : undefined;
+    }
     if (size === Math.min(settings.waitsSize, largest)) {
       const ids = takePending(seed, settings.waits);
       const held = await phase(
@@ -369,9 +375,6 @@ async function runBackend(name: BackendName, result: BackendResult) {
       noteSamples(seed, { decided: held?.decisionCall.count ?? 0 });
     }
     if (isLargest) {
-      const ids = takePending(seed, settings.memoryWaits);
-      const held = await phase(`${settings.memoryWaits} held waits, memory`, () => heldMemoryPhase(ctx, ids));
-      result.heldMemory = held ? { ...held, stored: seed.counts.approvals } : undefined;
       const okOf = (r: { ok: number; warmupOk?: number }) => r.ok + (r.warmupOk ?? 0);
       const stored = seed.counts.approvals;
       const intake = {
