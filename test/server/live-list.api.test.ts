@@ -164,9 +164,17 @@ describe('Held list calls (GET /api/agent/approvals?since=&wait=)', () => {
     await new Promise((r) => setTimeout(r, 300));
     const before = commands.length;
     await new Promise((r) => setTimeout(r, 1_500));
-    // Meanwhile only the background loops run (the feed's tail, the callback and Zendesk outboxes, by key
+    // Meanwhile only the background loops run (the feed's tail, the callback, Zendesk and Slack outboxes, by key
     // or working set): nothing reads approvals, their tickets or the pending set for the held calls.
-    const background = new Set(['changes', 'callback_outbox', 'delivery_claims', 'zendesk_outbox', 'zendesk_claims']);
+    const background = new Set([
+      'changes',
+      'callback_outbox',
+      'delivery_claims',
+      'zendesk_outbox',
+      'zendesk_claims',
+      'slack_outbox',
+      'slack_claims',
+    ]);
     expect(commands.slice(before).filter((c) => !background.has(c.collection))).toEqual([]);
     for (const c of controllers) c.abort();
     await Promise.all(calls);

@@ -23,6 +23,9 @@ const WORKING_SETS = new Set([
   // effects still to send to Zendesk, and their attempts' claims (removed once sent or given up)
   'zendesk_outbox',
   'zendesk_claims',
+  // Slack posts, updates and thread replies still to send, and their attempts' claims (same discipline)
+  'slack_outbox',
+  'slack_claims',
 ]);
 /** Commands that read or change documents chosen by a filter. */
 const FILTERED = new Set(['find', 'update', 'delete', 'findAndModify', 'count', 'aggregate', 'distinct']);

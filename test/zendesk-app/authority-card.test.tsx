@@ -217,6 +217,10 @@ describe('Queue with approval authority', () => {
       gateway: fakeGateway({ listPending: vi.fn(async () => [needsLead, anyone]) }),
       location: 'nav_bar',
     });
+    // This agent is not a team lead, so "Can decide" starts ticked and hides the row: show everyone's.
+    const canDecide = (await screen.findByLabelText('Can decide')) as HTMLInputElement;
+    await waitFor(() => expect(canDecide.checked).toBe(true));
+    fireEvent.click(canDecide);
     const row = (await screen.findByText('Refund order #1001')).closest('tr') as HTMLElement;
     expect(within(row).getByText('Needs a team lead')).toBeTruthy();
     const other = screen.getByText('Refund order #1002').closest('tr') as HTMLElement;
