@@ -101,6 +101,7 @@ describe('ApprovalCard', () => {
       decision: 'reject',
       note: 'Outside the refund window',
       agent: { id: '381', name: 'Ada Lovelace', email: 'ada@example.com' },
+      channel: 'sidebar',
     });
   });
 
@@ -126,6 +127,7 @@ describe('ApprovalCard', () => {
       note: 'Half refund agreed',
       modifiedDetails: { ...approval.details, amount: 25 },
       agent: { id: '381', name: 'Ada Lovelace', email: 'ada@example.com' },
+      channel: 'sidebar',
     });
   });
 

@@ -203,7 +203,7 @@ describe('Queue', () => {
     expect(screen.getByText('1–25 of 200')).toBeTruthy();
   });
 
-  it('When a row is reviewed, then its card opens below it, and deciding keeps the row until it is closed', async () => {
+  it('When a row is reviewed, then its card opens below it, deciding (said to come from the queue) keeps the row until it is closed', async () => {
     // expires an hour from the real clock (the card disables deciding once expired)
     const approval = buildApproval({
       riskLevel: 'low',
@@ -226,6 +226,8 @@ describe('Queue', () => {
     await waitFor(() =>
       expect(document.querySelector('tbody tr[data-approval-id]')?.getAttribute('data-status')).toBe('approved'),
     );
+    // the gateway counts it as decided in the queue (its time-to-decision metric's channel)
+    expect(decide).toHaveBeenCalledWith(approval.approvalId, expect.objectContaining({ channel: 'queue' }));
     expect(screen.getByTestId('queue-count').textContent).toBe('Pending: 0');
     fireEvent.click(screen.getByRole('button', { name: 'Hide: Refund order #1001' }));
     await waitFor(() => expect(rowIds()).toEqual([]));

@@ -58,6 +58,7 @@ describe('ApprovalCard with a quorum', () => {
     expect(gateway.decide).toHaveBeenCalledWith(initial.approvalId, {
       decision: 'approve',
       agent: { id: '381', name: 'Ada Lovelace', email: 'ada@example.com' },
+      channel: 'sidebar',
     });
     expect((within(card).getByRole('button', { name: 'Approve' }) as HTMLButtonElement).disabled).toBe(true);
     expect((within(card).getByRole('button', { name: 'Reject' }) as HTMLButtonElement).disabled).toBe(false);

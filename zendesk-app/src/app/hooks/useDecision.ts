@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import type { DecisionRequest } from '@cheqpoint/shared';
 import type { ApprovalView } from '../api/approval-view';
 import { GatewayError, type DecisionOutcome } from '../api/gateway-client';
 import { useClient } from './useClient';
@@ -10,11 +11,26 @@ export interface IDecisionInput {
 }
 
 /**
+ * Where the decision was made, for the gateway's time-to-decision metric: the app's two deciding
+ * locations; any other says nothing (the gateway counts it as `api`).
+ */
+export function decisionChannel(location: string): DecisionRequest['channel'] {
+  switch (location) {
+    case 'ticket_sidebar':
+      return 'sidebar';
+    case 'nav_bar':
+      return 'queue';
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Sends a decision as the signed-in agent. A `409` is not an error: the card takes the current state and
  * says who decided. After a decision the optional internal note goes onto the ticket.
  */
 export function useDecision(onUpdated: (approval: ApprovalView) => void) {
-  const { gateway, currentUser, client, t, isTicketNoteEnabled } = useClient();
+  const { gateway, currentUser, client, t, isTicketNoteEnabled, location } = useClient();
   const [isBusy, setIsBusy] = useState(false);
   const [error, setError] = useState<GatewayError | null>(null);
   const [isConflict, setIsConflict] = useState(false);
@@ -27,6 +43,7 @@ export function useDecision(onUpdated: (approval: ApprovalView) => void) {
     setIsNoteFailed(false);
     try {
       const note = input.note.trim();
+      const channel = decisionChannel(location);
       const outcome = await gateway.decide(approvalId, {
         decision: input.decision,
         ...(note ? { note } : {}),
@@ -36,6 +53,7 @@ export function useDecision(onUpdated: (approval: ApprovalView) => void) {
           name: currentUser.name || currentUser.id,
           ...(currentUser.email ? { email: currentUser.email } : {}),
         },
+        ...(channel ? { channel } : {}),
       });
       setIsConflict(outcome.kind === 'conflict');
       onUpdated(outcome.approval);
