@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CustomerReplyStateSchema, ExecutionStateSchema, OutcomePlanSchema } from './actions.schema.js';
 import { JsonObjectSchema, text } from './json.schema.js';
 import { EditableFieldsSchema, PolicyVerdictSchema } from './policy.schema.js';
 import { CLIENT_DECISION_CHANNELS, DECISION_CHANNELS } from './slack.schema.js';
@@ -122,6 +123,16 @@ export const ApprovalSchema = z.object({
    * group told), if nobody decides before; null when the rule has none.
    */
   escalatesAt: z.iso.datetime().nullable(),
+  /**
+   * What Cheqpoint does once this approval is decided (the account's `actions.json` for its action, as
+   * it was at intake): the request it makes on approval and whether it replies to the customer. Null
+   * when the action has no configuration. Names and hosts only, never headers or secrets.
+   */
+  outcomePlan: OutcomePlanSchema.nullable().default(null),
+  /** The request Cheqpoint made (or makes) to carry out the approved action; null when none. */
+  execution: ExecutionStateSchema.nullable().default(null),
+  /** The public reply Cheqpoint adds to the ticket; null when none is due. */
+  customerReply: CustomerReplyStateSchema.nullable().default(null),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExecutionStateSchema } from './actions.schema.js';
 import { APPROVAL_ID_PATTERN, DecidedBySchema } from './approval.schema.js';
 
 /** Event type of every callback. */
@@ -22,5 +23,11 @@ export const CallbackBodySchema = z.object({
   action: z.string(),
   details: z.record(z.string(), z.unknown()),
   ticketId: z.string().nullable(),
+  /**
+   * What Cheqpoint does about the action itself (README "Late decisions"), as it stood when this
+   * attempt was sent: null when it executes nothing. The first attempt goes at the decision, usually
+   * with `pending`; a redelivery says it as it is then (GET /api/approvals/{id} always does).
+   */
+  execution: ExecutionStateSchema.nullable().optional(),
 });
 export type CallbackBody = z.output<typeof CallbackBodySchema>;

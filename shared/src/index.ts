@@ -1,3 +1,4 @@
+export * from './actions.schema.js';
 export * from './approval.schema.js';
 export * from './authority.js';
 export * from './callback.schema.js';

@@ -34,6 +34,9 @@ export function toApprovalView(doc: ApprovalDoc, decision?: DecisionDoc | null):
     quorum:
       (doc.policy?.approvalsRequired ?? 1) > 1 ? { required: doc.policy?.approvalsRequired ?? 1, approvals: [] } : null,
     escalatesAt: escalatesAt(doc)?.toISOString() ?? null,
+    outcomePlan: null,
+    execution: null,
+    customerReply: null,
   };
 }
 
