@@ -166,6 +166,26 @@ describe('ApprovalCard', () => {
     expect(screen.queryByDisplayValue('9921')).toBeNull();
   });
 
+  it('When the details name their currency, then Modify shows the diff and the locked values as money in it', () => {
+    const approval = buildApproval({
+      details: { ticket_id: '9921', order_id: '1001', amount: 40, shipping_fee: '4.50', currency: 'EUR' },
+      policy: {
+        outcome: 'require_human',
+        rule: 'refunds-need-a-person',
+        dryRun: [],
+        policyVersion: 3,
+        editableFields: { amount: { type: 'number', min: 1, mayOnlyDecrease: true } },
+      },
+    });
+    renderCard(approval);
+    fireEvent.click(screen.getByRole('button', { name: 'Modify' }));
+    fireEvent.change(screen.getByLabelText('Amount'), { target: { value: '25' } });
+    const diff = screen.getByText('Amount', { selector: 'strong' }).closest('li') as HTMLElement;
+    expect(diff.textContent).toBe('Amount: €40.00 → €25.00');
+    const locked = screen.getByTestId('locked-fields');
+    expect(within(locked).getByText('€4.50')).toBeTruthy();
+  });
+
   it('When someone else decided first (409), then the card shows the decided state and who decided', async () => {
     const approval = buildApproval();
     const current = decided(approval, {

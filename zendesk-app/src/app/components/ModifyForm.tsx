@@ -34,6 +34,8 @@ export interface IModifyFormProps {
   onChange: (key: string, value: FieldValue) => void;
   /** Enter in a field: approve with the changes (the card decides whether that is allowed). */
   onSubmit?: () => void;
+  /** The currency of money in the details that names none (currencyInside()), for the locked values. */
+  currency?: string | null;
   locale?: string;
   t: Translate;
 }
@@ -53,7 +55,16 @@ function limitHint(spec: IFieldSpec, t: Translate): string | null {
  * values; fields the policy locks are plain text under a lock note, and the ticket link is not shown.
  * The first field takes focus when the form opens.
  */
-export function ModifyForm({ specs, values, errors, onChange, onSubmit, locale = 'en', t }: IModifyFormProps) {
+export function ModifyForm({
+  specs,
+  values,
+  errors,
+  onChange,
+  onSubmit,
+  currency = null,
+  locale = 'en',
+  t,
+}: IModifyFormProps) {
   const ref = useRef<HTMLFormElement>(null);
   useEffect(() => {
     ref.current?.querySelector<HTMLElement>('input, select, textarea')?.focus();
@@ -154,7 +165,7 @@ export function ModifyForm({ specs, values, errors, onChange, onSubmit, locale =
               <div key={spec.key} style={{ display: 'contents' }}>
                 <dt title={spec.key}>{humanizeKey(spec.key)}</dt>
                 <dd>
-                  <DetailValue value={spec.original} locale={locale} t={t} />
+                  <DetailValue value={spec.original} name={spec.key} currency={currency} locale={locale} t={t} />
                 </dd>
               </div>
             ))}

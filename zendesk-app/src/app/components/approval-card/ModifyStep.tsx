@@ -2,6 +2,8 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ApprovalView } from '../../api/approval-view';
 import { buildModifiedDetails, diffDetails, fieldSpecs, initialValues, type FieldValue } from '../../lib/details-form';
 import type { Translate } from '../../lib/i18n';
+import { currencyInside } from '../../lib/money';
+import { useClient } from '../../hooks/useClient';
 import { DetailsDiff } from '../DetailsDiff';
 import { ModifyForm } from '../ModifyForm';
 import { Section } from '../Section';
@@ -32,6 +34,12 @@ export function ModifyStep({ approval, onDraft, onSubmit, locale, t }: IModifySt
   const modified = useMemo(() => buildModifiedDetails(specs, values), [specs, values]);
   const changes = useMemo(() => diffDetails(approval.details, modified.details), [approval.details, modified.details]);
   const canApprove = Object.keys(modified.errors).length === 0 && changes.length > 0;
+  const { defaultCurrency } = useClient();
+  // money that names no currency of its own takes the details' currency, else the app's default
+  const currency = useMemo(
+    () => currencyInside(approval.details, defaultCurrency ?? null),
+    [approval.details, defaultCurrency],
+  );
   useEffect(() => onDraft({ details: modified.details, canApprove }), [modified.details, canApprove, onDraft]);
   return (
     <Section title={t('modify_title')}>
@@ -41,11 +49,12 @@ export function ModifyStep({ approval, onDraft, onSubmit, locale, t }: IModifySt
         errors={modified.errors}
         onChange={(key, value) => setValues((prev) => ({ ...prev, [key]: value }))}
         onSubmit={onSubmit}
+        currency={currency}
         locale={locale}
         t={t}
       />
       <Section title={t('changes_title')}>
-        <DetailsDiff changes={changes} t={t} />
+        <DetailsDiff changes={changes} before={approval.details} after={modified.details} locale={locale} t={t} />
       </Section>
     </Section>
   );
