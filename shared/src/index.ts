@@ -3,6 +3,7 @@ export * from './approval.schema.js';
 export * from './authority.js';
 export * from './callback.schema.js';
 export * from './inbound.schema.js';
+export * from './insights.schema.js';
 export * from './json.schema.js';
 export * from './problem.schema.js';
 export * from './slack.schema.js';
