@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CustomerReplyStateSchema, ExecutionStateSchema, OutcomePlanSchema } from './actions.schema.js';
+import { CustomerReplyStateSchema, ExecutionStateSchema, OutcomePlanSchema } from './outcome.schema.js';
 import { JsonObjectSchema, text } from './json.schema.js';
 import { EditableFieldsSchema, PolicyVerdictSchema } from './policy.schema.js';
 import { CLIENT_DECISION_CHANNELS, DECISION_CHANNELS } from './slack.schema.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExecutionStateSchema } from './actions.schema.js';
+import { ExecutionStateSchema } from './outcome.schema.js';
 import { APPROVAL_ID_PATTERN, DecidedBySchema } from './approval.schema.js';
 
 /** Event type of every callback. */
