@@ -122,7 +122,10 @@ describe('Queue', () => {
     const gateway = fakeGateway({ listPending: vi.fn(async () => [refund, cancel]) });
     renderWithClient(<Queue />, { gateway, location: 'nav_bar' });
     await screen.findByText('Pending: 2', { selector: '[data-testid=queue-count]' });
-    fireEvent.change(screen.getByLabelText('Action'), { target: { value: 'cancel_subscription' } });
+    // the action select lists the actions of the approvals once they are known (a render after the count)
+    const select = screen.getByLabelText('Action') as HTMLSelectElement;
+    await waitFor(() => expect([...select.options].map((o) => o.value)).toContain('cancel_subscription'));
+    fireEvent.change(select, { target: { value: 'cancel_subscription' } });
     await waitFor(() =>
       expect(gateway.listPending).toHaveBeenLastCalledWith({ limit: 200, action: 'cancel_subscription' }),
     );
