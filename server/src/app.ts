@@ -47,6 +47,8 @@ export type AppDeps = {
   deciders?: VerifiedDeciders | null;
   /** Slack's Interactivity URL (`POST /api/slack/interactions`, slack/); without it, not mounted. */
   slack?: Router | null;
+  /** Insights and suggested rules (`GET /api/agent/insights…`, insights/); without it, not mounted. */
+  insights?: Router | null;
   /** The app page for signed URLs at /zendesk/app/ (CHEQPOINT_APP_DIR); without it, not mounted. */
   signedApp?: {
     appDir: string;
@@ -153,6 +155,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.slack) app.use(deps.slack);
   app.use(jsonBody());
   app.use(approvalsRouter(deps));
+  if (deps.insights) app.use(deps.insights);
   if (deps.audit) {
     app.use(
       auditRouter({

@@ -30,6 +30,8 @@ import { appPageLimits } from './http/app-page-limits.js';
 import { RequestLimits } from './http/limits.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import { createInsights, type InsightsService } from './insights/insights.js';
+import { insightsRouter } from './insights/insights.router.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { policiesRepository } from './policies/policies.repository.js';
 import { upgradeStorage } from './storage-upgrade.js';
@@ -129,8 +131,15 @@ export type Gateway = {
   stop: () => Promise<void>;
 };
 
-/** Approvals whose answered held waits (`?wait=`) count the decisions made while the requester waited. */
-function withWaitMetrics(approvals: ApprovalsService, metrics: GatewayMetrics): ApprovalsService {
+/**
+ * Approvals whose answered held waits (`?wait=`) count the decisions made while the requester waited
+ * (in the metrics, and in the insights when a person decided).
+ */
+function withWaitMetrics(
+  approvals: ApprovalsService,
+  metrics: GatewayMetrics,
+  insights: Pick<InsightsService, 'waited'>,
+): ApprovalsService {
   // One count per approval in this process, should the requester hold two calls on it at once.
   const counted = new Set<string>();
   return {
@@ -149,6 +158,7 @@ function withWaitMetrics(approvals: ApprovalsService, metrics: GatewayMetrics): 
         counted.add(approvalId);
         if (counted.size > 10_000) counted.delete(counted.values().next().value as string);
         metrics.decidedWhileWaiting(approval.decidedBy);
+        insights.waited(approval, accountId);
       }
       return approval;
     },
@@ -175,6 +185,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     callbacksInFlight: () => dispatcher.activeCount,
   });
   if (options.processMetrics) metrics.collectProcessMetrics();
+  // Daily rollups of what is requested and decided (GET /api/agent/insights, policy suggest).
+  const insights = createInsights({ conn, clock, logger });
 
   const onCallbackEvent = async (event: DeliveryEvent) => {
     await audit.bestEffort({ _id: event.approvalId, accountId: event.accountId }, event.type, () =>
@@ -283,11 +295,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     clock,
     onDecided: (decision, approval) => {
       metrics.approvalDecided(decision, approval.createdAt);
+      insights.decided(decision, approval);
       zendesk.effects.onDecided(decision, approval);
       slack.effects.onDecided(decision, approval);
     },
     onCreated: (approval) => {
       metrics.approvalCreated();
+      insights.created(approval);
       zendesk.effects.onCreated(approval);
       slack.effects.onCreated(approval);
     },
@@ -298,7 +312,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.decideDelayMs ? { decideDelayMs: options.decideDelayMs } : {}),
   };
   const approvals = approvalsApi(ctx);
-  const served = withWaitMetrics(approvals, metrics);
+  const served = withWaitMetrics(approvals, metrics, insights);
   // Feed position first, then the pending set: a change made in between is applied twice, never missed.
   const unfollow = followChanges(ctx);
   lists.startAt(await feed.start());
@@ -346,6 +360,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     trustProxy: config.CHEQPOINT_TRUST_PROXY,
     deciders: verifiedDeciders(verifications, clock),
     slack: slack.router,
+    insights: insightsRouter({ accounts, insights, limits }),
     signedApp: config.CHEQPOINT_APP_DIR
       ? { appDir: config.CHEQPOINT_APP_DIR, verifications, clock, limits: appPageLimits(config, logger, metrics) }
       : null,
@@ -381,6 +396,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         slack.dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
       ]);
       clearTimeout(timer);
+      // The counts of the last decisions, within a short grace (a database that is gone loses them).
+      await Promise.race([insights.flush(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       await callbackClient.close();
     })();
     return stopping;

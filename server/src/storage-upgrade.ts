@@ -3,13 +3,17 @@ import { accountModels } from './accounts/account.model.js';
 import type { ApprovalChange } from './approvals/approval-changes.js';
 import { approvalModels, type ApprovalDoc, type DecisionDoc } from './approvals/approval.model.js';
 import { callbackModels } from './callbacks/delivery.model.js';
+import { fillRollups } from './insights/insights.js';
 import type { ChangeFeed } from './changes/change-feed.js';
 import { isDuplicateKey } from './db/errors.js';
 import { readMeta, writeMeta } from './db/meta.js';
 import type { Logger } from './lib/logger.js';
 
-/** The layout this code reads and writes. 1: Cheqpoint 0.1 (no pending set, slots, feed or outbox). */
-export const STORAGE_VERSION = 2;
+/**
+ * The layout this code reads and writes. 1: Cheqpoint 0.1 (no pending set, slots, feed or outbox);
+ * 2: no insights rollups.
+ */
+export const STORAGE_VERSION = 3;
 const VERSION_KEY = 'storage-version';
 
 /** Secondary indexes of 0.1 that no read uses any more (each write kept them up to date). */
@@ -45,7 +49,8 @@ async function insertAll(insert: (docs: object[]) => Promise<unknown>, docs: obj
  * Brings a database written by an earlier version up to this one, in place, idempotently (a crash or a
  * second process doing it at the same time repeats work, never loses or breaks any): fills the pending
  * set, the tickets' slots, the callback outbox and the change feed from what is stored, then records
- * the version. Reads every approval and decision once; a new or current database costs one lookup.
+ * the version; from version 2, only the insights rollups. Reads every approval and decision once; a
+ * new or current database costs one lookup.
  */
 export async function upgradeStorage(
   conn: Connection,
@@ -66,6 +71,13 @@ export async function upgradeStorage(
   const decisions = new Map(
     (await Decision.find({}).lean<DecisionDoc[]>()).map((decision) => [decision._id, decision] as const),
   );
+  // Insights rollups (new in 3), counted from the stored approvals as a gateway counts them live.
+  const rollups = await fillRollups(conn, approvals, decisions);
+  if (current === 2) {
+    await writeMeta(conn, VERSION_KEY, STORAGE_VERSION);
+    logger.info('stored data upgraded', { to: STORAGE_VERSION, rollups, ms: Date.now() - started });
+    return { from: current, upgraded: true };
+  }
 
   // Pending set: approvals without a decision record.
   const pending = approvals.filter((a) => a.status === 'pending' && !decisions.has(a._id));
@@ -154,6 +166,7 @@ export async function upgradeStorage(
     pending: pending.length,
     ticketSlots: slots.length,
     outbox: unfinished.length,
+    rollups,
     ms: Date.now() - started,
   });
   return { from: current ?? 1, upgraded: true };

@@ -169,8 +169,8 @@ export type SliceOutcomes = z.infer<typeof SliceOutcomesSchema>;
 export const SuggestionSchema = z.object({
   kind: z.enum(SUGGESTION_KINDS),
   slice: SuggestionSliceSchema,
-  /** The slice in the period, from the daily counts. */
-  period: SliceOutcomesSchema,
+  /** People's decisions of the slice in the period, from the daily counts. */
+  period: z.object({ decidedByPeople: count, approvedUnchanged: count, approvedWithChanges: count, rejected: count }),
   /** The rule replayed over every stored request of the account (not only the period). */
   backtest: SliceOutcomesSchema.extend({
     /** Requests the rule would have decided (every stored request it matches). */

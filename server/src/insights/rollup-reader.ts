@@ -1,0 +1,67 @@
+import type { Connection } from 'mongoose';
+import { findByIds } from '../db/find-by-ids.js';
+import { addCounters } from './counters.js';
+import { decodeKey, rollupId, UPGRADE_WRITER } from './insight-keys.js';
+import { insightModels, type ActionCounters } from './insight.model.js';
+
+/** Writer slots read per day and round (a day has one per process that wrote on it). */
+const SLOTS_PER_ROUND = 4;
+
+/** An account's counters over some days: per day, per action (decoded), and the agents' names. */
+export type Rollups = {
+  days: Map<string, Map<string, ActionCounters>>;
+  names: Map<string, string>;
+};
+
+/** Every writer of each day, by key: slots `<day>:1…`, a batch of `$in` reads until a day's slots end. */
+async function writersOf(conn: Connection, days: readonly string[]): Promise<Map<string, string[]>> {
+  const { InsightWriter } = insightModels(conn);
+  const writers = new Map(days.map((day) => [day, [] as string[]]));
+  let open = [...days];
+  for (let from = 1; open.length > 0; from += SLOTS_PER_ROUND) {
+    const ids = open.flatMap((day) => Array.from({ length: SLOTS_PER_ROUND }, (_, i) => `${day}:${from + i}`));
+    const found = await findByIds(InsightWriter, ids);
+    const stillOpen: string[] = [];
+    for (const day of open) {
+      for (let i = 0; i < SLOTS_PER_ROUND; i++) {
+        const slot = found.get(`${day}:${from + i}`);
+        if (slot) writers.get(day)?.push(slot.writer);
+      }
+      // Slots are claimed in order, so a day whose last slot of this round is taken may have more.
+      if (found.has(`${day}:${from + SLOTS_PER_ROUND - 1}`)) stillOpen.push(day);
+    }
+    open = stillOpen;
+  }
+  return writers;
+}
+
+/**
+ * An account's rollups of some days: the writers of those days, then their documents (and the upgrade's)
+ * in one batch of `_id` lookups: a few documents per day, never a scan of approvals.
+ */
+export async function readRollups(conn: Connection, accountId: string, days: readonly string[]): Promise<Rollups> {
+  const { InsightDay } = insightModels(conn);
+  const writers = await writersOf(conn, days);
+  const ids = days.flatMap((day) =>
+    [UPGRADE_WRITER, ...(writers.get(day) ?? [])].map((writer) => rollupId(accountId, day, writer)),
+  );
+  const docs = await findByIds(InsightDay, ids);
+  const rollups: Rollups = { days: new Map(), names: new Map() };
+  // Oldest day first, so the name an agent last decided under wins.
+  for (const day of days) {
+    const actions = new Map<string, ActionCounters>();
+    for (const writer of [UPGRADE_WRITER, ...(writers.get(day) ?? [])]) {
+      const doc = docs.get(rollupId(accountId, day, writer));
+      if (!doc) continue;
+      for (const [key, counters] of Object.entries(doc.a ?? {})) {
+        const action = decodeKey(key);
+        const into = (actions.get(action) ?? {}) as Record<string, unknown>;
+        addCounters(into, counters as Record<string, unknown>);
+        actions.set(action, into as ActionCounters);
+      }
+      for (const [key, name] of Object.entries(doc.nm ?? {})) rollups.names.set(decodeKey(key), name);
+    }
+    rollups.days.set(day, actions);
+  }
+  return rollups;
+}
