@@ -51,12 +51,14 @@ import {
   removePendingWorkingSet,
   takePending,
 } from './lib/seed.js';
+import { backgroundAlertPhase } from './phases/background-alert.js';
 import { callbacksPhase } from './phases/callbacks.js';
 import { decisionPhase } from './phases/decisions.js';
 import { heldDecisionsPhase, heldMemoryPhase } from './phases/held-waits.js';
 import { idlePhase } from './phases/idle.js';
 import { intakeRun } from './phases/intake.js';
 import { baselineFindPhase, getByIdPhase, queuePhase, ticketListPhase } from './phases/reads.js';
+import { slackPhase } from './phases/slack.js';
 
 /**
  * At this point the phase running is abandoned and the rest skipped; the processes are stopped and the
@@ -393,6 +395,22 @@ async function runBackend(name: BackendName, result: BackendResult) {
       result.intake = intake;
       const created = (intake.saturated.gateway ? okOf(intake.saturated.gateway) : 0) + (intake.rate.gateway?.ok ?? 0);
       noteSamples(seed, { created, createdPending: created });
+      const slack = await phase(
+        'Slack: intake → message posted, click → held answer',
+        () => slackPhase(ctx),
+        (r) => r.clickToAnswer.count,
+      );
+      result.slack = slack ? { ...slack, stored: seed.counts.approvals } : undefined;
+      const slackDecided = slack?.clickToAnswer.count ?? 0;
+      noteSamples(seed, { created: slackDecided, createdPending: slackDecided, decided: slackDecided });
+      const alert = await phase(
+        'intake → Zendesk notification in a background instance (harness, Chromium)',
+        () => backgroundAlertPhase(ctx),
+        (r) => r.intakeToNotification.count,
+      );
+      result.backgroundAlert = alert ? { ...alert, stored: seed.counts.approvals } : undefined;
+      const alerted = alert?.intakeToNotification.count ?? 0;
+      noteSamples(seed, { created: alerted, createdPending: alerted });
     }
     const widen = settings.widePending - seed.counts.pending;
     if (widen > 0 && Date.now() - t0 > HARD_LIMIT_MS - WIDE_RESERVE_MS) {

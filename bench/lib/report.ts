@@ -231,6 +231,12 @@ function sizeFigures(b: BackendResult, settings: BenchSettings): SizeFigure[] {
 const loadErrors = (r: LoadResult | null) =>
   r && r.non2xx + r.errors + r.timeouts > 0 ? ` (${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)` : '';
 
+/** Issue 17's budgets: intake → Slack message posted, Slack click → held AI call answered (p99). */
+const SLACK_POST_BUDGET_MS = 500;
+const SLACK_CLICK_BUDGET_MS = 300;
+/** Issue 17's budget: intake → Zendesk notification shown in a background instance. */
+const ALERT_BUDGET_MS = 1000;
+
 function onceFigures(b: BackendResult, settings: BenchSettings): OnceFigure[] {
   const out: OnceFigure[] = [];
   const backend = BACKEND_TITLE[b.name] ?? b.name;
@@ -295,6 +301,46 @@ function onceFigures(b: BackendResult, settings: BenchSettings): OnceFigure[] {
       ratio: gr && br && br.p99 > 0 ? `${f(gr.p99 / br.p99)}×` : '–',
       target: 'p99 < 100 ms',
       met: gr ? gr.p99 < 100 && gr.non2xx + gr.errors + gr.timeouts === 0 : null,
+    });
+  }
+  const sl = b.slack;
+  if (sl) {
+    const fails = sl.failures ? ` (${sl.failures} failed)` : '';
+    out.push({
+      key: 'slackPost',
+      backend,
+      label: "Slack: intake sent → the gateway's `chat.postMessage` at a local fake Slack Web API: p50 / p99",
+      stored: sl.stored,
+      measured: `${f(sl.intakeToPost.p50)} / ${f(sl.intakeToPost.p99)} ms${fails}`,
+      baseline: `${f(sl.directPost.p50)} / ${f(sl.directPost.p99)} ms (the same post, @slack/web-api from the bench)`,
+      ratio: sl.directPost.p99 > 0 ? `${f(sl.intakeToPost.p99 / sl.directPost.p99)}×` : '–',
+      target: `p99 ≤ ${SLACK_POST_BUDGET_MS} ms`,
+      met: sl.failures === 0 && sl.intakeToPost.count > 0 && sl.intakeToPost.p99 <= SLACK_POST_BUDGET_MS,
+    });
+    out.push({
+      key: 'slackClick',
+      backend,
+      label: 'Slack: signed Approve click → held `?wait=20` call answered: p50 / p99',
+      stored: sl.stored,
+      measured: `${f(sl.clickToAnswer.p50)} / ${f(sl.clickToAnswer.p99)} ms${fails}`,
+      baseline: `${f(sl.plainGet.p50)} / ${f(sl.plainGet.p99)} ms (plain GET); interaction ack ${pair(sl.interactionAck)} ms`,
+      ratio: sl.plainGet.p99 > 0 ? `${f(sl.clickToAnswer.p99 / sl.plainGet.p99)}×` : '–',
+      target: `p99 ≤ ${SLACK_CLICK_BUDGET_MS} ms`,
+      met: sl.failures === 0 && sl.clickToAnswer.count > 0 && sl.clickToAnswer.p99 <= SLACK_CLICK_BUDGET_MS,
+    });
+  }
+  const al = b.backgroundAlert;
+  if (al) {
+    out.push({
+      key: 'backgroundAlert',
+      backend,
+      label: 'Intake sent → Zendesk notification shown by the background location (harness, Chromium): p50 / p99',
+      stored: al.stored,
+      measured: `${f(al.intakeToNotification.p50)} / ${f(al.intakeToNotification.p99)} ms${al.failures ? ` (${al.failures} failed)` : ''}`,
+      baseline: `${f(al.intakeToNotifyApp.p50)} / ${f(al.intakeToNotifyApp.p99)} ms (the gateway's notify-app reaching the harness)`,
+      ratio: al.intakeToNotifyApp.p99 > 0 ? `${f(al.intakeToNotification.p99 / al.intakeToNotifyApp.p99)}×` : '–',
+      target: `p99 ≤ ${ALERT_BUDGET_MS} ms`,
+      met: al.failures === 0 && al.intakeToNotification.count > 0 && al.intakeToNotification.p99 <= ALERT_BUDGET_MS,
     });
   }
   const m = b.heldMemory;
@@ -493,6 +539,8 @@ function howMeasured(r: BenchResults): string[] {
     `- **Pending set grown to ${n(s.widePending)}** (each size, after the other phases on A): extra pending-set entries (\`pending_approvals\`, on tickets of 10 of their own, created after everything seeded, so every seeded ticket is the same and the queue's first page is the oldest pending ones, extras only where too few seeded ones are left) written straight into the store, gateway A restarted (it reads the whole pending set at start; B and the baseline run on, as before), then the same ticket lists and queue pages as above; the extras are removed afterwards. The entries are what a ticket list or a queue page would filter or sort; the oldest 1,000 also have their approval stored (a queue page that reaches the extras reads those, as it would real ones), the others' approvals are not written, since no measured call reads them, so the store stays the size's and only the working set differs. Baseline: the same calls measured earlier at that size with its own pending set (the ratio of p50s is in the cell).`,
     `- **Decision → held answer**: ${s.decisions} seeded pending approvals per size and kind; \`GET /api/approvals/{id}?wait=20\` held on gateway A (own connection), then after ${s.holdDelayMs} ms \`POST /api/agent/approvals/{id}/decision\` with \`{"decision":"approve","agent":{"id":"1","name":"Bench"}}\` on A (in process, ${s.sameConcurrency} samples at a time) or on B (across processes, ${s.crossConcurrency} at a time); timed from sending the decision to the held call's last byte. Baseline: a plain GET of the same approval on A right after.`,
     `- **First callback attempt**: with A and the baseline stopped (A's production-mode dispatcher would refuse the loopback receiver if its poll took the delivery first), ${s.callbacks} approvals created on B with \`callbackUrl\` at the receiver in the benchmark process, each decided on B; timed from sending the decision to the receiver having the whole POST (same clock). Baseline: a bare POST of a callback-sized body from the benchmark process to the same receiver, sent → received.`,
+    `- **Slack** (at the largest size, gateway A): a fake Slack Web API in the benchmark process (test/support/fake-slack.ts, answered as Slack does), the account connected to it as \`slack connect --api-url\` stores it; ${s.quick ? 15 : 40} samples one at a time: \`POST /api/webhooks/inbound?wait=0\` timed from sending to the fake having the gateway's \`chat.postMessage\` for that approval (the outbox's immediate send; same clock), then \`GET /api/approvals/{id}?wait=20\` held and after ${s.holdDelayMs} ms a signed Approve click (form-encoded \`payload\`, \`v0\` HMAC) to \`/api/slack/interactions\` from one of 4 Slack users (no deciders: anyone in the channel), timed from sending the click to the held call's last byte (users.info and the decision run after the 200 acknowledgement). Baselines: the same \`chat.postMessage\` sent with @slack/web-api from the benchmark process to the fake; a plain GET of the approval on A right after.`,
+    `- **Zendesk notification** (at the largest size, gateway A): the app built as for the browser tests, served by the harness (zendesk-app/harness) with one agent and one background instance on another ticket, in headless Chromium; the account's Zendesk connection points at the harness's Zendesk API, so the gateway's notify-app reaches the background instance as \`api_notification.cheqpoint_changed\`; ${s.quick ? 8 : 20} samples one at a time, each \`POST /api/webhooks/inbound?wait=0\` on a ticket of its own, timed (wall clock of one machine) from sending to Zendesk's notification (\`notify\`) appearing in the page. Baseline: sending → the gateway's notify-app call reaching the harness (the server's share).`,
     `- **Idle CPU**: gateway A alone (B and the baseline not started yet), after waiting (≤ ${s.quietMaxS} s) for FerretDB${'/PostgreSQL'} and A to go quiet plus 2 s, then CPU seconds from /proc over ${s.idleS} s with nothing sent: FerretDB + gateway A (+ the PostgreSQL backend processes serving the bench database), in % of one core. Baseline: the same with an empty store, before seeding.`,
     `- **${n(s.waits)} held waits** (at ${k(s.waitsSize)} stored, or the largest size if smaller) on A, one connection each, distinct pending approvals, opened 20 at a time, each 20 once A's \`cheqpoint_held_waits\` gauge shows the ones before held (so that no call waits in A's queue: a call read late counts its wait from then), each with the wait (\`?wait=\` takes milliseconds) that ends ${s.waitS} s after the first was sent, so that all of them time out at the same moment; once A's \`cheqpoint_held_waits\` gauge shows them all, ${n(s.waitsDecided)} of them (at random) are decided on A at random moments within ${s.decideWindowS} s (and at least 1 s before their own wait ends). Lateness: decided = answer − decision sent; undecided = answer − that moment: the latest of each is the figure.`,
     `- **Intake** (at the largest size): \`POST /api/webhooks/inbound?wait=0\` with the flow key and unique details over 200 tickets, autocannon with ${s.intakeConnections} connections for ${s.intakeLoadS} s after ${s.intakeWarmupS} s of warm-up, then a fixed ${s.intakeRate} req/s for ${s.intakeRateS} s (autocannon overallRate). Baseline: the bare server's \`POST /insert\` (one insertOne of an approval-shaped document), same connections and durations.`,

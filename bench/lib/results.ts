@@ -1,8 +1,10 @@
+import type { BackgroundAlertResult } from '../phases/background-alert.js';
 import type { CallbackResult } from '../phases/callbacks.js';
 import type { DecisionResult } from '../phases/decisions.js';
 import type { HeldDecisionsResult, HeldMemoryResult } from '../phases/held-waits.js';
 import type { IdleResult } from '../phases/idle.js';
 import type { ReadResult } from '../phases/reads.js';
+import type { SlackResult } from '../phases/slack.js';
 import type { BackendName } from './backend.js';
 import type { BenchSettings } from './context.js';
 import type { LoadResult } from './load.js';
@@ -63,6 +65,10 @@ export type BackendResult = {
   heldDecisions?: (HeldDecisionsResult & { stored: number }) | undefined;
   heldMemory?: (HeldMemoryResult & { stored: number }) | undefined;
   intake?: IntakeResult | undefined;
+  /** Slack against a local fake Slack Web API (at the largest size). */
+  slack?: (SlackResult & { stored: number }) | undefined;
+  /** Intake → Zendesk notification in the harness's background instance (at the largest size). */
+  backgroundAlert?: (BackgroundAlertResult & { stored: number }) | undefined;
   phases: PhaseRecord[];
   errors: Record<string, string>;
 };
