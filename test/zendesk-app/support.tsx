@@ -83,6 +83,7 @@ export function fakeGateway(overrides: Partial<IGatewayClient> = {}): IGatewayCl
     listForTicket: vi.fn(async () => []),
     listPending: vi.fn(async () => []),
     decide: vi.fn(),
+    retryExecution: vi.fn(),
     ...overrides,
   } as Omit<IGatewayClient, 'pageForTicket' | 'pagePending'> & Partial<IGatewayClient>;
   // The pages (with a cursor) come from the lists unless a test gives them: no cursor, so the app polls.

@@ -1,7 +1,15 @@
-import { ProblemSchema, problemTypeUri, type DecisionRequest, type FieldError } from '@cheqpoint/shared';
+import {
+  ProblemSchema,
+  problemTypeUri,
+  type DecisionRequest,
+  type FieldError,
+  type Insights,
+  type Suggestions,
+} from '@cheqpoint/shared';
 import type { IZafClient, IZafRequestFailure } from '../../types/zaf';
 import { toApprovalView, type ApprovalView } from './approval-view';
 import { gatewayHeaders, pageSession } from './gateway-auth';
+import type { CheckedReply } from './reply-contract';
 
 /** Why a gateway call failed, as the UI tells it. */
 export const GATEWAY_ERROR_KINDS = ['not-configured', 'unreachable', 'unauthorized', 'invalid-reply', 'http'] as const;
@@ -43,6 +51,13 @@ export function authorityProblem(error: GatewayError): string | null {
 export type DecisionOutcome =
   { kind: 'decided'; approval: ApprovalView } | { kind: 'conflict'; approval: ApprovalView };
 
+/**
+ * A failed execution sent again (README "Late decisions"), or `409`: it is not failed (any more), e.g. a
+ * colleague retried it first; `approval` is the current state when the gateway sends it.
+ */
+export type RetryOutcome =
+  { kind: 'retried'; approval: ApprovalView } | { kind: 'conflict'; approval: ApprovalView | null };
+
 /** A list with the gateway's cursor (null from a gateway without held list calls). */
 export type ApprovalPage = { approvals: ApprovalView[]; cursor: string | null };
 
@@ -59,6 +74,12 @@ export interface IGatewayClient {
   /** listPending with the cursor; with `live`, held until the account's approvals change. */
   pagePending(options?: { action?: string; limit?: number }, live?: LiveQuery): Promise<ApprovalPage>;
   decide(approvalId: string, body: DecisionRequest): Promise<DecisionOutcome>;
+  /** `POST /api/agent/approvals/{id}/execution/retry`: the action's failed request, sent again. */
+  retryExecution(approvalId: string): Promise<RetryOutcome>;
+  /** `GET /api/agent/insights?days=`: per action and in total, the last `days` UTC days (the nav bar's Insights). */
+  insights(days: number): Promise<Insights>;
+  /** `GET /api/agent/insights/suggestions?days=`: suggested rules with their backtest, and the policy with them. */
+  suggestions(days: number): Promise<Suggestions>;
 }
 
 export { AGENT_KEY_PLACEHOLDER, pageSession } from './gateway-auth';
@@ -86,6 +107,14 @@ function bodyOf(failure: IZafRequestFailure): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A reply checked against its shared schema: its data, or refused naming the field it got wrong. */
+function parsedOrRefused<T>(checked: CheckedReply<T>, what: string): T {
+  if ('issue' in checked) {
+    throw new GatewayError('invalid-reply', `Reply does not match the ${what} contract at ${checked.issue}`);
+  }
+  return checked.data;
 }
 
 function parseList(reply: unknown): ApprovalPage {
@@ -136,7 +165,10 @@ export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGa
     } catch (err) {
       const failure = (err ?? {}) as IZafRequestFailure;
       const status = typeof failure.status === 'number' ? failure.status : 0;
-      if (status === 409) throw new GatewayError('http', 'Conflict', 409, [], bodyOf(failure));
+      if (status === 409) {
+        const body = bodyOf(failure);
+        throw new GatewayError('http', ProblemSchema.safeParse(body).data?.detail ?? 'Conflict', 409, [], body);
+      }
       if (status === 401 || status === 403) {
         // the gateway says which: the agent key, or (verified approvers) the session or the claimed identity
         const problem = ProblemSchema.safeParse(bodyOf(failure));
@@ -176,6 +208,15 @@ export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGa
     return parseList(await call('GET', `/api/agent/approvals?${query}`, undefined, timeout));
   }
 
+  /** The current approval a 409 carries, or null. */
+  function currentOf(err: GatewayError): ApprovalView | null {
+    try {
+      return toApprovalView((err.body as { approval?: unknown } | undefined)?.approval);
+    } catch {
+      return null;
+    }
+  }
+
   return {
     pageForTicket,
     pagePending,
@@ -191,16 +232,38 @@ export function createGatewayClient(client: IZafClient, gatewayUrl: string): IGa
         return { kind: 'decided', approval: toApprovalView(reply) };
       } catch (err) {
         if (err instanceof GatewayError && err.status === 409) {
-          const current = (err.body as { approval?: unknown } | undefined)?.approval;
-          try {
-            return { kind: 'conflict', approval: toApprovalView(current) };
-          } catch {
-            throw new GatewayError('invalid-reply', 'Conflict without the current approval', 409);
-          }
+          const current = currentOf(err);
+          if (current) return { kind: 'conflict', approval: current };
+          throw new GatewayError('invalid-reply', 'Conflict without the current approval', 409);
         }
         if (err instanceof GatewayError) throw err;
         throw new GatewayError('invalid-reply', 'Reply does not match the approval contract');
       }
+    },
+    async retryExecution(approvalId) {
+      try {
+        const path = `/api/agent/approvals/${encodeURIComponent(approvalId)}/execution/retry`;
+        return { kind: 'retried', approval: toApprovalView(await call('POST', path)) };
+      } catch (err) {
+        // not failed (any more): the card takes the current state when the gateway sends it, like a decision's 409
+        if (err instanceof GatewayError && err.status === 409) return { kind: 'conflict', approval: currentOf(err) };
+        if (err instanceof GatewayError) throw err;
+        throw new GatewayError('invalid-reply', 'Reply does not match the approval contract');
+      }
+    },
+    async insights(days) {
+      const [reply, { readInsights }] = await Promise.all([
+        call('GET', `/api/agent/insights?days=${days}`),
+        import('./insights-reply'), // its schemas are not on the sidebar's first load
+      ]);
+      return parsedOrRefused(readInsights(reply), 'insights');
+    },
+    async suggestions(days) {
+      const [reply, { readSuggestions }] = await Promise.all([
+        call('GET', `/api/agent/insights/suggestions?days=${days}`),
+        import('./insights-reply'),
+      ]);
+      return parsedOrRefused(readSuggestions(reply), 'suggestions');
     },
   };
 }

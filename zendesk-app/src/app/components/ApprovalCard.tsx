@@ -7,6 +7,7 @@ import { expiryUrgency } from '../lib/format';
 import { CardBody } from './approval-card/CardBody';
 import { Card } from './approval-card/card.styles';
 import { HistoryLine } from './approval-card/HistoryLine';
+import { isOutcomeOpen } from './approval-card/outcome-plan-words';
 import { PendingHeader } from './approval-card/PendingHeader';
 import { useCardAnnouncements } from './approval-card/useCardAnnouncements';
 import { useCardDecision } from './approval-card/useCardDecision';
@@ -79,7 +80,9 @@ export function ApprovalCard(props: IApprovalCardProps) {
     () => detailRows(approval.details, { ticketId: approval.ticketId, modified: null }).length > 0,
     [approval.details, approval.ticketId],
   );
-  const [isExpanded, setIsExpanded] = useState(isPending);
+  // what Cheqpoint does about a decision, while under way or failed, is shown without a click
+  const isOutcomeShown = isOutcomeOpen(approval);
+  const [isExpanded, setIsExpanded] = useState(isPending || isOutcomeShown);
 
   // [1] a refreshed approval makes an earlier failure's notice stale
   const { clearError } = decision;
@@ -90,13 +93,13 @@ export function ApprovalCard(props: IApprovalCardProps) {
   const wasPending = useRef(isPending);
   useEffect(() => {
     if (wasPending.current && !isPending) {
-      setIsExpanded(!collapsesWhenDecided || decision.isConflict);
+      setIsExpanded(!collapsesWhenDecided || decision.isConflict || isOutcomeShown);
       const active = document.activeElement;
       const isOwn = flow.isOwnDecision.current;
       if (!isOwn && (active === document.body || active === null)) focusSoon('card');
     }
     wasPending.current = isPending;
-  }, [isPending, collapsesWhenDecided, decision.isConflict, flow.isOwnDecision, focusSoon]);
+  }, [isPending, collapsesWhenDecided, decision.isConflict, isOutcomeShown, flow.isOwnDecision, focusSoon]);
 
   const riskLabel = approval.riskLevel ? t(`risk_${approval.riskLevel}`) : null;
   return (
@@ -138,6 +141,7 @@ export function ApprovalCard(props: IApprovalCardProps) {
           hasOwnVote={hasOwnVote}
           hasDetailRows={hasDetailRows}
           actionsRef={actionsRef}
+          onUpdated={props.onUpdated}
           onOpenTicket={props.onOpenTicket}
           locale={locale}
           t={t}

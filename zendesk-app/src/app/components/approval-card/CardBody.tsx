@@ -13,6 +13,7 @@ import { Section } from '../Section';
 import { CardMeta } from './CardMeta';
 import { Meta, Requirement, Summary, Why } from './card.styles';
 import { cardParts } from './card-parts';
+import { OutcomePlan } from './OutcomePlan';
 import type { useCardDecision } from './useCardDecision';
 
 export interface ICardBodyProps {
@@ -29,6 +30,8 @@ export interface ICardBodyProps {
   /** Anything beyond the ticket the approval is on to list. */
   hasDetailRows: boolean;
   actionsRef: RefObject<IDecideActionsHandle>;
+  /** A fresher approval (a retried execution). */
+  onUpdated: (approval: ApprovalView) => void;
   onOpenTicket: ((ticketId: string) => void) | undefined;
   locale: string;
   t: Translate;
@@ -83,7 +86,11 @@ export function CardBody(props: ICardBodyProps) {
       ) : null}
       <QuorumStatus approval={approval} hasOwnVote={hasOwnVote} t={t} />
       <PolicyAndCallback approval={approval} t={t} />
+      {isPending && <OutcomePlan approval={approval} t={t} />}
       {parts && !isPending && <parts.DecisionSummary approval={approval} now={now} locale={locale} t={t} />}
+      {parts && !isPending && (
+        <parts.ExecutionStatus approval={approval} onUpdated={props.onUpdated} locale={locale} t={t} />
+      )}
       {parts && (
         <parts.CardNotices
           approval={approval}

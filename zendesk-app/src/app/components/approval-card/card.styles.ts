@@ -86,3 +86,13 @@ export const Requirement = styled.p`
 
 export const STATUS_HUES = { pending: 'yellow', approved: 'green', rejected: 'red' } as const;
 export const RISK_HUES = { low: 'grey', medium: 'yellow', high: 'red', critical: 'red' } as const;
+
+/** What deciding will make Cheqpoint do (OutcomePlan), and what it did (ExecutionStatus). */
+export const PlanLines = styled.ul`
+  margin: ${({ theme }) => theme.space.xs} 0 0;
+  padding: 0;
+  list-style: none;
+  font-size: ${({ theme }) => theme.fontSizes.sm};
+  line-height: ${({ theme }) => theme.lineHeights.sm};
+  overflow-wrap: anywhere;
+`;
