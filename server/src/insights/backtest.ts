@@ -1,4 +1,4 @@
-import type { Connection } from 'mongoose';
+import { trusted, type Connection } from 'mongoose';
 import type { PolicyRule, SuggestionKind } from '@cheqpoint/shared';
 import { approvalModels, type ApprovalDoc } from '../approvals/approval.model.js';
 import { ruleMatches } from '../policies/policy.evaluator.js';
@@ -24,10 +24,13 @@ export async function storedRequests(
   const byAction = new Map<string, StoredRequest[]>(actions.map((a) => [a, []]));
   if (actions.length === 0) return byAction;
   const { Approval } = approvalModels(conn);
-  const cursor = Approval.find(
-    { accountId, action: { $in: [...actions] } },
-    { action: 1, detailsJson: 1, status: 1, decidedBy: 1, modifiedDetailsJson: 1 },
-  )
+  const cursor = Approval.find({ accountId, action: trusted({ $in: [...actions] }) } as never, {
+    action: 1,
+    detailsJson: 1,
+    status: 1,
+    decidedBy: 1,
+    modifiedDetailsJson: 1,
+  })
     .lean<ApprovalDoc[]>()
     .cursor();
   for await (const doc of cursor) {

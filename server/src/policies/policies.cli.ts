@@ -5,13 +5,17 @@ import {
   describeDeciders,
   findJsonIssues,
   formatPolicyErrors,
+  InsightsQuerySchema,
   parsePolicy,
   type Condition,
   type EditableField,
   type Policy,
   type PolicyRule,
+  type Suggestions,
 } from '@cheqpoint/shared';
 import { accountsService } from '../accounts/accounts.service.js';
+import { readSuggestions } from '../insights/insights.js';
+import { systemClock } from '../lib/clock.js';
 import { policiesRepository, type StoredPolicy } from './policies.repository.js';
 import { evaluatePolicy, type PolicyEvaluation } from './policy.evaluator.js';
 
@@ -30,7 +34,11 @@ export const POLICY_USAGE = `  policy set --account <id> --file <path> [--json]
   policy check --file <path>         validate a policy file without storing it
   policy try (--account <id> | --file <path>) --action <name> [--details <json>] [--json]
                                      what the policy would do with a request: the deciding rule,
-                                     dry runs, approvers, who may decide and the escalation`;
+                                     dry runs, approvers, who may decide and the escalation
+  policy suggest <accountId> [--days <n>] [--json]
+                                     rules people's decisions of the last n days (default 30) make
+                                     safe, backtested over every stored request; --json prints the
+                                     account's policy with them first, a file policy try/set take`;
 
 /** Largest policy file read. */
 const MAX_POLICY_FILE_BYTES = 1024 * 1024;
@@ -182,9 +190,11 @@ export async function policyCli(argv: string[], ctx: CliContext): Promise<void> 
       json: { type: 'boolean', default: false },
       action: { type: 'string' },
       details: { type: 'string' },
+      days: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
+  if (command === 'suggest') return suggestCli(rest, values, ctx);
   if (rest.length > 0) throw ctx.usageError(`Unexpected argument: ${rest.join(' ')}`);
   const print = (value: unknown) => ctx.write(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -254,4 +264,52 @@ export async function policyCli(argv: string[], ctx: CliContext): Promise<void> 
     return;
   }
   throw ctx.usageError(`Unknown command: policy ${command ?? ''}`.trim());
+}
+
+/** What `policy suggest` prints: each suggestion with its numbers, then how to review and apply it. */
+export function describeSuggestions(accountId: string, result: Suggestions): string {
+  const lines = [
+    `Suggested rules for ${accountId}, from people's decisions of the ${result.days} days ${result.from} to ${result.to}`,
+    `(a slice people approved unchanged at least ${result.minApprovals} times, or rejected as often, and never decided otherwise):`,
+  ];
+  if (result.suggestions.length === 0) lines.push('  None yet: no slice is safe to decide by rule.');
+  result.suggestions.forEach((suggestion, index) => {
+    const { rule, period, backtest } = suggestion;
+    lines.push(`  ${index + 1}. ${rule.name}: ${rule.action}${describeConditions(rule)} → ${rule.outcome}`);
+    lines.push(
+      `       period: ${period.approvedUnchanged} approved unchanged by people, ${period.approvedWithChanges} changed, ${period.rejected} rejected`,
+    );
+    lines.push(
+      `       backtest over every stored ${rule.action} request: would have decided ${backtest.wouldHaveDecided} ` +
+        `(${backtest.approvedUnchanged} approved unchanged, ${backtest.approvedWithChanges} changed, ${backtest.rejected} rejected, ` +
+        `${backtest.expired} expired, ${backtest.pending} pending); decided otherwise: ${backtest.conflicting}`,
+    );
+  });
+  if (result.suggestions.length > 0) {
+    const cli = 'npm run -s cheqpoint --';
+    lines.push('Nothing is applied. To review and apply (the suggested rules come first, your rules after them):');
+    lines.push(`  ${cli} policy suggest ${accountId} --json > suggested-policy.json`);
+    lines.push(`  ${cli} policy try --file suggested-policy.json --action <action> --details '<json>'`);
+    lines.push(`  ${cli} policy set --account ${accountId} --file suggested-policy.json`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `policy suggest <accountId> [--days <n>] [--json]` (or `--account <id>`). */
+async function suggestCli(
+  rest: string[],
+  values: { account?: string | undefined; days?: string | undefined; json?: boolean | undefined },
+  ctx: CliContext,
+): Promise<void> {
+  if (rest.length > 1) throw ctx.usageError(`Unexpected argument: ${rest.slice(1).join(' ')}`);
+  const accountId = rest[0] ?? values.account;
+  if (!accountId) throw ctx.usageError('policy suggest needs <accountId>');
+  const parsed = InsightsQuerySchema.safeParse(values.days === undefined ? {} : { days: values.days });
+  if (!parsed.success) throw ctx.usageError('--days must be a whole number of days from 1 to 366');
+  const result = await ctx.withDatabase(async (conn) => {
+    if (!(await accountsService(conn).getAccount(accountId))) throw ctx.usageError(`No account ${accountId}`);
+    return readSuggestions(conn, systemClock, accountId, parsed.data.days);
+  });
+  if (values.json) ctx.write(`${JSON.stringify(result.policy, null, 2)}\n`);
+  else ctx.write(describeSuggestions(accountId, result));
 }
