@@ -275,7 +275,7 @@ describe('Zendesk connection: tags, app notifications and notes', () => {
     await zd.receiver.stop();
     try {
       const [stays, decided] = [newTicket(), newTicket()];
-      const started = Date.now();
+      // answered while Zendesk is still down (it comes back only below): nothing waits for its effects
       const pending = await intake(gw.url, keys, stays);
       expect(pending.status).toBe(202);
       const created = await intake(gw.url, keys, decided);
@@ -283,7 +283,7 @@ describe('Zendesk connection: tags, app notifications and notes', () => {
       const answer = await decide(gw.url, keys, created.body.approvalId);
       expect(answer.status).toBe(200);
       expect(answer.body.status).toBe('approved');
-      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(zd.tagCalls(stays)).toEqual([]);
       const isRetried = (l: string) => l.includes('"state":"retry"') && l.includes(pending.body.approvalId);
       await until(() => lines.some(isRetried), 'a retry');
       await zd.receiver.restart();
