@@ -11,11 +11,15 @@ export const FIRST_LOAD_CHUNK = 'index';
  * that the entry and two or more lazy chunks share (React, Garden, zod, once the note and Modify steps are
  * lazy beside the queue) chunks of its own: the same code in four files, which gzip about 2 kB larger
  * than in one, and cost the first load as many requests. What only a lazy chunk uses stays lazy.
+ *
+ * `lazyOnly`: modules the entry reaches only through a barrel's re-exports (`@cheqpoint/shared`'s index)
+ * and never uses, while a lazy chunk does: "statically imported" would put them on the first load.
  */
-export function firstLoadChunk(): CodeSplittingNameFunction {
+export function firstLoadChunk(lazyOnly: readonly RegExp[] = []): CodeSplittingNameFunction {
   let firstLoad: Set<string> | null = null;
   return (moduleId, ctx) => {
     firstLoad ??= staticallyImported(moduleId, ctx);
+    if (lazyOnly.some((pattern) => pattern.test(moduleId))) return null;
     return firstLoad.has(moduleId) ? FIRST_LOAD_CHUNK : null;
   };
 }
