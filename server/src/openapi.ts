@@ -6,9 +6,12 @@ import {
   CallbackBodySchema,
   DecisionRequestSchema,
   InboundRequestSchema,
+  InsightsSchema,
+  MAX_INSIGHT_DAYS,
   MAX_LIST_WAIT_SECONDS,
   MAX_WAIT_SECONDS,
   ProblemSchema,
+  SuggestionsSchema,
 } from '@cheqpoint/shared';
 
 const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
@@ -28,6 +31,13 @@ const waitParameter = {
   required: false,
   description: `Seconds to hold the call until a decision (0–${MAX_WAIT_SECONDS}); also accepted as "Prefer: wait=N"`,
   schema: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS },
+};
+const insightDaysParameter = {
+  name: 'days',
+  in: 'query',
+  required: false,
+  description: `The last N UTC days, today included (1–${MAX_INSIGHT_DAYS}, default 30)`,
+  schema: { type: 'integer', minimum: 1, maximum: MAX_INSIGHT_DAYS, default: 30 },
 };
 const idParameter = {
   name: 'approvalId',
@@ -103,6 +113,8 @@ export function openApiDocument() {
         DecisionRequest: toSchema(DecisionRequestSchema, 'input'),
         Problem: toSchema(ProblemSchema, 'output'),
         CallbackBody: toSchema(CallbackBodySchema, 'output'),
+        Insights: toSchema(InsightsSchema, 'output'),
+        Suggestions: toSchema(SuggestionsSchema, 'output'),
       },
     },
     webhooks: { [CALLBACK_EVENT_TYPE]: callbackWebhook },
@@ -188,6 +200,40 @@ export function openApiDocument() {
             '200': {
               description: 'Approvals',
               content: { 'application/json': { schema: { $ref: '#/components/schemas/ApprovalList' } } },
+            },
+            ...common,
+            '403': problem('Not an agent key'),
+          },
+        },
+      },
+      '/api/agent/insights': {
+        get: {
+          summary:
+            'What people decide, how fast, and how much a rule or the expiry decides: per action and in total, per day and per agent (agent key)',
+          description:
+            'Counted by the UTC day each request came in. Time to decision is people’s; p50 and p90 are interpolated inside the fixed histogram buckets returned with them.',
+          parameters: [insightDaysParameter],
+          responses: {
+            '200': {
+              description: 'The period’s insights',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Insights' } } },
+            },
+            ...common,
+            '403': problem('Not an agent key'),
+          },
+        },
+      },
+      '/api/agent/insights/suggestions': {
+        get: {
+          summary:
+            'Rules people’s decisions of the period make safe, each backtested over every stored request (agent key); nothing is applied',
+          description:
+            'A slice (an action, optionally up to a bound on a numeric detail) people approved unchanged at least 30 times with no change and no rejection, or always rejected. `policy` is the account’s policy with the suggested rules first: the file `policy try --file` and `policy set --file` take.',
+          parameters: [insightDaysParameter],
+          responses: {
+            '200': {
+              description: 'Suggested rules and the policy with them',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Suggestions' } } },
             },
             ...common,
             '403': problem('Not an agent key'),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePolicy, TIME_TO_DECISION_BUCKETS } from '@cheqpoint/shared';
+import { z } from 'zod';
+import { InsightsSchema, parsePolicy, SuggestionsSchema, TIME_TO_DECISION_BUCKETS } from '@cheqpoint/shared';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
 import { movableClock } from '../support/clock.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -87,6 +88,8 @@ describe('Insights', () => {
     const res = await call(gw.url, 'GET', '/api/agent/insights?days=7', { key: keys.agentKey });
     expect(res.status).toBe(200);
     expect(res.body.days).toBe(7);
+    // The answer is the shared contract, exactly (no field more, none missing).
+    expect(InsightsSchema.strict().parse(res.body)).toBeTruthy();
     const refund = res.body.actions.find((a: { action: string }) => a.action === 'refund');
     expect(refund).toMatchObject({
       requests: 10,
@@ -165,5 +168,32 @@ describe('Insights', () => {
   it('When the flow key or no key asks, then 403 and 401', async () => {
     expect((await call(gw.url, 'GET', '/api/agent/insights', { key: keys.flowKey })).status).toBe(403);
     expect((await call(gw.url, 'GET', '/api/agent/insights')).status).toBe(401);
+  });
+
+  it('When the OpenAPI document is read, then it describes both insights calls, their days parameter and the shared schemas of their answers', async () => {
+    const doc = (await call(gw.url, 'GET', '/api/openapi.json')).body;
+    const asJson = (schema: z.ZodType) =>
+      JSON.parse(
+        JSON.stringify(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' })),
+      );
+    expect(doc.components.schemas.Insights).toEqual(asJson(InsightsSchema));
+    expect(doc.components.schemas.Suggestions).toEqual(asJson(SuggestionsSchema));
+    for (const [path, schema] of [
+      ['/api/agent/insights', 'Insights'],
+      ['/api/agent/insights/suggestions', 'Suggestions'],
+    ]) {
+      const get = doc.paths[path!].get;
+      expect(get.responses['200'].content['application/json'].schema).toEqual({
+        $ref: `#/components/schemas/${schema}`,
+      });
+      expect(get.parameters).toEqual([
+        expect.objectContaining({
+          name: 'days',
+          in: 'query',
+          schema: expect.objectContaining({ minimum: 1, maximum: 366 }),
+        }),
+      ]);
+      expect(Object.keys(get.responses)).toEqual(expect.arrayContaining(['400', '401', '403']));
+    }
   });
 });
