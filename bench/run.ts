@@ -58,6 +58,7 @@ import { heldDecisionsPhase, heldMemoryPhase } from './phases/held-waits.js';
 import { idlePhase } from './phases/idle.js';
 import { intakeRun } from './phases/intake.js';
 import { baselineFindPhase, getByIdPhase, queuePhase, ticketListPhase } from './phases/reads.js';
+import { insightsPhase } from './phases/insights.js';
 import { slackPhase } from './phases/slack.js';
 
 /**
@@ -411,6 +412,12 @@ async function runBackend(name: BackendName, result: BackendResult) {
       result.backgroundAlert = alert ? { ...alert, stored: seed.counts.approvals } : undefined;
       const alerted = alert?.intakeToNotification.count ?? 0;
       noteSamples(seed, { created: alerted, createdPending: alerted });
+      const insights = await phase(
+        'insights: GET /api/agent/insights?days=90 beside a plain GET',
+        () => insightsPhase(ctx),
+        (r) => r.insights.count + r.plainGet.count + r.suggestions.count,
+      );
+      result.insights = insights ? { ...insights, stored: seed.counts.approvals } : undefined;
     }
     const widen = settings.widePending - seed.counts.pending;
     if (widen > 0 && Date.now() - t0 > HARD_LIMIT_MS - WIDE_RESERVE_MS) {

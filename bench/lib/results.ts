@@ -3,6 +3,7 @@ import type { CallbackResult } from '../phases/callbacks.js';
 import type { DecisionResult } from '../phases/decisions.js';
 import type { HeldDecisionsResult, HeldMemoryResult } from '../phases/held-waits.js';
 import type { IdleResult } from '../phases/idle.js';
+import type { InsightsBenchResult } from '../phases/insights.js';
 import type { ReadResult } from '../phases/reads.js';
 import type { SlackResult } from '../phases/slack.js';
 import type { BackendName } from './backend.js';
@@ -69,6 +70,8 @@ export type BackendResult = {
   slack?: (SlackResult & { stored: number }) | undefined;
   /** Intake → Zendesk notification in the harness's background instance (at the largest size). */
   backgroundAlert?: (BackgroundAlertResult & { stored: number }) | undefined;
+  /** GET /api/agent/insights?days=90 over a full period of rollups (at the largest size). */
+  insights?: (InsightsBenchResult & { stored: number }) | undefined;
   phases: PhaseRecord[];
   errors: Record<string, string>;
 };
