@@ -139,15 +139,18 @@ describe('ApprovalCard', () => {
     expect((screen.getByRole('button', { name: 'Approve with changes' }) as HTMLButtonElement).disabled).toBe(true);
   });
 
+  /** A rule that lets the agent lower the amount and nothing else. */
+  const AMOUNT_MAY_DECREASE = {
+    outcome: 'require_human' as const,
+    rule: 'refunds-need-a-person',
+    dryRun: [],
+    policyVersion: 3,
+    editableFields: { amount: { type: 'number' as const, min: 1, mayOnlyDecrease: true } },
+  };
+
   it('When the policy bounds the edit, then the form enforces the limits and locks unlisted fields', () => {
     const approval = buildApproval({
-      policy: {
-        outcome: 'require_human',
-        rule: 'refunds-need-a-person',
-        dryRun: [],
-        policyVersion: 3,
-        editableFields: { amount: { type: 'number', min: 1, mayOnlyDecrease: true } },
-      },
+      policy: AMOUNT_MAY_DECREASE,
     });
     renderCard(approval);
     expect(screen.getByText('Needs a person (policy rule “refunds-need-a-person”)')).toBeTruthy();
@@ -169,13 +172,7 @@ describe('ApprovalCard', () => {
   it('When the details name their currency, then Modify shows the diff and the locked values as money in it', () => {
     const approval = buildApproval({
       details: { ticket_id: '9921', order_id: '1001', amount: 40, shipping_fee: '4.50', currency: 'EUR' },
-      policy: {
-        outcome: 'require_human',
-        rule: 'refunds-need-a-person',
-        dryRun: [],
-        policyVersion: 3,
-        editableFields: { amount: { type: 'number', min: 1, mayOnlyDecrease: true } },
-      },
+      policy: AMOUNT_MAY_DECREASE,
     });
     renderCard(approval);
     fireEvent.click(screen.getByRole('button', { name: 'Modify' }));
