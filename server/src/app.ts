@@ -49,6 +49,8 @@ export type AppDeps = {
   slack?: Router | null;
   /** Insights and suggested rules (`GET /api/agent/insights…`, insights/); without it, not mounted. */
   insights?: Router | null;
+  /** Retry of a failed execution (`POST /api/agent/approvals/{id}/execution/retry`, actions/); without it, not mounted. */
+  executions?: Router | null;
   /** The app page for signed URLs at /zendesk/app/ (CHEQPOINT_APP_DIR); without it, not mounted. */
   signedApp?: {
     appDir: string;
@@ -149,6 +151,8 @@ export function createApp(deps: AppDeps): Express {
       }),
     );
   }
+  // Before the JSON body parser: a retry takes no body, like redeliver.
+  if (deps.executions) app.use(deps.executions);
   // Before the JSON body parser: Zendesk posts the signed-URL token as a form.
   if (deps.signedApp) app.use(signedAppRouter(deps.signedApp));
   // Before the JSON body parser too: Slack's signature covers the raw form body.

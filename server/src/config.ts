@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { REPO_ROOT } from './paths.js';
+import { EXECUTION_CRASH_POINTS } from './actions/execution-dispatcher.js';
 import { CRASH_POINTS } from './callbacks/dispatcher.js';
 import { parseSchedule } from './callbacks/retry-schedule.js';
 
@@ -102,9 +103,35 @@ export const ConfigSchema = z.object({
     .default(10_000)
     .describe('Longest time one Slack Web API call may take (posts, updates, users.info, views.open)'),
   CHEQPOINT_TEST_CRASH_AT: z
-    .enum(CRASH_POINTS)
+    .enum([...CRASH_POINTS, ...EXECUTION_CRASH_POINTS])
     .optional()
-    .describe('Tests only (ignored unless NODE_ENV=test): the gateway SIGKILLs itself at this point of a callback'),
+    .describe(
+      'Tests only (ignored unless NODE_ENV=test): the gateway SIGKILLs itself at this point of a callback or an execution',
+    ),
+  CHEQPOINT_SECRETS_KEY: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || Buffer.from(value, 'base64').length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be 32 bytes in base64 (make one with: openssl rand -base64 32)',
+        });
+      }
+    })
+    .describe(
+      'Key that encrypts the secrets actions use (secret set): 32 bytes in base64, e.g. from openssl rand -base64 32; the gateway refuses to start when secrets are stored and it is unset or another key',
+    ),
+  CHEQPOINT_EXECUTION_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(2_000)
+    .describe(
+      'How long a when: late execution waits after the decision, so a held ?wait= call or poll about to answer with it wins (the AI agent then acts itself)',
+    ),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Log verbosity'),
   CHEQPOINT_DB_TIMEOUT_MS: z.coerce
     .number()

@@ -2,6 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Connection } from 'mongoose';
 import { accountsService } from './accounts/accounts.service.js';
+import { createActions } from './actions/actions.js';
+import { actionsRouter } from './actions/actions.router.js';
+import type { ExecutionCrashPoint, ExecutionEvent } from './actions/execution-dispatcher.js';
+import { EXECUTION_CRASH_POINTS } from './actions/execution-dispatcher.js';
+import { parseSecretsKey } from './actions/secrets-key.js';
+import { secretsStore } from './actions/secrets.js';
+import { executionSources } from './approvals/execution-sources.js';
 import type { ApprovalChange } from './approvals/approval-changes.js';
 import { approvalModels, type DecisionDoc } from './approvals/approval.model.js';
 import { deliverySources } from './approvals/delivery-sources.js';
@@ -19,7 +26,7 @@ import { AuditTrail } from './audit/audit-trail.js';
 import { systemResolver, type Resolver } from './callbacks/callback-url.js';
 import { callbacksService } from './callbacks/callbacks.service.js';
 import { deliveriesRepository } from './callbacks/deliveries.repository.js';
-import { CallbackDispatcher, type DeliveryEvent } from './callbacks/dispatcher.js';
+import { CallbackDispatcher, CRASH_POINTS, type CrashPoint, type DeliveryEvent } from './callbacks/dispatcher.js';
 import { createCallbackClient } from './callbacks/safe-client.js';
 import { ChangeFeed } from './changes/change-feed.js';
 import type { Config } from './config.js';
@@ -63,6 +70,8 @@ export type GatewayOptions = {
   onZendeskAttempt?: (event: ZendeskAttemptEvent) => void;
   /** Called after each attempt of a Slack call (post, update, thread reply). */
   onSlackAttempt?: (event: SlackAttemptEvent) => void;
+  /** Called after each execution attempt of a decided action is recorded. */
+  onExecutionEvent?: (event: ExecutionEvent) => void;
   /** Adds Node.js process metrics (memory, CPU, event loop) to /metrics; once per process. */
   processMetrics?: boolean;
 };
@@ -173,6 +182,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const feed = new ChangeFeed<ApprovalChange>(conn, { intervalMs: config.CHEQPOINT_WATCH_INTERVAL_MS, clock, logger });
   await upgradeStorage(conn, feed, logger);
+  // Secrets stored and no key (or another one) would make every execution that needs one fail: refuse.
+  const secretsKey = config.CHEQPOINT_SECRETS_KEY ? parseSecretsKey(config.CHEQPOINT_SECRETS_KEY) : null;
+  await secretsStore(conn).checkKey(secretsKey);
   const audit = new AuditTrail(conn, logger);
   const accounts = accountsService(conn, clock);
   const waiter = new DecisionWaiter<DecisionDoc>({ maxWaiters: config.CHEQPOINT_MAX_WAITERS });
@@ -196,6 +208,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await options.onCallbackEvent?.(event);
   };
   const resolver = options.resolver ?? systemResolver;
+  const crashAt = config.NODE_ENV === 'test' ? (config.CHEQPOINT_TEST_CRASH_AT ?? null) : null;
   const callbackClient = createCallbackClient({
     resolver,
     allowlist: config.CHEQPOINT_CALLBACK_ALLOWLIST,
@@ -210,7 +223,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     intervalMs: config.CHEQPOINT_DISPATCH_INTERVAL_MS,
     leaseMs: config.CHEQPOINT_CALLBACK_LEASE_MS,
     scheduleMs: config.CHEQPOINT_CALLBACK_RETRY_SCHEDULE,
-    crashAt: config.NODE_ENV === 'test' ? (config.CHEQPOINT_TEST_CRASH_AT ?? null) : null,
+    crashAt: (CRASH_POINTS as readonly string[]).includes(crashAt ?? '') ? (crashAt as CrashPoint) : null,
     ...(options.random ? { random: options.random } : {}),
     onEvent: onCallbackEvent,
   });
@@ -236,7 +249,50 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     timeoutMs: config.CHEQPOINT_CALLBACK_TIMEOUT_MS,
     scheduleMs: config.CHEQPOINT_ZENDESK_RETRY_SCHEDULE,
     ...(options.random ? { random: options.random } : {}),
-    ...(options.onZendeskAttempt ? { onAttempt: options.onZendeskAttempt } : {}),
+    onAttempt: (event) => {
+      // A reply's outcome goes onto its execution (what the sidebar shows: "replied to the customer").
+      if (event.effect === 'reply' && event.state !== 'retry') {
+        const reply = ({ done: 'added', failed: 'failed', skipped: 'skipped' } as const)[event.state];
+        void actions
+          .recordReply(event.approvalId, reply)
+          .catch((err: unknown) =>
+            logger.warn('reply state not recorded', { approvalId: event.approvalId, error: String(err) }),
+          );
+      }
+      options.onZendeskAttempt?.(event);
+    },
+  });
+
+  // Decided actions Cheqpoint carries out (README "Late decisions"), through the callbacks' SSRF-safe client.
+  const actions = createActions({
+    conn,
+    sources: executionSources(conn),
+    clock,
+    logger,
+    registry: metrics.registry,
+    client: callbackClient,
+    replies: {
+      queue: (reply, holdMs) => zendesk.effects.queueReply(reply, holdMs),
+      release: (approvalId) => zendesk.effects.releaseReply(approvalId),
+    },
+    secretsKey,
+    graceMs: config.CHEQPOINT_EXECUTION_GRACE_MS,
+    intervalMs: config.CHEQPOINT_DISPATCH_INTERVAL_MS,
+    leaseMs: config.CHEQPOINT_CALLBACK_LEASE_MS,
+    scheduleMs: config.CHEQPOINT_CALLBACK_RETRY_SCHEDULE,
+    ...(options.random ? { random: options.random } : {}),
+    crashAt: (EXECUTION_CRASH_POINTS as readonly string[]).includes(crashAt ?? '')
+      ? (crashAt as ExecutionCrashPoint)
+      : null,
+    onEvent: async (event) => {
+      if (event.state === 'succeeded' || event.state === 'failed') {
+        const state = event.state;
+        await audit.bestEffort({ _id: event.approvalId, accountId: event.accountId }, 'execution', () =>
+          audit.recordExecution({ ...event, state }),
+        );
+      }
+      options.onExecutionEvent?.(event);
+    },
   });
 
   // The optional Slack connection: like Zendesk, it sees the approvals only through their hooks and facade.
@@ -288,6 +344,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     lists,
     audit,
     outbox: { prepare: (id, dueAt) => deliveries.prepare(id, dueAt), sendNow: (id) => dispatcher.sendNow(id) },
+    actions: actions.hooks,
     accounts,
     policies: policiesRepository(conn, clock),
     callbackPolicy: { allowlist: config.CHEQPOINT_CALLBACK_ALLOWLIST, resolver },
@@ -361,6 +418,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     deciders: verifiedDeciders(verifications, clock),
     slack: slack.router,
     insights: insightsRouter({ accounts, insights, limits }),
+    executions: actionsRouter({
+      accounts,
+      actions,
+      approval: (accountId, approvalId) => served.get(accountId, approvalId),
+      limits,
+    }),
     signedApp: config.CHEQPOINT_APP_DIR
       ? { appDir: config.CHEQPOINT_APP_DIR, verifications, clock, limits: appPageLimits(config, logger, metrics) }
       : null,
@@ -374,6 +437,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   dispatcher.start();
   zendesk.dispatcher.start();
   slack.dispatcher.start();
+  actions.dispatcher.start();
   void slack.repairPosts((accountId) => ctx.pending.ofAccount(accountId));
 
   let stopping: Promise<void> | null = null;
@@ -394,6 +458,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
         zendesk.dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
         slack.dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
+        actions.dispatcher.stop(config.CHEQPOINT_SHUTDOWN_GRACE_MS),
       ]);
       clearTimeout(timer);
       // The counts of the last decisions, within a short grace (a database that is gone loses them).

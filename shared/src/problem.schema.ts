@@ -22,6 +22,7 @@ export const PROBLEM_TYPES = [
   'headers-too-large',
   'zendesk-unavailable',
   'callback-in-flight',
+  'execution-not-failed',
 ] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 

@@ -26,6 +26,9 @@ const WORKING_SETS = new Set([
   // Slack posts, updates and thread replies still to send, and their attempts' claims (same discipline)
   'slack_outbox',
   'slack_claims',
+  // executions of decided actions not final yet (removed once succeeded, failed or skipped), and their claims
+  'execution_outbox',
+  'execution_claims',
 ]);
 /** Commands that read or change documents chosen by a filter. */
 const FILTERED = new Set(['find', 'update', 'delete', 'findAndModify', 'count', 'aggregate', 'distinct']);

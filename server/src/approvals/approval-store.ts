@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { executionModels, type ExecutionDoc } from '../actions/execution.model.js';
 import { findByIds } from '../db/find-by-ids.js';
 import { insertUnique } from '../db/insert-unique.js';
 import { approvalModels, type ApprovalDoc, type DecisionDoc, type IdempotencyDoc } from './approval.model.js';
@@ -15,6 +16,18 @@ export type StoredApproval = { doc: ApprovalDoc; decision: DecisionDoc | null };
  */
 export function approvalStore(conn: Connection) {
   const { Approval, Decision, Idempotency } = approvalModels(conn);
+  const { Execution } = executionModels(conn);
+
+  /**
+   * A decision with its execution as it is now: the decision record keeps the copy it was inserted
+   * with, the execution's own document (actions/) what happened since. Read by key, and only for
+   * decisions that have one.
+   */
+  async function withExecution(decision: DecisionDoc | null): Promise<DecisionDoc | null> {
+    if (!decision?.execution) return decision;
+    const current = await Execution.findById(decision._id).lean<ExecutionDoc>();
+    return current ? { ...decision, execution: current } : decision;
+  }
 
   function statusFields(decision: DecisionDoc) {
     return {
@@ -54,7 +67,7 @@ export function approvalStore(conn: Connection) {
         findDecision(accountId, approvalId),
       ]);
       if (!doc || doc.accountId !== accountId) return null;
-      const decision = stored;
+      const decision = await withExecution(stored);
       if (decision && doc.status === 'pending') {
         await Approval.updateOne({ _id: doc._id, status: 'pending' }, { $set: statusFields(decision) });
       }
@@ -70,6 +83,9 @@ export function approvalStore(conn: Connection) {
     async findApprovals(accountId: string, ids: readonly string[]): Promise<StoredApproval[]> {
       // Decisions share their approval's _id: both batches at once, one round trip.
       const [docs, decisions] = await Promise.all([findByIds(Approval, ids), findByIds(Decision, ids)]);
+      // Executions only of the decisions that have one (most have none): one batch by key.
+      const withExecutions = [...decisions.values()].filter((d) => d.execution).map((d) => d._id);
+      const executions = withExecutions.length > 0 ? await findByIds(Execution, withExecutions) : new Map();
       const mine = ids.flatMap((id) => {
         const doc = docs.get(id);
         return doc && doc.accountId === accountId ? [doc] : [];
@@ -77,7 +93,9 @@ export function approvalStore(conn: Connection) {
       return Promise.all(
         mine.map(async (doc) => {
           const found = decisions.get(doc._id);
-          const decision = found && found.accountId === accountId ? found : null;
+          const current = found ? (executions.get(doc._id) as ExecutionDoc | undefined) : undefined;
+          const decision =
+            found && found.accountId === accountId ? (current ? { ...found, execution: current } : found) : null;
           if (decision && doc.status === 'pending') {
             await Approval.updateOne({ _id: doc._id, status: 'pending' }, { $set: statusFields(decision) });
           }

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { ApprovalPolicy, ApprovalStatus, DecidedBy } from '@cheqpoint/shared';
+import { EXECUTION_FIELDS, type ExecutionRecord } from '../actions/execution.model.js';
 import { DELIVERY_FIELDS, type DecisionRecord } from '../callbacks/delivery.model.js';
 
 /** Stored approval. Free-form payloads are JSON strings so any object round-trips exactly. */
@@ -27,6 +28,11 @@ export type ApprovalDoc = {
   decidedBy: DecidedBy | null;
   /** The policy's verdict at intake; null when the account has no policy. */
   policy: ApprovalPolicy | null;
+  /**
+   * The account's configuration of this action at intake (actions.json, as JSON text): what Cheqpoint
+   * does once it is decided. Absent or null: nothing (approvals stored before, or no configuration).
+   */
+  actionJson?: string | null;
 };
 
 const approvalSchema = new Schema<ApprovalDoc>(
@@ -53,6 +59,7 @@ const approvalSchema = new Schema<ApprovalDoc>(
     modifiedDetailsJson: { type: String, default: null },
     decidedBy: { type: Schema.Types.Mixed, default: null },
     policy: { type: Schema.Types.Mixed, default: null },
+    actionJson: { type: String, default: null },
   },
   { versionKey: false, collection: 'approvals', strict: 'throw' },
 );
@@ -63,7 +70,11 @@ const approvalSchema = new Schema<ApprovalDoc>(
  * The decision record. Its `_id` is the approval id, so the first insert decides any race. It carries
  * the callback outbox (`delivery`, owned by callbacks/), written with the decision in one insert.
  */
-export type DecisionDoc = DecisionRecord & { decisionRequestId: string | null };
+export type DecisionDoc = DecisionRecord & {
+  decisionRequestId: string | null;
+  /** What Cheqpoint does about the action (owned by actions/); absent or null: nothing. */
+  execution?: ExecutionRecord | null;
+};
 
 const decisionSchema = new Schema<DecisionDoc>(
   {
@@ -76,6 +87,7 @@ const decisionSchema = new Schema<DecisionDoc>(
     decisionRequestId: { type: String, default: null },
     decidedAt: { type: Date, required: true },
     delivery: DELIVERY_FIELDS,
+    execution: EXECUTION_FIELDS,
   },
   { versionKey: false, collection: 'decisions', strict: 'throw' },
 );

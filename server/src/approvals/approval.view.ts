@@ -1,4 +1,5 @@
 import { DecidedBySchema, type Approval, type CallbackState, type DecidedBy } from '@cheqpoint/shared';
+import { customerReplyView, executionView, outcomePlanOf, parseActionJson } from '../actions/execution.model.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 
 const parseObject = (json: string | null) => (json === null ? null : (JSON.parse(json) as Record<string, unknown>));
@@ -34,9 +35,9 @@ export function toApprovalView(doc: ApprovalDoc, decision?: DecisionDoc | null):
     quorum:
       (doc.policy?.approvalsRequired ?? 1) > 1 ? { required: doc.policy?.approvalsRequired ?? 1, approvals: [] } : null,
     escalatesAt: escalatesAt(doc)?.toISOString() ?? null,
-    outcomePlan: null,
-    execution: null,
-    customerReply: null,
+    outcomePlan: doc.actionJson ? outcomePlanOf(parseActionJson(doc.actionJson)) : null,
+    execution: executionView(decided?.execution),
+    customerReply: customerReplyView(decided?.execution),
   };
 }
 

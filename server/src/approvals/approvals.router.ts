@@ -97,7 +97,8 @@ export function approvalsRouter(deps: {
             startedAt,
           )
         : approval;
-    sendApproval(res, final, wait.isPreferred, wait.seconds);
+    // The flow learns the decision now (a `when: late` action then stays the flow's own to carry out).
+    sendApproval(res, await approvals.answerRequester(final), wait.isPreferred, wait.seconds);
   });
 
   router.get('/api/approvals/:approvalId', requireKey(accounts, ['flow', 'agent'], limits), async (req, res) => {
@@ -115,8 +116,10 @@ export function approvalsRouter(deps: {
             receivedAtOf(res),
           )
         : await approvals.get(principal.accountId, approvalId);
+    // Only the flow's key is the requester: the Zendesk app reading a decision tells no AI agent.
+    const answer = principal.scope === 'flow' ? await approvals.answerRequester(approval) : approval;
     if (wait.isPreferred) res.setHeader('Preference-Applied', `wait=${wait.seconds}`);
-    res.status(200).json(approval);
+    res.status(200).json(answer);
   });
 
   router.get('/api/agent/approvals', requireKey(accounts, ['agent'], limits), async (req, res) => {

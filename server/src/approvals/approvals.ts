@@ -9,6 +9,7 @@ import { listApprovals } from './list.js';
 import { listLive } from './live-list.js';
 import { attachVotes } from './quorum-view.js';
 import { getApproval } from './read.js';
+import { answerRequester } from './requester-answer.js';
 import { waitForDecision } from './wait.js';
 
 /** The approval use cases bound to one context, for the router (each lives in its own file). */
@@ -31,6 +32,8 @@ export function approvalsApi(ctx: ApprovalsContext) {
     decide: (...args: Tail<Parameters<typeof decideApproval>>) => decideApproval(ctx, ...args),
     expireDue: (limit?: number) => expireDue(ctx, limit),
     escalateDue: (limit?: number) => escalateDue(ctx, limit),
+    /** What a requester call answers (settles the `when: late` race for decided approvals). */
+    answerRequester: (approval: Approval) => answerRequester(ctx, approval),
     /** The account's policy (for a caller that starts the read early, see SubmitOptions.policy). */
     readPolicy: (accountId: string) => ctx.policies.getPolicy(accountId),
   };

@@ -7,7 +7,8 @@ import type { PoliciesRepository } from '../policies/policies.repository.js';
 import type { ApprovalChange } from './approval-changes.js';
 import type { ApprovalDoc, DecisionDoc } from './approval.model.js';
 import type { ApprovalStore } from './approval-store.js';
-import type { Escalation, StaffMember } from '@cheqpoint/shared';
+import type { ActionConfig, Escalation, StaffMember } from '@cheqpoint/shared';
+import type { ExecutionRecord } from '../actions/execution.model.js';
 import type { DecisionReads } from './decision-reads.js';
 import type { DecisionWaiter } from './decision-waiter.js';
 import type { ListWatch } from './list-watch.js';
@@ -20,6 +21,28 @@ export type CallbackOutbox = {
   prepare: (approvalId: string, dueAt: Date) => Promise<void>;
   /** The first attempt, at once, from this process (the dispatcher's poll is the safety net). */
   sendNow: (approvalId: string) => void;
+};
+
+/** What Cheqpoint does about a decided action (actions/ implements it; README "Late decisions"). */
+export type ActionsHooks = {
+  /** The account's configuration of `action` (read by key), recorded on the approval at intake. */
+  configFor: (accountId: string, action: string) => Promise<ActionConfig | null>;
+  /** The execution written with a decision (null: nothing to do). */
+  newExecution: (
+    config: ActionConfig | null,
+    outcome: 'approved' | 'rejected',
+    decidedAt: Date,
+  ) => ExecutionRecord | null;
+  /** Writes the outbox entry of an execution about to be decided (before its record; a duplicate is fine). */
+  prepare: (approvalId: string, dueAt: Date) => Promise<void>;
+  /** Starts it from this process at `dueAt` (the outbox's poll is the safety net). */
+  runAt: (approvalId: string, dueAt: Date) => void;
+  /**
+   * A requester call is about to answer with the decision: settles the `when: late` race (unique
+   * insert). `requester` when it won (or won before): Cheqpoint will not act; `execution` when the
+   * execution started first: Cheqpoint acts, and the answer says so.
+   */
+  requesterLearned: (approvalId: string) => Promise<'requester' | 'execution'>;
 };
 
 /** What the approvals ask of Zendesk about a verified person (zendesk/staff-directory implements it). */
@@ -46,6 +69,7 @@ export type ApprovalsContext = {
   lists: ListWatch;
   audit: AuditTrail;
   outbox: CallbackOutbox;
+  actions: ActionsHooks;
   accounts: AccountsService;
   policies: Pick<PoliciesRepository, 'getPolicy'>;
   callbackPolicy: CallbackUrlPolicy;

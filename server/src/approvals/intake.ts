@@ -32,6 +32,10 @@ export type SubmitOptions = {
   policy?: Promise<StoredPolicy | null>;
 };
 
+/** The account's configuration of the action (actions.json), read alongside the policy. */
+const actionConfigOf = (ctx: ApprovalsContext, accountId: string, action: string) =>
+  ctx.actions.configFor(accountId, action);
+
 type Built = { doc: ApprovalDoc; evaluation: PolicyEvaluation; stored: StoredPolicy | null };
 
 /** The approval a request asks for, under the account's policy (no policy: a person decides, no bounds). */
@@ -54,7 +58,11 @@ async function buildApproval(
       throw validationError([{ path, message: `${path} ${err.message}` }]);
     }
   }
-  const stored = (await (options.policy ?? ctx.policies.getPolicy(principal.accountId))) ?? null;
+  const [storedPolicy, actionConfig] = await Promise.all([
+    options.policy ?? ctx.policies.getPolicy(principal.accountId),
+    actionConfigOf(ctx, principal.accountId, input.action),
+  ]);
+  const stored = storedPolicy ?? null;
   const evaluation = evaluatePolicy(stored?.policy ?? null, { action: input.action, details: input.details });
   const ttlSeconds = evaluation.expiresInSeconds ?? account.approvalTtlSeconds;
   const now = ctx.clock.now();
@@ -84,6 +92,8 @@ async function buildApproval(
     policy: stored
       ? { ...toPolicyVerdict(evaluation, stored.version), editableFields: evaluation.editableFields }
       : null,
+    // Only with a configuration, so every other approval is stored exactly as before.
+    ...(actionConfig ? { actionJson: JSON.stringify(actionConfig) } : {}),
   };
   return { doc, evaluation, stored };
 }

@@ -1,6 +1,7 @@
 import type { DecidedBy } from '@cheqpoint/shared';
 import type { AuditActor } from '../audit/audit-event.model.js';
 import type { DecisionRecordEvent, VoteRecord } from '../audit/audit-trail.js';
+import { parseActionJson } from '../actions/execution.model.js';
 import { newDelivery } from '../callbacks/delivery.model.js';
 import { AppError } from '../http/app-error.js';
 import { sha256Hex } from '../lib/ids.js';
@@ -62,9 +63,14 @@ export async function settle(
     ...settlement,
     decidedAt,
     delivery: newDelivery(doc._id, doc.callbackUrl, decidedAt),
+    execution: ctx.actions.newExecution(parseActionJson(doc.actionJson), settlement.outcome, decidedAt),
   };
-  // Outbox entry first: a decision record with a callback never exists without one.
-  if (doc.callbackUrl) await ctx.outbox.prepare(doc._id, decidedAt);
+  const execution = decision.execution?.state === 'pending' ? decision.execution : null;
+  // Outbox entries first: a decision record with a callback or an execution never exists without one.
+  await Promise.all([
+    doc.callbackUrl ? ctx.outbox.prepare(doc._id, decidedAt) : null,
+    execution ? ctx.actions.prepare(doc._id, execution.nextAttemptAt ?? decidedAt) : null,
+  ]);
   if (!(await ctx.store.insertDecision(decision))) {
     const winner = await ctx.store.findDecision(doc.accountId, doc._id);
     if (!winner) throw new AppError('already-decided', 409, 'This approval was decided meanwhile');
@@ -81,6 +87,7 @@ export async function settle(
   ]);
   ctx.onDecided?.(decision, doc);
   if (decision.delivery.state === 'pending') ctx.outbox.sendNow(doc._id);
+  if (execution) ctx.actions.runAt(doc._id, execution.nextAttemptAt ?? decidedAt);
   return { isWinner: true, decision };
 }
 

@@ -12,6 +12,9 @@ export const AUDIT_EVENT_TYPES = [
   'callback_delivered',
   'callback_dead',
   'redelivered',
+  // Cheqpoint carried out the decided action (actions/), or gave up on it
+  'executed',
+  'execution-failed',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

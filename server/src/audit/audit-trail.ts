@@ -76,6 +76,20 @@ export type RedeliveryRecord = {
   at: Date;
 };
 
+/** How an execution ended (actions/ reports it). */
+export type ExecutionAuditRecord = {
+  approvalId: string;
+  accountId: string;
+  attempt: number;
+  state: 'succeeded' | 'failed';
+  method: string | null;
+  host: string | null;
+  httpStatus: number | null;
+  error: string | null;
+  reply: string;
+  at: Date;
+};
+
 const DISPATCHER: AuditActor = { type: 'system', name: 'dispatcher' };
 
 type EventToWrite = { type: AuditEventType; actor: AuditActor; data: Record<string, unknown>; at: Date };
@@ -279,6 +293,29 @@ export class AuditTrail {
       { webhookId: event.webhookId, attempts: event.attempt },
       event.at,
       attempted.seq + 1,
+    );
+  }
+
+  /**
+   * `executed` or `execution-failed`: how Cheqpoint's request that carries out the decided action
+   * ended (method, host, status, error; never a header, a body or a secret), and the reply's state.
+   */
+  async recordExecution(event: ExecutionAuditRecord): Promise<void> {
+    await appendEvent(
+      this.conn,
+      event.accountId,
+      event.approvalId,
+      event.state === 'succeeded' ? 'executed' : 'execution-failed',
+      { type: 'system', name: 'executor' },
+      {
+        attempt: event.attempt,
+        method: event.method,
+        host: event.host,
+        httpStatus: event.httpStatus,
+        error: event.error,
+        reply: event.reply,
+      },
+      event.at,
     );
   }
 

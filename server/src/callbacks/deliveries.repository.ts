@@ -9,6 +9,7 @@ import {
   type DecisionRecord,
   type DeliveryState,
 } from './delivery.model.js';
+import type { ExecutionState } from '@cheqpoint/shared';
 import type { AttemptResult, NextStep } from './retry-schedule.js';
 
 /** A due delivery as the poll sees it. */
@@ -27,6 +28,8 @@ export type DeliverySources = {
   decisions: Model<DecisionRecord>;
   /** The approval a decision belongs to, by `_id` (null when it no longer exists). */
   findSubject: (approvalId: string) => Promise<CallbackSubject | null>;
+  /** What Cheqpoint does about the action (actions/), as the callback body says it; null: nothing. */
+  findExecution?: (approvalId: string) => Promise<ExecutionState | null>;
 };
 
 /** Entries of the outbox whose decision record is missing are looked at again after this long. */
@@ -187,8 +190,11 @@ export function deliveriesRepository(conn: Connection, sources: DeliverySources)
     async context(decision: DecisionRecord) {
       const found = await sources.findSubject(decision._id);
       const approval = found && found.accountId === decision.accountId ? found : null;
-      const account = await Account.findById(decision.accountId, { signingSecrets: 1 }).lean();
-      return { approval, signingSecrets: account?.signingSecrets ?? null };
+      const [account, execution] = await Promise.all([
+        Account.findById(decision.accountId, { signingSecrets: 1 }).lean(),
+        approval && sources.findExecution ? sources.findExecution(decision._id) : null,
+      ]);
+      return { approval, signingSecrets: account?.signingSecrets ?? null, execution };
     },
 
     /**

@@ -137,7 +137,7 @@ export class CallbackDispatcher {
     const attempt = decision.delivery.attempts;
     this.crashIf('before-send');
 
-    const { approval, signingSecrets } = await repository.context(decision);
+    const { approval, signingSecrets, execution } = await repository.context(decision);
     let result: AttemptResult;
     if (!approval || !decision.delivery.callbackUrl) {
       result = { kind: 'error', reason: 'blocked', message: 'The approval or its callbackUrl no longer exists' };
@@ -146,7 +146,7 @@ export class CallbackDispatcher {
       if (secrets.length === 0) {
         result = { kind: 'error', reason: 'network', message: 'The account has no active signing secret' };
       } else {
-        const body = callbackBody(approval, decision);
+        const body = callbackBody(approval, decision, execution);
         const headers = signedHeaders({ webhookId: decision.delivery.webhookId, body, secrets, now: clock.now() });
         result = await client.post(decision.delivery.callbackUrl, { headers, body, signal: this.worker.signal });
       }

@@ -17,11 +17,14 @@ export class BlockedAddressError extends Error {
   }
 }
 
-/** The one HTTP client that sends callbacks. It is never used for anything else. */
+/**
+ * The one HTTP client that sends requests to addresses an account chose: callbacks, and the requests
+ * that carry out approved actions (actions/, which gives another `method` and may send no body).
+ */
 export type CallbackClient = {
   post: (
     url: string,
-    input: { headers: Record<string, string>; body: string; signal?: AbortSignal },
+    input: { headers: Record<string, string>; body: string | undefined; signal?: AbortSignal; method?: string },
   ) => Promise<AttemptResult>;
   close: () => Promise<void>;
 };
@@ -190,9 +193,13 @@ export function createCallbackClient(options: CallbackClientOptions): CallbackCl
       try {
         const res = await request(url, {
           dispatcher: agent,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'Cheqpoint-Webhooks/1', ...input.headers },
-          body: input.body,
+          method: (input.method ?? 'POST') as 'POST',
+          headers: {
+            ...(input.body !== undefined ? { 'content-type': 'application/json' } : {}),
+            'user-agent': 'Cheqpoint-Webhooks/1',
+            ...input.headers,
+          },
+          body: input.body ?? null,
           signal,
         });
         const retryAfter = res.headers['retry-after'];

@@ -14,6 +14,8 @@ import { AUDIT_USAGE, auditCli } from '../audit/audit.cli.js';
 import { POLICY_USAGE, policyCli, type CliContext } from '../policies/policies.cli.js';
 import { deliveriesRepository } from '../callbacks/deliveries.repository.js';
 import { DEFAULT_ROTATION_OVERLAP_HOURS, rotateSigningSecret } from '../callbacks/signing-secrets.js';
+import { SecretsKeyError } from '../actions/secrets-key.js';
+import { ACTION_USAGE, actionCli, SECRET_USAGE, secretCli } from '../actions/actions.cli.js';
 import { SLACK_USAGE, slackCli } from '../slack/slack.cli.js';
 import { ZENDESK_USAGE, zendeskCli } from '../zendesk/zendesk.cli.js';
 
@@ -35,6 +37,8 @@ ${POLICY_USAGE}
 ${AUDIT_USAGE}
 ${ZENDESK_USAGE}
 ${SLACK_USAGE}
+${ACTION_USAGE}
+${SECRET_USAGE}
   account rotate-secret <accountId> [--overlap-hours N] [--json]
                                      new callback signing secret (printed once); the old one
                                      keeps signing too for N hours (default 24), then stops
@@ -73,7 +77,12 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 async function main(argv: string[]) {
   const [first, ...rest] = argv;
   if (
-    (first === 'policy' || first === 'audit' || first === 'zendesk' || first === 'slack') &&
+    (first === 'policy' ||
+      first === 'audit' ||
+      first === 'zendesk' ||
+      first === 'slack' ||
+      first === 'action' ||
+      first === 'secret') &&
     !rest.some((a) => a === '--help' || a === '-h')
   ) {
     const ctx: CliContext = {
@@ -83,6 +92,8 @@ async function main(argv: string[]) {
     };
     if (first === 'zendesk') return zendeskCli(rest, ctx);
     if (first === 'slack') return slackCli(rest, ctx);
+    if (first === 'action') return actionCli(rest, ctx);
+    if (first === 'secret') return secretCli(rest, ctx);
     return first === 'policy' ? policyCli(rest, ctx) : auditCli(rest, ctx);
   }
   const { values, positionals } = parseArgs({
@@ -242,7 +253,7 @@ main(process.argv.slice(2)).then(
       err instanceof UsageError ||
       (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'));
     if (isUsage) process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-    else if (err instanceof ConfigError || err instanceof EmbeddedDatabaseError)
+    else if (err instanceof ConfigError || err instanceof EmbeddedDatabaseError || err instanceof SecretsKeyError)
       process.stderr.write(`${err.message}\n`);
     else process.stderr.write(`cheqpoint: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(isUsage ? 64 : 1);

@@ -21,6 +21,7 @@ const TITLES: Record<ProblemType, string> = {
   'headers-too-large': 'Request header fields too large',
   'zendesk-unavailable': 'Zendesk unavailable',
   'callback-in-flight': 'Callback attempt in flight',
+  'execution-not-failed': 'Execution not failed',
 };
 
 /** The one error type the domain throws; the error handler turns it into problem+json. */

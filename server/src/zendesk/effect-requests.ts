@@ -62,6 +62,23 @@ export async function requestOf(
       if (!pending.includes(entry.approvalId) || !entry.text) return null;
       return { method: 'PUT', path: `${ticket}.json`, body: { ticket: { priority: entry.text } } };
     }
+    case 'reply':
+      // Public: it reaches the customer by email or messaging, as if the agent had answered.
+      return entry.text
+        ? {
+            method: 'PUT',
+            path: `${ticket}.json`,
+            body: {
+              ticket: {
+                comment: {
+                  body: entry.text,
+                  public: true,
+                  ...(entry.authorId ? { author_id: Number(entry.authorId) } : {}),
+                },
+              },
+            },
+          }
+        : null;
     case 'note':
     case 'escalation-note':
       return entry.text

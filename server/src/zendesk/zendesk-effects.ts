@@ -135,6 +135,38 @@ export function zendeskEffects(deps: ZendeskEffectsDeps) {
       })().catch(warn(doc._id));
     },
 
+    /**
+     * Queues the public reply of a decided approval (actions/ asks, once its execution succeeded),
+     * held `holdMs` so the caller records it first; `releaseReply` sends it then. Queued once per
+     * approval (its entry's key), so it is added once however often this is asked.
+     */
+    async queueReply(
+      reply: { approvalId: string; accountId: string; ticketId: string | null; text: string; authorId: string | null },
+      holdMs: number,
+    ): Promise<'queued' | 'no-ticket' | 'no-connection'> {
+      if (!isZendeskTicket(reply.ticketId)) return 'no-ticket';
+      if (!(await deps.connections.find(reply.accountId))) return 'no-connection';
+      const at = new Date(deps.clock.now().getTime() + holdMs);
+      await deps.outbox.enqueue(
+        {
+          approvalId: reply.approvalId,
+          accountId: reply.accountId,
+          ticketId: reply.ticketId,
+          effect: 'reply',
+          text: reply.text,
+          ...(reply.authorId ? { authorId: reply.authorId } : {}),
+        },
+        at,
+      );
+      return 'queued';
+    },
+
+    /** Sends a reply queued by queueReply now. */
+    async releaseReply(approvalId: string) {
+      const id = entryId(approvalId, 'reply');
+      if (await deps.outbox.bringForward(id, deps.clock.now())) deps.dispatcher.sendNow([id]);
+    },
+
     onDecided(decision: EffectDecision, doc: EffectApproval) {
       if (!isZendeskTicket(doc.ticketId)) return;
       const ticketId = doc.ticketId;

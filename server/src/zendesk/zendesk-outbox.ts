@@ -3,7 +3,10 @@ import { insertUnique } from '../db/insert-unique.js';
 import { zendeskModels, type ZendeskEffect, type ZendeskFailureDoc, type ZendeskOutboxDoc } from './zendesk.model.js';
 
 /** An effect to queue (its entry is keyed by approval and effect). */
-export type NewEffect = Pick<ZendeskOutboxDoc, 'approvalId' | 'accountId' | 'ticketId' | 'effect' | 'text'>;
+export type NewEffect = Pick<
+  ZendeskOutboxDoc,
+  'approvalId' | 'accountId' | 'ticketId' | 'effect' | 'text' | 'authorId'
+>;
 
 export const entryId = (approvalId: string, effect: ZendeskEffect) => `${approvalId}:${effect}`;
 

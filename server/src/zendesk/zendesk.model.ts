@@ -31,6 +31,8 @@ export const ZENDESK_EFFECTS = [
   'priority',
   'escalation-note',
   'notify-escalated',
+  // a late decision's public reply to the customer (actions/: README "Late decisions")
+  'reply',
 ] as const;
 export type ZendeskEffect = (typeof ZENDESK_EFFECTS)[number];
 
@@ -45,8 +47,10 @@ export type ZendeskOutboxDoc = {
   accountId: string;
   ticketId: string;
   effect: ZendeskEffect;
-  /** The note's text (`note`, `escalation-note`), the priority to set (`priority`), or null. */
+  /** The note's text (`note`, `escalation-note`, `reply`), the priority to set (`priority`), or null. */
   text: string | null;
+  /** The reply's author (a verified deciding agent's Zendesk user id); absent or null: the connection's user. */
+  authorId?: string | null;
   attempts: number;
   dueAt: Date;
   lastError: string | null;
@@ -97,6 +101,7 @@ const outboxSchema = new Schema<ZendeskOutboxDoc>(
     ticketId: { type: String, required: true },
     effect: { type: String, required: true },
     text: { type: String, default: null },
+    authorId: { type: String, default: null },
     attempts: { type: Number, default: 0 },
     dueAt: { type: Date, required: true },
     lastError: { type: String, default: null },
