@@ -1,7 +1,7 @@
 /**
  * `npm run dev`: the Zendesk app against a real local gateway, without a Zendesk account.
  * Starts the gateway if nothing answers at the gateway URL, creates (once) a demo account, seeds demo
- * approvals, builds the app and serves the harness. Ctrl-C (or SIGTERM), at any point, stops everything
+ * approvals, builds the app and serves the harness with its fake Slack and billing endpoint. Ctrl-C (or SIGTERM), at any point, stops everything
  * it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,15 +20,19 @@ import {
   DEMO_USERS,
 } from './demo-data.js';
 import { seedDemo } from './demo-seed.js';
+import { allowlistEntry, DEMO_BILLING_SECRET, demoActions, startDevBilling, type DevBilling } from './dev-billing.js';
 import { slackConnectCommand, startDevSlack, type DevSlack } from './dev-slack.js';
 import { writeGatewayAppDir } from './gateway-app.js';
 import { startHarness, type IHarness } from './harness.server.js';
 import { createSignedUrls, signedUrlToken, type ISignedUrls } from './signed-urls.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+/** NODE_ENV as given: Vite's build sets it to production in this process, which the CLI children must not inherit. */
+const GIVEN_NODE_ENV = process.env['NODE_ENV'] ?? 'development';
 const children = new Set<ChildProcess>();
 let harness: IHarness | null = null;
 let slack: DevSlack | null = null;
+let billing: DevBilling | null = null;
 let isStopping = false;
 
 /** Stops everything this run started (the harness, the gateway, a CLI command under way), then exits. */
@@ -37,6 +41,7 @@ async function stop(code: number) {
   isStopping = true;
   await harness?.close().catch(() => {});
   await slack?.fake.stop().catch(() => {});
+  await billing?.fake.stop().catch(() => {});
   await Promise.all(
     [...children].map(
       (child) =>
@@ -110,6 +115,8 @@ const { url: GATEWAY_URL, startPort: GATEWAY_PORT } = (() => {
 const HARNESS_PORT = Number(process.env['CHEQPOINT_HARNESS_PORT'] ?? 4567);
 /** The app's own origin (the iframes' src), as Zendesk serves an app from a host of its own. */
 const HARNESS_APP_PORT = Number(process.env['CHEQPOINT_HARNESS_APP_PORT'] ?? 4568);
+/** The demo billing endpoint: a fixed port, so a gateway's CHEQPOINT_CALLBACK_ALLOWLIST can name it. */
+const HARNESS_BILLING_PORT = Number(process.env['CHEQPOINT_HARNESS_BILLING_PORT'] ?? 4569);
 /** Where a run keeps its keys, build and files (git-ignored tmp/ by default; tests give their own). */
 const DEV_DIR = path.resolve(process.env['CHEQPOINT_DEV_DIR'] ?? path.join(REPO_ROOT, 'tmp'));
 const KEYS_FILE = path.join(DEV_DIR, 'dev-harness.json');
@@ -118,6 +125,28 @@ const DEV_DIST = path.join(DEV_DIR, 'zendesk-app-dev');
 const GATEWAY_APP_DIR = path.join(DEV_DIR, 'zendesk-app-dev-gateway');
 /** The harness user by default (`?user=` signs in as another demo user), who decided the demo history. */
 const DEV_USER = DEMO_USERS[0] as (typeof DEMO_USERS)[number];
+
+/**
+ * The key the demo secret is encrypted with (CHEQPOINT_SECRETS_KEY, else one made once and kept in the
+ * dev folder): the gateway refuses to start with stored secrets and no key, so every run uses the same.
+ */
+function devSecretsKey(): string {
+  const given = process.env['CHEQPOINT_SECRETS_KEY'];
+  if (given) return given;
+  const file = path.join(DEV_DIR, 'dev-secrets-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('base64');
+  mkdirSync(DEV_DIR, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+const SECRETS_KEY = devSecretsKey();
+
+/** The gateway's allowlist with the demo billing endpoint added (a loopback address callbacks would refuse). */
+function allowlistWithBilling(): string {
+  const given = process.env['CHEQPOINT_CALLBACK_ALLOWLIST'] ?? '';
+  return [given, billing ? allowlistEntry(billing) : ''].filter(Boolean).join(',');
+}
 
 async function isUp(url: string): Promise<boolean> {
   try {
@@ -145,6 +174,8 @@ async function ensureGateway() {
       env: {
         ...process.env,
         PORT: String(GATEWAY_PORT),
+        CHEQPOINT_SECRETS_KEY: SECRETS_KEY,
+        CHEQPOINT_CALLBACK_ALLOWLIST: allowlistWithBilling(),
         CHEQPOINT_APP_DIR: process.env['CHEQPOINT_APP_DIR'] ?? GATEWAY_APP_DIR,
       },
     }),
@@ -169,14 +200,23 @@ async function ensureGateway() {
  * Runs the project's CLI and returns what it printed (the gateway's database settings come from this
  * process's environment; `env` adds to it, e.g. a token the CLI reads from a variable, never argv).
  */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<string> {
+async function cli(args: string[], env: Record<string, string> = {}, input?: string): Promise<string> {
   const child = track(
     spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cheqpoint.ts', ...args], {
       cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...env },
+      // `input` goes to stdin (a secret value), never argv
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'],
+      // the gateway's settings: the secrets key and the allowlist (action set checks the endpoint's address)
+      env: {
+        ...process.env,
+        NODE_ENV: GIVEN_NODE_ENV,
+        CHEQPOINT_SECRETS_KEY: SECRETS_KEY,
+        CHEQPOINT_CALLBACK_ALLOWLIST: allowlistWithBilling(),
+        ...env,
+      },
     }),
   );
+  child.stdin?.end(input);
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -317,7 +357,32 @@ async function connectSlack(keys: Keys, devSlack: DevSlack): Promise<boolean> {
   }
 }
 
+/**
+ * The demo account's actions, set on each run through the CLI as an admin would: the billing token in
+ * `secret set` (stdin), then `action set --file` (the file is removed once read). A gateway started
+ * elsewhere must allow the endpoint (CHEQPOINT_CALLBACK_ALLOWLIST) and hold the same secrets key.
+ */
+async function setDemoActions(keys: Keys, devBilling: DevBilling): Promise<boolean> {
+  const file = path.join(DEV_DIR, 'dev-actions.json');
+  try {
+    await cli(['secret', 'set', keys.accountId, DEMO_BILLING_SECRET], {}, devBilling.token);
+    writeFileSync(file, JSON.stringify(demoActions(devBilling.fake.url), null, 2));
+    await cli(['action', 'set', keys.accountId, '--file', file, '--json']);
+    say(
+      `Set the demo actions: an approved late cancellation goes to the harness's billing endpoint (${devBilling.fake.url})`,
+    );
+    return true;
+  } catch (err) {
+    say(`The Billing pane stays empty: ${(err as Error).message}`);
+    return false;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
 async function main() {
+  // before the gateway starts: the gateway dev starts allows the endpoint's port (CHEQPOINT_CALLBACK_ALLOWLIST)
+  billing = LOOPBACK.has(new URL(GATEWAY_URL).hostname) ? await startDevBilling(HARNESS_BILLING_PORT) : null;
   await ensureGateway();
   const keys = await demoKeys();
   const isLocalGateway = LOOPBACK.has(new URL(GATEWAY_URL).hostname);
@@ -357,12 +422,15 @@ async function main() {
     currentUser: DEV_USER,
     ...(signed ? { signedUrls: signed } : {}),
     ...(slack ? { slack: slack.pane } : {}),
+    ...(billing ? { billing: billing.fake } : {}),
   });
   harness = served;
   // A gateway elsewhere could not reach the harness on this machine's loopback address.
   if (LOOPBACK.has(gatewayHost)) await connectZendesk(keys, served.url, zendeskApi);
   const hasSlack = slack ? await connectSlack(keys, slack) : false;
   await setDemoPolicy(keys);
+  // before the seed: an approval's plan (what the card says will happen) is fixed at intake
+  const hasBilling = billing ? await setDemoActions(keys, billing) : false;
   const sessions = signed ? await devSessions(signed) : {};
   const session = sessions[String(DEV_USER.id)];
   await seedDemo(GATEWAY_URL, keys, { session, requests: [...DEMO_REQUESTS, ...DEMO_AUTHORITY_REQUESTS] });
@@ -382,6 +450,9 @@ async function main() {
   if (hasSlack) {
     say(`Slack pane:         ${served.url}slack (messages the gateway posts; "Clicking as" picks who clicks)`);
   }
+  if (hasBilling) {
+    say(`Billing pane:       ${served.url}billing (requests the gateway sends to carry out approved cancellations)`);
+  }
   say('Signed in as Ada; switch with "Signed in as" in the harness header, or open the ticket as:');
   const who = DEMO_USERS.map((u) => `${u.name} (${u.role}; ${u.groups.map((g) => g.name).join(', ')}):`);
   const width = Math.max(...who.map((w) => w.length));
@@ -396,11 +467,17 @@ async function main() {
   say('Re-run npm run dev after changing the app (it rebuilds). Ctrl-C to stop.');
 }
 
+/** The variable that moves each port of the run (the harness page's is the default). */
+const PORT_VARIABLES = new Map([
+  [HARNESS_APP_PORT, 'CHEQPOINT_HARNESS_APP_PORT'],
+  [HARNESS_BILLING_PORT, 'CHEQPOINT_HARNESS_BILLING_PORT'],
+]);
+
 /** What went wrong, in words that say what to change (a busy harness port names its variable). */
 function failureOf(err: unknown): string {
   const { code, port } = err as { code?: string; port?: number };
   if (code === 'EADDRINUSE') {
-    const name = port === HARNESS_APP_PORT ? 'CHEQPOINT_HARNESS_APP_PORT' : 'CHEQPOINT_HARNESS_PORT';
+    const name = PORT_VARIABLES.get(port ?? 0) ?? 'CHEQPOINT_HARNESS_PORT';
     return `port ${port} is in use: set ${name} to a free port`;
   }
   return err instanceof Error ? err.message : String(err);

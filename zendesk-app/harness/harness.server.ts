@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import ts from 'typescript';
+import { billingPane } from './billing-pane.js';
+import type { IFakeBilling } from './fake-billing.js';
 import { signedUrlToken, type ISignedUrls } from './signed-urls.js';
 import { slackPane, type ISlackPaneOptions } from './slack-pane.js';
 
@@ -75,6 +77,8 @@ export interface IHarnessOptions {
   signedUrls?: ISignedUrls & { appUrl?: string };
   /** The Slack pane (`/slack`): the fake Slack the gateway posts to and how to sign its clicks. */
   slack?: ISlackPaneOptions;
+  /** The Billing pane (`/billing`): the demo billing endpoint's requests, and how it answers. */
+  billing?: IFakeBilling;
 }
 
 /** An app notification the gateway pushed through the emulated `POST /api/v2/apps/notify.json`. */
@@ -209,7 +213,7 @@ function compileHostScript(): string {
   }).outputText;
 }
 
-function hostPage(config: unknown, hasSlack: boolean): string {
+function hostPage(config: unknown, hasSlack: boolean, hasBilling: boolean): string {
   const css = readFileSync(path.join(import.meta.dirname, 'host-page.css'), 'utf8');
   const json = JSON.stringify(config).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -230,6 +234,7 @@ function hostPage(config: unknown, hasSlack: boolean): string {
   <form id="ticket-form"><label>Ticket <input id="ticket-input" size="6" inputmode="numeric"></label> <button>Open</button></form>
   <button id="scheme" type="button">Dark mode</button>
   ${hasSlack ? '<a id="slack-link" href="/slack" target="cheqpoint-slack">Slack pane</a>' : ''}
+  ${hasBilling ? '<a id="billing-link" href="/billing" target="cheqpoint-billing">Billing pane</a>' : ''}
   <div id="top-bar"><button id="top-bar-icon" type="button" aria-label="Cheqpoint (top bar app)" aria-expanded="false" aria-controls="top-bar-popover"></button><div id="top-bar-popover" hidden></div></div>
   <label id="user-switch">Signed in as <select id="user-select"></select></label>
   <span class="events">Send:
@@ -380,12 +385,14 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
         broadcast('priority', { ticketId, priority: priorities[ticketId] });
       }
       if (hasComment) {
-        const comment = update.comment as { body: string; public?: unknown };
+        const comment = update.comment as { body: string; public?: unknown; author_id?: unknown };
+        // as Zendesk: `author_id` makes the comment that user's (the deciding agent's reply), else the API user's
+        const author = users.find((u) => u.id === Number(comment.author_id));
         notes.push({
           ticketId,
           body: comment.body,
           public: comment.public !== false,
-          author: 'Cheqpoint gateway (API)',
+          author: author ? `${author.name} (through the gateway)` : 'Cheqpoint gateway (API)',
         });
         broadcast('notes', { ticketId });
       }
@@ -403,6 +410,7 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
           options.slack.interactionsUrl ?? `${options.settings.gatewayUrl.replace(/\/+$/, '')}/api/slack/interactions`,
       })
     : null;
+  const billing = options.billing ? billingPane(options.billing) : null;
 
   /** `{{setting.name}}` → value; secure values only for hosts on the domainWhitelist (as Zendesk's proxy). */
   function substitute(text: string, isSecureAllowed: boolean): string {
@@ -544,11 +552,12 @@ export async function startHarness(options: IHarnessOptions): Promise<IHarness> 
         return send(
           res,
           200,
-          hostPage(pageConfig(locale ? { ...user, locale } : user), slack !== null),
+          hostPage(pageConfig(locale ? { ...user, locale } : user), slack !== null, billing !== null),
           CONTENT_TYPES['.html'],
         );
       }
       if (slack && url.pathname.startsWith('/slack') && (await slack.handle(req, res, url.pathname))) return;
+      if (billing && url.pathname.startsWith('/billing') && (await billing.handle(req, res, url.pathname))) return;
       if (url.pathname === '/harness/host.js') return send(res, 200, hostScript, CONTENT_TYPES['.js']);
       if (url.pathname === '/harness/icon_top_bar.svg') {
         // the top bar icon the harness draws, as Zendesk draws it from the package (symbols: iconSymbol)

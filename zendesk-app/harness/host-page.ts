@@ -387,11 +387,13 @@ async function refreshNotes() {
   const list = document.getElementById('notes');
   if (!list) return;
   const response = await fetch(`/harness/notes?ticket=${currentTicket}`);
-  const notes = (await response.json()) as { body: string; author: string }[];
+  const notes = (await response.json()) as { body: string; author: string; public: boolean }[];
   list.replaceChildren(
     ...notes.map((note) => {
       const item = document.createElement('li');
-      item.textContent = `${note.author} (internal note): ${note.body}`;
+      // a public comment reaches the customer (the gateway's reply on a late decision); a note stays inside
+      item.dataset['public'] = String(note.public);
+      item.textContent = `${note.author} (${note.public ? 'public reply' : 'internal note'}): ${note.body}`;
       return item;
     }),
   );
