@@ -33,3 +33,8 @@ window.matchMedia ??= ((query: string) => ({
 // The note, Modify and the other card parts are a lazy chunk the app fetches as a card opens, well before a
 // click; the tests click at once, so it is fetched before them (test/browser checks it loads in the package)
 await cardParts.preload();
+
+// Likewise the nav bar's tabs and queue (two lazy chunks fetched side by side): the queue tests look for
+// its rows within findBy's wait, which the first transform of those chunks alone could take on two cores
+// (imported here, after matchMedia above exists: Garden reads it as those modules load)
+await (await import('../../zendesk-app/src/app/locations/Queue')).preloadNavBar();
