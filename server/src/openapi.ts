@@ -172,6 +172,22 @@ export function openApiDocument() {
           },
         },
       },
+      '/api/agent/approvals/{approvalId}/execution/retry': {
+        post: {
+          summary:
+            'Try a failed execution again (README "Late decisions"): fresh schedule, same Idempotency-Key (agent key)',
+          parameters: [idParameter],
+          responses: {
+            '202': approval('Queued; `execution` shows it pending'),
+            ...common,
+            '403': problem('Not an agent key'),
+            '404': problem('Unknown approval'),
+            '409': problem(
+              'The execution is not failed (`execution-not-failed`, `executionState`: pending, succeeded, skipped or none)',
+            ),
+          },
+        },
+      },
       '/api/agent/approvals': {
         get: {
           summary: 'List approvals (agent key): of a ticket, or of the account by status; long-poll with ?since=&wait=',
