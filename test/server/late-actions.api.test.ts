@@ -338,12 +338,10 @@ describe('Late decisions: Cheqpoint carries out the action and tells the custome
     expect(requestsFor('sub_no')).toEqual([]);
   });
 
-  it('When a decision was made by a verified agent, then the reply is authored by them', async () => {
+  it('When a reply-only action is approved by an unverified agent, then the reply is added without an author (the connection's user writes it)', async () => {
     const keys = await account([cancelAction({ execute: undefined })]);
     const ticket = newTicket();
     const id = (await intake(keys, { details: details(ticket, 'sub_author') })).body.approvalId as string;
-    // The approvals' own decide use case, as a Zendesk-verified identity reaches it (verified-approver tests
-    // cover how the session proves it).
     await decide(keys, id, { decision: 'approve' });
     await settled(keys, id, (r) => r.body.customerReply?.status === 'added', 'the reply');
     // Unverified (the body's agent): the connection's user writes it.
