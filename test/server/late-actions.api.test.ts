@@ -338,7 +338,7 @@ describe('Late decisions: Cheqpoint carries out the action and tells the custome
     expect(requestsFor('sub_no')).toEqual([]);
   });
 
-  it('When a reply-only action is approved by an unverified agent, then the reply is added without an author (the connection's user writes it)', async () => {
+  it('When a reply-only action is approved by an unverified agent, then the reply is added without an author (the connection’s user writes it)', async () => {
     const keys = await account([cancelAction({ execute: undefined })]);
     const ticket = newTicket();
     const id = (await intake(keys, { details: details(ticket, 'sub_author') })).body.approvalId as string;
