@@ -22,6 +22,34 @@ async function create(gatewayUrl: string, keys: DemoKeys, request: object): Prom
   return ((await res.json()) as { approvalId: string }).approvalId;
 }
 
+/**
+ * Small store credits people approved unchanged, one per ticket, enough (MIN_SUGGESTION_APPROVALS is 30)
+ * for the nav bar's Insights tab to show a table with numbers and one suggested rule.
+ */
+export const DEMO_INSIGHT_CREDITS = 32;
+
+const creditRequest = (i: number) => ({
+  action: 'issue_store_credit',
+  summary: `Store credit for order ${7000 + i}`,
+  details: { ticket_id: String(8000 + i), amount: 5 + (i % 5) * 5, currency: 'EUR' },
+  riskLevel: 'low',
+  agentName: 'Support AI',
+});
+
+async function decide(gatewayUrl: string, keys: DemoKeys, approvalId: string, body: object, session?: string) {
+  const res = await fetch(`${gatewayUrl}/api/agent/approvals/${approvalId}/decision`, {
+    method: 'POST',
+    headers: {
+      'x-api-key': keys.agentKey,
+      'content-type': 'application/json',
+      // an account that verifies approvers takes the decider from this session (npm run dev)
+      ...(session ? { 'x-cheqpoint-session': session } : {}),
+    },
+    body: JSON.stringify({ ...body, agent: DEMO_AGENT }),
+  });
+  if (!res.ok) throw new Error(`Deciding a demo approval failed: ${res.status} ${await res.text()}`);
+}
+
 export type SeedOptions = {
   /** A session of the agent who decides the history, for an account that verifies approvers (npm run dev). */
   session?: string | undefined;
@@ -39,17 +67,12 @@ export async function seedDemo(gatewayUrl: string, keys: DemoKeys, options: Seed
   for (const { request, decision } of DEMO_HISTORY) {
     if (ticket.some((a) => a.action === request.action)) continue;
     const approvalId = await create(gatewayUrl, keys, request);
-    const res = await fetch(`${gatewayUrl}/api/agent/approvals/${approvalId}/decision`, {
-      method: 'POST',
-      headers: {
-        'x-api-key': keys.agentKey,
-        'content-type': 'application/json',
-        // an account that verifies approvers takes the decider from this session (npm run dev)
-        ...(session ? { 'x-cheqpoint-session': session } : {}),
-      },
-      body: JSON.stringify({ ...decision, agent: DEMO_AGENT }),
-    });
-    if (!res.ok) throw new Error(`Deciding the demo ${request.action} failed: ${res.status} ${await res.text()}`);
+    await decide(gatewayUrl, keys, approvalId, decision, session);
+  }
+  // the Insights tab's history (once): small store credits, each approved unchanged
+  const credits = await listOf(gatewayUrl, keys, 'status=approved&action=issue_store_credit&limit=200');
+  for (let i = credits.length; i < DEMO_INSIGHT_CREDITS; i++) {
+    await decide(gatewayUrl, keys, await create(gatewayUrl, keys, creditRequest(i)), { decision: 'approve' }, session);
   }
   const pending = await listOf(gatewayUrl, keys, 'status=pending&limit=200');
   for (const request of requests) {
