@@ -164,7 +164,7 @@ describe('Held list calls (GET /api/agent/approvals?since=&wait=)', () => {
     await new Promise((r) => setTimeout(r, 300));
     const before = commands.length;
     await new Promise((r) => setTimeout(r, 1_500));
-    // Meanwhile only the background loops run (the feed's tail, the callback, Zendesk and Slack outboxes, by key
+    // Meanwhile only the background loops run (the feed's tail, the callback, Zendesk, Slack and execution outboxes, by key
     // or working set): nothing reads approvals, their tickets or the pending set for the held calls.
     const background = new Set([
       'changes',
@@ -174,6 +174,8 @@ describe('Held list calls (GET /api/agent/approvals?since=&wait=)', () => {
       'zendesk_claims',
       'slack_outbox',
       'slack_claims',
+      'execution_outbox',
+      'execution_claims',
     ]);
     expect(commands.slice(before).filter((c) => !background.has(c.collection))).toEqual([]);
     for (const c of controllers) c.abort();
