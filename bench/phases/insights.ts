@@ -83,8 +83,7 @@ export async function insightsPhase(ctx: BenchContext): Promise<InsightsBenchRes
         accountId: ctx.account.accountId,
         day,
         writer,
-        a,
-        nm,
+        json: JSON.stringify({ a, nm }),
       });
     }
   }

@@ -18,3 +18,26 @@ export function sumCounters(list: Iterable<ActionCounters>): ActionCounters {
   for (const counters of list) addCounters(into, counters as Record<string, unknown>);
   return into as ActionCounters;
 }
+
+/** Applies an update path (`a.refund.t.b3`) to a plain object, as `$inc`/`$set` would. */
+export function applyPath(doc: Record<string, unknown>, path: string, apply: (old: unknown) => unknown) {
+  const parts = path.split('.');
+  let at = doc;
+  for (const part of parts.slice(0, -1)) {
+    at[part] ??= {};
+    at = at[part] as Record<string, unknown>;
+  }
+  const last = parts[parts.length - 1] as string;
+  at[last] = apply(at[last]);
+}
+
+/** Adds a contribution's `$inc` and `$set` paths to counters held in memory. */
+export function applyContribution(
+  counters: Record<string, unknown>,
+  inc: Record<string, number>,
+  set: Record<string, string>,
+) {
+  for (const [path, n] of Object.entries(inc))
+    applyPath(counters, path, (old) => ((old as number | undefined) ?? 0) + n);
+  for (const [path, value] of Object.entries(set)) applyPath(counters, path, () => value);
+}

@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import { findByIds } from '../db/find-by-ids.js';
 import { addCounters } from './counters.js';
 import { decodeKey, rollupId, UPGRADE_WRITER } from './insight-keys.js';
-import { insightModels, type ActionCounters } from './insight.model.js';
+import { insightModels, type ActionCounters, type RollupCounters } from './insight.model.js';
 
 /** Writer slots read per day and round (a day has one per process that wrote on it). */
 const SLOTS_PER_ROUND = 4;
@@ -53,13 +53,14 @@ export async function readRollups(conn: Connection, accountId: string, days: rea
     for (const writer of [UPGRADE_WRITER, ...(writers.get(day) ?? [])]) {
       const doc = docs.get(rollupId(accountId, day, writer));
       if (!doc) continue;
-      for (const [key, counters] of Object.entries(doc.a ?? {})) {
+      const stored = JSON.parse(doc.json) as RollupCounters;
+      for (const [key, counters] of Object.entries(stored.a ?? {})) {
         const action = decodeKey(key);
         const into = (actions.get(action) ?? {}) as Record<string, unknown>;
         addCounters(into, counters as Record<string, unknown>);
         actions.set(action, into as ActionCounters);
       }
-      for (const [key, name] of Object.entries(doc.nm ?? {})) rollups.names.set(decodeKey(key), name);
+      for (const [key, name] of Object.entries(stored.nm ?? {})) rollups.names.set(decodeKey(key), name);
     }
     rollups.days.set(day, actions);
   }

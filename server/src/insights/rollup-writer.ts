@@ -4,6 +4,7 @@ import { isDuplicateKey } from '../db/errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Contribution } from './contribution.js';
+import { applyContribution } from './counters.js';
 import { rollupId } from './insight-keys.js';
 import { insightModels, type InsightDayDoc, type InsightWriterDoc } from './insight.model.js';
 
@@ -14,9 +15,9 @@ const RETRY_MS = 1_000;
 
 /**
  * This process's rollup documents: each event's counters are added to `<account>:<day>:<writer>`, a
- * document no other process writes, one `$inc` at a time per document (events arriving meanwhile are
- * merged into the next one). So FerretDB v1's `$inc`, a read then a write, never loses a count to a
- * concurrent one, and an upsert never races another. Before its first write of a day the process
+ * document no other process writes, one write at a time per document (events arriving meanwhile are
+ * merged into the next one): the counters kept in memory, replaced whole by `_id`. So no count is
+ * lost to a concurrent write (FerretDB v1 applies `$inc` as a read then a write) and no upsert races. Before its first write of a day the process
  * takes a writer slot of that day, so readers find its documents by key.
  *
  * A count is written a few milliseconds after its decision; a process killed in between (kill -9)
@@ -28,6 +29,8 @@ export class RollupWriter {
   private readonly pending = new Map<string, Pending>();
   private readonly writing = new Map<string, Promise<void>>();
   private readonly registered = new Map<string, Promise<void>>();
+  /** Each document's counters as last written (this process is its only writer). */
+  private readonly state = new Map<string, Record<string, unknown>>();
   private readonly days: Model<InsightDayDoc>;
   private readonly writers: Model<InsightWriterDoc>;
 
@@ -71,15 +74,15 @@ export class RollupWriter {
       this.pending.delete(id);
       try {
         await this.register(next.day);
-        await this.days.collection.updateOne(
+        // Only this process writes the document, so what it holds in memory is what is stored.
+        const counters = structuredClone(this.state.get(id) ?? {});
+        applyContribution(counters, next.inc, next.set);
+        await this.days.collection.replaceOne(
           { _id: id as never },
-          {
-            $inc: next.inc,
-            ...(Object.keys(next.set).length > 0 ? { $set: next.set } : {}),
-            $setOnInsert: { accountId: next.accountId, day: next.day, writer: this.writer },
-          },
+          { accountId: next.accountId, day: next.day, writer: this.writer, json: JSON.stringify(counters) },
           { upsert: true },
         );
+        this.state.set(id, counters);
       } catch (err) {
         // Put the counts back in front of what came meanwhile, and try again shortly.
         const later = this.pending.get(id);
