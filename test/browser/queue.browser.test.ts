@@ -290,6 +290,7 @@ describe('The nav-bar queue', () => {
       name: 'Ada Lovelace',
       email: 'ada@example.com',
       verified: false,
+      channel: 'queue',
     });
     await queue.getByTestId('queue-count').getByText('Pending: 1').waitFor();
 

@@ -101,6 +101,7 @@ describe('Verified approvers through the harness', () => {
       name: ADA.name,
       email: ADA.email,
       verified: true,
+      channel: 'sidebar',
     });
   });
 

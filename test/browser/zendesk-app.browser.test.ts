@@ -83,7 +83,8 @@ describe('Zendesk app in the harness', () => {
     const card = cardOf(sidebar, approvalId);
     await card.getByRole('button', { name: 'Modify' }).click();
     await card.getByLabel('Amount').fill('25');
-    expect(await card.locator('li[data-change="changed"]').textContent()).toBe('Amount: 40 → 25');
+    // the details name EUR, so the diff reads as money
+    expect(await card.locator('li[data-change="changed"]').textContent()).toBe('Amount: €40.00 → €25.00');
     await card.getByLabel('Decision note').fill('Half refund agreed with the customer');
     await card.getByRole('button', { name: 'Approve with changes' }).click();
     await sidebar
@@ -100,6 +101,7 @@ describe('Zendesk app in the harness', () => {
       name: 'Ada Lovelace',
       email: 'ada@example.com',
       verified: false,
+      channel: 'sidebar',
     });
     // the decided card folds to its history line where it was: opened, it says who decided
     await card.getByRole('button', { expanded: false }).click();
