@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { REPO_ROOT } from '../../server/src/config.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
+import { runCli } from '../support/cli.js';
 import { startTestGateway, uniqueDbName, type TestGateway } from '../support/gateway.js';
 import { call, uniqueRequest } from '../support/http.js';
 
@@ -13,22 +13,7 @@ const dbName = uniqueDbName('cli');
 let gw: TestGateway;
 
 /** Runs the account CLI exactly as `npm run cheqpoint -- …` does. */
-async function cli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-      ['server/src/cli/cheqpoint.ts', ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, MONGODB_URI: `${inject('mongodbUri')}${dbName}` },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(dbName, args);
 
 beforeAll(async () => {
   gw = await startTestGateway({ conn: await connectDatabase(`${inject('mongodbUri')}${dbName}`) });

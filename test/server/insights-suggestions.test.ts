@@ -1,36 +1,21 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parsePolicy, SuggestionsSchema } from '@cheqpoint/shared';
-import { REPO_ROOT } from '../../server/src/config.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
+import { runCli } from '../support/cli.js';
 import { startTestGateway, uniqueDbName, type TestGateway } from '../support/gateway.js';
 import { call } from '../support/http.js';
 
-const run = promisify(execFile);
 const dbName = uniqueDbName('suggest');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cheqpoint-suggest-'));
 let gw: TestGateway;
 let keys: Awaited<ReturnType<TestGateway['createAccount']>>;
 
 /** Runs the CLI exactly as `npm run cheqpoint -- …` does, on the test database. */
-async function cli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-      ['server/src/cli/cheqpoint.ts', ...args],
-      { cwd: REPO_ROOT, env: { ...process.env, MONGODB_URI: `${inject('mongodbUri')}${dbName}` } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(dbName, args);
 
 let n = 0;
 /** One request decided by a person through the public API, as the app does it. */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +10,8 @@ import { actionConfigs } from '../../server/src/actions/action-configs.js';
 import { executionModels } from '../../server/src/actions/execution.model.js';
 import { parseSecretsKey } from '../../server/src/actions/secrets-key.js';
 import { secretsStore } from '../../server/src/actions/secrets.js';
-import { REPO_ROOT } from '../../server/src/config.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
+import { runCli } from '../support/cli.js';
 import { startFakeBilling, type FakeBilling } from '../support/fake-billing.js';
 import { uniqueDbName } from '../support/gateway.js';
 import { agent, call } from '../support/http.js';
@@ -22,20 +21,8 @@ const KEY = randomBytes(32).toString('base64');
 const TOKEN = `sk_live_${randomBytes(10).toString('hex')}`;
 
 /** Runs the CLI as `npm run -s cheqpoint -- …` does, on database `dbName`. */
-function cli(dbName: string, args: string[], env: Record<string, string> = {}, stdin = '') {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['server/src/cli/cheqpoint.ts', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, MONGODB_URI: `${inject('mongodbUri')}${dbName}`, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(stdin);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (dbName: string, args: string[], env: Record<string, string> = {}, stdin = '') =>
+  runCli(dbName, args, { env, stdin });
 
 describe('Executions survive kill -9, and secrets need their key', () => {
   const dbName = uniqueDbName('exec_kill');

@@ -1,36 +1,20 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { accountsService, type CreatedAccount } from '../../server/src/accounts/accounts.service.js';
-import { REPO_ROOT } from '../../server/src/config.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
 import { slackModels } from '../../server/src/slack/slack.model.js';
+import { runCli } from '../support/cli.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { uniqueDbName } from '../support/gateway.js';
 
-const run = promisify(execFile);
 const dbName = uniqueDbName('slack_cli');
 let conn: Connection;
 let slack: FakeSlack;
 let account: CreatedAccount;
 
 /** Runs the CLI exactly as `npm run cheqpoint -- …` does, with `env` added. */
-async function cli(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-      ['server/src/cli/cheqpoint.ts', ...args],
-      { cwd: REPO_ROOT, env: { ...process.env, MONGODB_URI: `${inject('mongodbUri')}${dbName}`, ...env } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (env: Record<string, string>, ...args: string[]) => runCli(dbName, args, { env });
 
 beforeAll(async () => {
   slack = await startFakeSlack();

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parsePolicy } from '@cheqpoint/shared';
 import { accountsService, type CreatedAccount } from '../../server/src/accounts/accounts.service.js';
-import { REPO_ROOT } from '../../server/src/config.js';
 import { connectDatabase } from '../../server/src/db/connection.js';
 import { createLogger } from '../../server/src/lib/logger.js';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
 import { zendeskConnections } from '../../server/src/zendesk/connections.js';
+import { runCli } from '../support/cli.js';
 import { movableClock } from '../support/clock.js';
 import { startTestGateway, uniqueDbName, type TestGateway } from '../support/gateway.js';
 import { agent, call } from '../support/http.js';
@@ -26,20 +24,8 @@ const ME = { id: 90001, name: 'Cheqpoint bot', email: EMAIL, role: 'admin' };
 const ME_PATH = 'GET /api/v2/users/me.json';
 
 /** Runs the CLI as `npm run cheqpoint -- …` does on database `dbName`, with extra env and optional stdin. */
-function cliOn(dbName: string, args: string[], env: Record<string, string> = {}, stdin?: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['server/src/cli/cheqpoint.ts', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, MONGODB_URI: `${inject('mongodbUri')}${dbName}`, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(stdin ?? '');
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cliOn = (dbName: string, args: string[], env: Record<string, string> = {}, stdin?: string) =>
+  runCli(dbName, args, { env, ...(stdin !== undefined ? { stdin } : {}) });
 
 /**
  * A fake Zendesk (a real HTTP server): answers 401 without the account's credentials (the API token of
