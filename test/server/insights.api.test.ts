@@ -147,6 +147,23 @@ describe('Insights', () => {
     expect(after.total.decidedWhileWaiting).toBe(before.total.decidedWhileWaiting + 1);
   });
 
+  it('When an action and an agent id are named __proto__ or constructor (details refuse such keys), then each is counted as itself and the gateway keeps answering', async () => {
+    const created = await request({ action: '__proto__', details: { ticket_id: 'proto-1', amount: 12 } });
+    await decide(created.approvalId, { decision: 'approve', agent: { id: 'constructor', name: 'Proto' } });
+    const other = await request({ action: 'constructor' });
+    await decide(other.approvalId, { decision: 'reject', note: 'Not this one', agent: { id: '__proto__', name: 'Ctor' } });
+
+    const res = await call(gw.url, 'GET', '/api/agent/insights', { key: keys.agentKey });
+    expect(res.status, res.text).toBe(200);
+    const byAction = new Map(res.body.actions.map((a: { action: string }) => [a.action, a]));
+    expect(byAction.get('__proto__')).toMatchObject({ requests: 1, approved: 1 });
+    expect(byAction.get('constructor')).toMatchObject({ requests: 1, rejected: 1 });
+    expect(Object.prototype).not.toHaveProperty('rq');
+    // Every later request is still counted by the request metrics (a polluted prototype made them throw).
+    expect((await call(gw.url, 'GET', '/api/agent/insights/suggestions', { key: keys.agentKey })).status).toBe(200);
+    expect((await call(gw.url, 'GET', '/metrics')).status).not.toBe(500);
+  });
+
   it.each(['0', '367', 'abc', '1.5', ''])(
     'When days is %j, then 400 problem+json names days and nothing is read',
     async (days) => {
