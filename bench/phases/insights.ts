@@ -11,7 +11,12 @@ export type InsightsBenchResult = {
   fill: { ms: number; approvals: number; docs: number };
   /** Rollup documents added for a full period: days × writers, each with `actions` actions. */
   synthetic: { days: number; writers: number; actions: number; agents: number; docs: number };
-  /** `GET /api/agent/insights?days=90` (agent key), sequential, interleaved with the plain GET. */
+  /**
+   * The first `GET /api/agent/insights?days=90` of the gateway (nothing of the period in its memory yet:
+   * every day read from the database), in ms.
+   */
+  firstRead: number;
+  /** `GET /api/agent/insights?days=90` (agent key), sequential, interleaved with the plain GET (finished days from memory). */
   insights: Latency;
   /** Baseline in the same run: `GET /api/approvals/{id}` (flow key) of a seeded approval. */
   plainGet: Latency;
@@ -100,6 +105,8 @@ export async function insightsPhase(ctx: BenchContext): Promise<InsightsBenchRes
     if (res.status !== 200) failures.push(`${path} answered ${res.status}: ${res.text.slice(0, 200)}`);
     else into?.push(res.ms);
   };
+  const first: number[] = [];
+  await get(`/api/agent/insights?days=${DAYS}`, agentHeaders, first);
   for (let i = 0; i < ctx.settings.warmup; i++) await get(`/api/agent/insights?days=${DAYS}`, agentHeaders, null);
   const deadline = performance.now() + 45_000;
   for (let i = 0; i < ctx.settings.reads && performance.now() < deadline; i++) {
@@ -110,6 +117,7 @@ export async function insightsPhase(ctx: BenchContext): Promise<InsightsBenchRes
   for (let i = 0; i < 3; i++) await get(`/api/agent/insights/suggestions?days=${DAYS}`, agentHeaders, suggestions);
   return {
     fill,
+    firstRead: first[0] ?? Number.NaN,
     synthetic: { days: DAYS, writers: WRITERS, actions: ACTIONS, agents: AGENTS, docs: docs.length },
     insights: summarize(insights),
     plainGet: summarize(plain),

@@ -53,7 +53,7 @@ beforeAll(async () => {
       { name: 'lookups', action: 'lookup', outcome: 'approve' },
       { name: 'refunds', action: 'refund', outcome: 'require_human', editableFields: { amount: { type: 'number' } } },
     ],
-    expiries: { archive: 60 },
+    expiries: { archive: 60, decided_later: 3 * 86_400 },
   });
   if (!parsed.success) throw new Error('bad policy');
   await policiesRepository(gw.conn).setPolicy(keys.accountId, parsed.data);
@@ -151,7 +151,11 @@ describe('Insights', () => {
     const created = await request({ action: '__proto__', details: { ticket_id: 'proto-1', amount: 12 } });
     await decide(created.approvalId, { decision: 'approve', agent: { id: 'constructor', name: 'Proto' } });
     const other = await request({ action: 'constructor' });
-    await decide(other.approvalId, { decision: 'reject', note: 'Not this one', agent: { id: '__proto__', name: 'Ctor' } });
+    await decide(other.approvalId, {
+      decision: 'reject',
+      note: 'Not this one',
+      agent: { id: '__proto__', name: 'Ctor' },
+    });
 
     const res = await call(gw.url, 'GET', '/api/agent/insights', { key: keys.agentKey });
     expect(res.status, res.text).toBe(200);
@@ -211,6 +215,43 @@ describe('Insights', () => {
         }),
       ]);
       expect(Object.keys(get.responses)).toEqual(expect.arrayContaining(['400', '401', '403']));
+    }
+  });
+
+  // Moves the clock by days: keep it last.
+  it('When a request is decided two days later, then the decision counts on its own day, and a finished day read before (kept in memory) reads the same as a new process reads it', async () => {
+    const insights = async (url: string) => {
+      const res = await call(url, 'GET', '/api/agent/insights?days=7', { key: keys.agentKey });
+      expect(res.status, res.text).toBe(200);
+      const { generatedAt: _generatedAt, ...rest } = res.body;
+      return rest;
+    };
+    const late = await request({ action: 'decided_later' });
+    const dayOfRequest = new Date(clock.now()).toISOString().slice(0, 10);
+    expect(
+      (await insights(gw.url)).actions.find((a: { action: string }) => a.action === 'decided_later'),
+    ).toMatchObject({
+      requests: 1,
+      pending: 1,
+    });
+    clock.advance(2 * 86_400_000 + 3_600_000);
+    // The request's day is over: this read keeps it in memory.
+    await insights(gw.url);
+    await decide(late.approvalId, { decision: 'approve', agent: ada });
+    const dayOfDecision = new Date(clock.now()).toISOString().slice(0, 10);
+
+    const after = await insights(gw.url);
+    const action = after.actions.find((a: { action: string }) => a.action === 'decided_later');
+    expect(action).toMatchObject({ requests: 1, decided: 1, approved: 1, pending: 0 });
+    const daily = new Map(action.daily.map((d: { day: string }) => [d.day, d]));
+    expect(daily.get(dayOfRequest)).toMatchObject({ requests: 1, approved: 0 });
+    expect(daily.get(dayOfDecision)).toMatchObject({ requests: 0, approved: 1 });
+    // A process that never read these days (nothing in memory) reads the same numbers from the database.
+    const fresh = await startTestGateway({ label: 'insights-fresh', conn: gw.conn, clock });
+    try {
+      expect(await insights(fresh.url)).toEqual(after);
+    } finally {
+      await fresh.close();
     }
   });
 });

@@ -22,16 +22,23 @@ export type Contribution = {
   set: Record<string, string>;
 };
 
-const base = (approval: CountedApproval): Omit<Contribution, 'inc' | 'set'> & { prefix: string } => ({
+/**
+ * Each event is counted on the UTC day it happened: a request on the day it came in, a decision on the
+ * day it was made. So a day's counts are final once the day is over (plus a margin for writes in
+ * flight), and readers keep finished days in memory (see closed-days.ts).
+ */
+const base = (
+  approval: Pick<CountedApproval, 'accountId' | 'action'>,
+  at: Date,
+): Omit<Contribution, 'inc' | 'set'> & { prefix: string } => ({
   accountId: approval.accountId,
-  // Counted on the day the request came in, whenever it is decided.
-  day: dayOf(approval.createdAt),
+  day: dayOf(at),
   prefix: `a.${encodeKey(approval.action)}`,
 });
 
 /** A new request. */
 export function requestContribution(approval: CountedApproval): Contribution {
-  const { prefix, ...at } = base(approval);
+  const { prefix, ...at } = base(approval, approval.createdAt);
   return { ...at, inc: { [`${prefix}.rq`]: 1 }, set: {} };
 }
 
@@ -43,7 +50,7 @@ function peopleOutcome(decision: CountedDecision): 'a' | 'c' | 'r' {
 
 /** An approval's decision, whoever made it (a rule, people, the expiry). */
 export function decisionContribution(approval: CountedApproval, decision: CountedDecision): Contribution {
-  const { prefix, ...at } = base(approval);
+  const { prefix, ...at } = base(approval, decision.decidedAt);
   const inc: Record<string, number> = {};
   const set: Record<string, string> = {};
   const by = decision.decidedBy;
@@ -71,8 +78,11 @@ export function decisionContribution(approval: CountedApproval, decision: Counte
   return { ...at, inc, set };
 }
 
-/** A person's decision that answered the requester's held call while it still waited. */
-export function waitedContribution(approval: Omit<CountedApproval, 'detailsJson'>): Contribution {
-  const { prefix, ...at } = base({ ...approval, detailsJson: '{}' });
+/** A person's decision (made at `decidedAt`) that answered the requester's held call while it still waited. */
+export function waitedContribution(
+  approval: Pick<CountedApproval, 'accountId' | 'action'>,
+  decidedAt: Date,
+): Contribution {
+  const { prefix, ...at } = base(approval, decidedAt);
   return { ...at, inc: { [`${prefix}.wt`]: 1 }, set: {} };
 }

@@ -21,7 +21,8 @@ const childObject = (object: Record<string, unknown>, key: string): Record<strin
 export function addCounters(into: Record<string, unknown>, from: Record<string, unknown>) {
   for (const [key, value] of Object.entries(from)) {
     if (typeof value === 'number') setOwn(into, key, ((ownValue(into, key) as number | undefined) ?? 0) + value);
-    else if (typeof value === 'object' && value !== null) addCounters(childObject(into, key), value as Record<string, unknown>);
+    else if (typeof value === 'object' && value !== null)
+      addCounters(childObject(into, key), value as Record<string, unknown>);
   }
 }
 

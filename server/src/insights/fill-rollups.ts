@@ -30,12 +30,15 @@ export async function fillRollups(
     applyContribution(entry.counters, contribution.inc, contribution.set);
     counted.set(id, entry);
   };
-  // Oldest first, so the name an agent last decided under is the one kept.
-  for (const approval of [...approvals].sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime())) {
-    add(requestContribution(approval));
+  const events: { at: number; contribution: Contribution }[] = [];
+  for (const approval of approvals) {
+    events.push({ at: approval.createdAt.getTime(), contribution: requestContribution(approval) });
     const decision = decisions.get(approval._id);
-    if (decision) add(decisionContribution(approval, decision));
+    if (decision)
+      events.push({ at: decision.decidedAt.getTime(), contribution: decisionContribution(approval, decision) });
   }
+  // Oldest first, so the name an agent last decided under is the one kept.
+  for (const { contribution } of events.sort((x, y) => x.at - y.at)) add(contribution);
   const { InsightDay } = insightModels(conn);
   const docs: InsightDayDoc[] = [...counted].map(([id, entry]) => ({
     _id: id,

@@ -27,8 +27,9 @@ export type ActionCounters = {
 };
 
 /**
- * Daily rollup of one account, one UTC day (the day its requests came in) and one writer: a gateway
- * process, or `upgrade` for what the upgrade in place counted from stored approvals. Only its writer
+ * Daily rollup of one account, one UTC day (the day its events happened: a request the day it came in,
+ * a decision the day it was made) and one writer: a gateway process, or `upgrade` for what the upgrade
+ * in place counted from stored approvals. Only its writer
  * ever changes it (serially), so `$inc`, which FerretDB v1 does not apply atomically, loses nothing;
  * a day's numbers are the sum over its writers. `_id` is `<accountId>:<YYYY-MM-DD>:<writer>`.
  */

@@ -6,7 +6,6 @@ import {
   type InsightTotals,
   type TimeToDecision,
 } from '@cheqpoint/shared';
-import { sumCounters } from './counters.js';
 import { decodeKey } from './insight-keys.js';
 import type { ActionCounters } from './insight.model.js';
 import type { Rollups } from './rollup-reader.js';
@@ -126,6 +125,22 @@ function agentsOf(rollups: Rollups): AgentInsights[] {
   return [...agents.values()].sort((x, y) => y.decisions - x.decisions || x.agentId.localeCompare(y.agentId));
 }
 
+const TOTALLED = ['rq', 'pa', 'pr', 'ua', 'uc', 'ur', 'ex', 'wt'] as const;
+
+/** The day's counts of every action added up: what the total row reads (not the agents' or details' histograms). */
+function totalOfDay(actions: Iterable<ActionCounters>): ActionCounters {
+  const total: ActionCounters = {};
+  const t: Record<string, number> = {};
+  for (const counters of actions) {
+    for (const key of TOTALLED) total[key] = n(total[key]) + n(counters[key]);
+    for (let i = 0; i <= TIME_TO_DECISION_BUCKETS.length; i++) {
+      const count = n(counters.t?.[`b${i}`]);
+      if (count > 0) t[`b${i}`] = n(t[`b${i}`]) + count;
+    }
+  }
+  return { ...total, t };
+}
+
 /** The insights of a period from its rollups (`days`: the period's days, oldest first). */
 export function insightsOf(rollups: Rollups, days: readonly string[], now: Date): Insights {
   const actionNames = new Set<string>();
@@ -136,7 +151,7 @@ export function insightsOf(rollups: Rollups, days: readonly string[], now: Date)
       ...totalsOf(days.map((day) => ({ day, counters: rollups.days.get(day)?.get(action) ?? {} }))),
     }))
     .sort((x, y) => y.requests - x.requests || x.action.localeCompare(y.action));
-  const total = totalsOf(days.map((day) => ({ day, counters: sumCounters(rollups.days.get(day)?.values() ?? []) })));
+  const total = totalsOf(days.map((day) => ({ day, counters: totalOfDay(rollups.days.get(day)?.values() ?? []) })));
   return {
     days: days.length,
     from: days[0] ?? '',

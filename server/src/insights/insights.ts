@@ -9,6 +9,7 @@ import {
   type CountedApproval,
   type CountedDecision,
 } from './contribution.js';
+import { ClosedDays } from './closed-days.js';
 import { readInsights, readSuggestions } from './insights-reads.js';
 import { RollupWriter } from './rollup-writer.js';
 
@@ -23,6 +24,8 @@ export { fillRollups } from './fill-rollups.js';
 export function createInsights(options: { conn: Connection; clock: Clock; logger: Logger }) {
   const { conn, clock, logger } = options;
   const writer = new RollupWriter(conn, { clock, logger });
+  /** Finished days already read: they cannot change, so later reads take them from memory. */
+  const closed = new ClosedDays();
   /** Approvals whose held-call answer was counted here (one count per approval, however many calls). */
   const waited = new Set<string>();
   return {
@@ -35,20 +38,21 @@ export function createInsights(options: { conn: Connection; clock: Clock; logger
       writer.add(decisionContribution(approval, decision));
     },
     /** A held call (`?wait=`) answered with a person's decision made while it waited. */
-    waited(approval: Pick<Approval, 'approvalId' | 'action' | 'createdAt' | 'decidedBy'>, accountId: string) {
-      if (approval.decidedBy?.type !== 'agent' || waited.has(approval.approvalId)) return;
+    waited(approval: Pick<Approval, 'approvalId' | 'action' | 'decidedAt' | 'decidedBy'>, accountId: string) {
+      if (approval.decidedBy?.type !== 'agent' || approval.decidedAt === null || waited.has(approval.approvalId))
+        return;
       waited.add(approval.approvalId);
       if (waited.size > 10_000) waited.delete(waited.values().next().value as string);
-      writer.add(waitedContribution({ accountId, action: approval.action, createdAt: new Date(approval.createdAt) }));
+      writer.add(waitedContribution({ accountId, action: approval.action }, new Date(approval.decidedAt)));
     },
     async read(accountId: string, days: number): Promise<Insights> {
       // This process's own counts first, so a decision made here shows at once.
       await writer.flush();
-      return readInsights(conn, clock, accountId, days);
+      return readInsights(conn, clock, accountId, days, closed);
     },
     async suggestions(accountId: string, days: number): Promise<Suggestions> {
       await writer.flush();
-      return readSuggestions(conn, clock, accountId, days);
+      return readSuggestions(conn, clock, accountId, days, closed);
     },
     /** Writes every count not yet written (graceful stop). */
     flush: () => writer.flush(),

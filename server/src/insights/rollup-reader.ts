@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { findByIds } from '../db/find-by-ids.js';
 import { addCounters } from './counters.js';
 import { decodeKey, rollupId, UPGRADE_WRITER } from './insight-keys.js';
+import { isFinal, type ClosedDays, type DayCounters } from './closed-days.js';
 import { insightModels, type ActionCounters, type RollupCounters } from './insight.model.js';
 
 /** Writer slots read per day and round (a day has one per process that wrote on it). */
@@ -35,34 +36,68 @@ async function writersOf(conn: Connection, days: readonly string[]): Promise<Map
   return writers;
 }
 
-/**
- * An account's rollups of some days: the writers of those days, then their documents (and the upgrade's)
- * in one batch of `_id` lookups: a few documents per day, never a scan of approvals.
- */
-export async function readRollups(conn: Connection, accountId: string, days: readonly string[]): Promise<Rollups> {
+/** Each day's counters from the database: the writers of those days, then their documents (and the upgrade's) in one batch of `_id` lookups. */
+async function readDays(
+  conn: Connection,
+  accountId: string,
+  days: readonly string[],
+): Promise<Map<string, DayCounters>> {
+  const read = new Map<string, DayCounters>();
+  if (days.length === 0) return read;
   const { InsightDay } = insightModels(conn);
   const writers = await writersOf(conn, days);
   const ids = days.flatMap((day) =>
     [UPGRADE_WRITER, ...(writers.get(day) ?? [])].map((writer) => rollupId(accountId, day, writer)),
   );
   const docs = await findByIds(InsightDay, ids);
-  const rollups: Rollups = { days: new Map(), names: new Map() };
-  // Oldest day first, so the name an agent last decided under wins.
   for (const day of days) {
-    const actions = new Map<string, ActionCounters>();
+    const counters: DayCounters = { actions: new Map(), names: new Map() };
     for (const writer of [UPGRADE_WRITER, ...(writers.get(day) ?? [])]) {
       const doc = docs.get(rollupId(accountId, day, writer));
       if (!doc) continue;
       const stored = JSON.parse(doc.json) as RollupCounters;
-      for (const [key, counters] of Object.entries(stored.a ?? {})) {
+      for (const [key, counted] of Object.entries(stored.a ?? {})) {
         const action = decodeKey(key);
-        const into = (actions.get(action) ?? {}) as Record<string, unknown>;
-        addCounters(into, counters as Record<string, unknown>);
-        actions.set(action, into as ActionCounters);
+        const into = (counters.actions.get(action) ?? {}) as Record<string, unknown>;
+        addCounters(into, counted as Record<string, unknown>);
+        counters.actions.set(action, into as ActionCounters);
       }
-      for (const [key, name] of Object.entries(stored.nm ?? {})) rollups.names.set(decodeKey(key), name);
+      for (const [key, name] of Object.entries(stored.nm ?? {})) counters.names.set(decodeKey(key), name);
     }
-    rollups.days.set(day, actions);
+    read.set(day, counters);
+  }
+  return read;
+}
+
+/**
+ * An account's rollups of some days (oldest first): a few documents per day read by key, never a scan
+ * of approvals. Finished days this process has read before come from `closed` (they cannot change);
+ * the others are read, and the finished ones among them kept there.
+ */
+export async function readRollups(
+  conn: Connection,
+  accountId: string,
+  days: readonly string[],
+  closed?: { cache: ClosedDays; now: Date },
+): Promise<Rollups> {
+  const byDay = new Map<string, DayCounters>();
+  const missing: string[] = [];
+  for (const day of days) {
+    const known = closed?.cache.get(accountId, day);
+    if (known) byDay.set(day, known);
+    else missing.push(day);
+  }
+  for (const [day, counters] of await readDays(conn, accountId, missing)) {
+    byDay.set(day, counters);
+    if (closed && isFinal(day, closed.now)) closed.cache.put(accountId, day, counters);
+  }
+  const rollups: Rollups = { days: new Map(), names: new Map() };
+  // Oldest day first, so the name an agent last decided under wins.
+  for (const day of days) {
+    const counters = byDay.get(day);
+    if (!counters) continue;
+    rollups.days.set(day, counters.actions);
+    for (const [id, name] of counters.names) rollups.names.set(id, name);
   }
   return rollups;
 }
