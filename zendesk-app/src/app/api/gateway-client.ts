@@ -2,31 +2,15 @@ import {
   ProblemSchema,
   problemTypeUri,
   type DecisionRequest,
-  type FieldError,
   type Insights,
   type Suggestions,
 } from '@cheqpoint/shared';
 import type { IZafClient, IZafRequestFailure } from '../../types/zaf';
 import { toApprovalView, type ApprovalView } from './approval-view';
+import { GatewayError } from './gateway-error';
 import { gatewayHeaders, pageSession } from './gateway-auth';
 
-/** Why a gateway call failed, as the UI tells it. */
-export const GATEWAY_ERROR_KINDS = ['not-configured', 'unreachable', 'unauthorized', 'invalid-reply', 'http'] as const;
-export type GatewayErrorKind = (typeof GATEWAY_ERROR_KINDS)[number];
-
-export class GatewayError extends Error {
-  constructor(
-    readonly kind: GatewayErrorKind,
-    message: string,
-    readonly status?: number,
-    readonly fieldErrors: FieldError[] = [],
-    /** The parsed reply body, when there was one (the 409 carries the current approval). */
-    readonly body?: unknown,
-  ) {
-    super(message);
-    this.name = 'GatewayError';
-  }
-}
+export { GATEWAY_ERROR_KINDS, GatewayError, type GatewayErrorKind } from './gateway-error';
 
 /** Why the gateway refuses a decision for approval authority (403 problem+json `reason`). */
 const AUTHORITY_REASONS: readonly unknown[] = ['lacks-authority', 'authority-unverifiable'];

@@ -1,7 +1,7 @@
 // [1] a chunk of its own: gateway-client.ts is on the sidebar's first load, and only the nav bar's Insights
 // tab reads these replies, so their schemas (and this check) load with the first insights call
 import { InsightsSchema, SuggestionsSchema, type Insights, type Suggestions } from '@cheqpoint/shared';
-import { GatewayError } from './gateway-client';
+import { GatewayError } from './gateway-error';
 import { checkReply, type IReplySchema } from './reply-contract';
 
 function parseReply<T>(schema: IReplySchema<T>, what: string, reply: unknown): T {
