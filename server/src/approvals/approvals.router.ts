@@ -30,10 +30,12 @@ function approvalIdParam(req: Request): string {
   return id;
 }
 
-/** An AbortSignal that fires when the client goes away. */
+/** An AbortSignal that fires when the client goes away (not once the answer is sent: nobody listens then). */
 function disconnectSignal(req: Request, res: Response): AbortSignal {
   const controller = new AbortController();
-  res.on('close', () => controller.abort());
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
   req.on('close', () => {
     if (!res.writableEnded && req.destroyed) controller.abort();
   });
