@@ -293,6 +293,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       options.onExecutionEvent?.(event);
     },
+    // Held lists of the ticket (sidebar cards) and of the account (the queue) answer on every process.
+    onChanged: (change) => feed.append({ kind: 'executed', ...change }),
   });
 
   // The optional Slack connection: like Zendesk, it sees the approvals only through their hooks and facade.

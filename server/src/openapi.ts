@@ -5,6 +5,7 @@ import {
   CALLBACK_EVENT_TYPE,
   CallbackBodySchema,
   DecisionRequestSchema,
+  ExecutionNotFailedProblemSchema,
   InboundRequestSchema,
   InsightsSchema,
   MAX_INSIGHT_DAYS,
@@ -112,6 +113,7 @@ export function openApiDocument() {
         ApprovalList: toSchema(ApprovalListSchema, 'output'),
         DecisionRequest: toSchema(DecisionRequestSchema, 'input'),
         Problem: toSchema(ProblemSchema, 'output'),
+        ExecutionNotFailedProblem: toSchema(ExecutionNotFailedProblemSchema, 'output'),
         CallbackBody: toSchema(CallbackBodySchema, 'output'),
         Insights: toSchema(InsightsSchema, 'output'),
         Suggestions: toSchema(SuggestionsSchema, 'output'),
@@ -182,9 +184,13 @@ export function openApiDocument() {
             ...common,
             '403': problem('Not an agent key'),
             '404': problem('Unknown approval'),
-            '409': problem(
-              'The execution is not failed (`execution-not-failed`, `executionState`: pending, succeeded, skipped or none)',
-            ),
+            '409': {
+              description:
+                'The execution is not failed (`execution-not-failed`, `executionState`: pending, succeeded, skipped or none); `approval` is the approval as it is now, as in the 202',
+              content: {
+                'application/problem+json': { schema: { $ref: '#/components/schemas/ExecutionNotFailedProblem' } },
+              },
+            },
           },
         },
       },

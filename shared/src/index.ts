@@ -2,6 +2,7 @@ export * from './actions.schema.js';
 export * from './approval.schema.js';
 export * from './authority.js';
 export * from './callback.schema.js';
+export * from './execution-problem.schema.js';
 export * from './inbound.schema.js';
 export * from './insights.schema.js';
 export * from './json.schema.js';

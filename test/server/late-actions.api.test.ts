@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActionsFileSchema, type ActionConfig } from '@cheqpoint/shared';
+import { ActionsFileSchema, ExecutionNotFailedProblemSchema, type ActionConfig } from '@cheqpoint/shared';
 import type { CreatedAccount } from '../../server/src/accounts/accounts.service.js';
 import { actionConfigs } from '../../server/src/actions/action-configs.js';
 import { parseSecretsKey } from '../../server/src/actions/secrets-key.js';
@@ -146,11 +146,21 @@ describe('Late decisions: Cheqpoint carries out the action and tells the custome
 
   const read = (keys: CreatedAccount, id: string) => api('GET', `/api/approvals/${id}`, { key: keys.agentKey });
 
-  const settled = (keys: CreatedAccount, id: string, what: (r: JsonResponse) => boolean, label: string) =>
-    until(async () => {
-      const res = await read(keys, id);
-      return what(res) ? res : null;
-    }, label);
+  const settled = (
+    keys: CreatedAccount,
+    id: string,
+    what: (r: JsonResponse) => boolean,
+    label: string,
+    timeoutMs?: number,
+  ) =>
+    until(
+      async () => {
+        const res = await read(keys, id);
+        return what(res) ? res : null;
+      },
+      label,
+      timeoutMs,
+    );
 
   const requestsFor = (sub: string) => billing.requests.filter((r) => r.path.includes(`/subscriptions/${sub}/`));
 
@@ -263,6 +273,55 @@ describe('Late decisions: Cheqpoint carries out the action and tells the custome
     expect([...billing.executed.keys()].filter((k) => k === id)).toHaveLength(1);
   });
 
+  it('When billing answers 429 with Retry-After: 2 and then 200, then the second attempt waits the 2 s (not the 100 ms schedule) and there is exactly one success', async () => {
+    billingAnswers.set('sub_429', [
+      { status: 429, headers: { 'retry-after': '2' }, body: 'slow down' },
+      { status: 200, body: '{"ok":true}' },
+    ]);
+    const keys = await account([cancelAction()]);
+    const id = (await intake(keys, { details: details(newTicket(), 'sub_429') })).body.approvalId as string;
+    await decide(keys, id, { decision: 'approve' });
+    const waiting = await settled(keys, id, (r) => r.body.execution?.lastStatus === 429, 'the 429 recorded');
+    expect(waiting.body.execution).toMatchObject({ status: 'pending', attempts: 1 });
+    const done = await settled(keys, id, (r) => r.body.execution?.status === 'succeeded', 'success');
+    expect(done.body.execution).toMatchObject({ attempts: 2, lastStatus: 200, lastError: null });
+    const [first, second, ...more] = requestsFor('sub_429');
+    expect(more).toEqual([]);
+    expect([first?.headers['idempotency-key'], second?.headers['idempotency-key']]).toEqual([id, id]);
+    // Retry-After is a lower bound on the next attempt (the schedule alone would send it after about 100 ms).
+    expect((second?.receivedAt.getTime() ?? 0) - (first?.receivedAt.getTime() ?? 0)).toBeGreaterThanOrEqual(1_900);
+    expect([...billing.executed.keys()].filter((k) => k === id)).toHaveLength(1);
+  });
+
+  it('When billing does not answer once, then the attempt times out and the next one succeeds, exactly once', async () => {
+    billingAnswers.set('sub_slow', [{ kind: 'hang' }, { status: 200, body: '{"ok":true}' }]);
+    const keys = await account([cancelAction()]);
+    const id = (await intake(keys, { details: details(newTicket(), 'sub_slow') })).body.approvalId as string;
+    await decide(keys, id, { decision: 'approve' });
+    const done = await settled(keys, id, (r) => r.body.execution?.status === 'succeeded', 'success');
+    expect(done.body.execution).toMatchObject({ attempts: 2, lastStatus: 200 });
+    expect(requestsFor('sub_slow').map((r) => r.headers['idempotency-key'])).toEqual([id, id]);
+    expect([...billing.executed.keys()].filter((k) => k === id)).toHaveLength(1);
+  });
+
+  it('When billing never answers, then every attempt of the schedule times out and the execution fails saying so, with no reply', async () => {
+    billingAnswers.set('sub_never', [{ kind: 'hang' }]);
+    const keys = await account([cancelAction()]);
+    const ticket = newTicket();
+    const id = (await intake(keys, { details: details(ticket, 'sub_never') })).body.approvalId as string;
+    await decide(keys, id, { decision: 'approve' });
+    const failed = await settled(keys, id, (r) => r.body.execution?.status === 'failed', 'the failure', 30_000);
+    // The first attempt and one per delay of CHEQPOINT_CALLBACK_RETRY_SCHEDULE (three), each cut at the 2 s timeout.
+    expect(failed.body.execution).toMatchObject({
+      attempts: 4,
+      lastStatus: null,
+      lastError: 'No response within 2 s (retries used up)',
+    });
+    expect(requestsFor('sub_never').map((r) => r.headers['idempotency-key'])).toEqual([id, id, id, id]);
+    expect(failed.body.customerReply).toEqual({ status: 'pending', at: null });
+    expect(zd.replies(ticket)).toEqual([]);
+  });
+
   it('When billing answers 422, then the execution fails without a retry and without a reply; a retry through the API then succeeds, and a retry of a succeeded one is 409', async () => {
     billingAnswers.set('sub_422', [{ status: 422, body: '{"error":"already cancelled"}' }, { status: 200 }]);
     const keys = await account([cancelAction()]);
@@ -291,6 +350,18 @@ describe('Late decisions: Cheqpoint carries out the action and tells the custome
     expect(again.status).toBe(409);
     expect(again.headers.get('content-type')).toContain('application/problem+json');
     expect(again.body.type).toBe('urn:cheqpoint:problem:execution-not-failed');
+    // With the approval as it is now, like the 202, so the card shows the present state.
+    const problem = ExecutionNotFailedProblemSchema.parse(again.body);
+    expect(problem.executionState).toBe('succeeded');
+    expect(problem.approval).toMatchObject({ approvalId: id, execution: { status: 'succeeded' } });
+    const doc = (await api('GET', '/api/openapi.json')).body;
+    const conflict = doc.paths['/api/agent/approvals/{approvalId}/execution/retry'].post.responses['409'];
+    expect(conflict.content['application/problem+json'].schema).toEqual({
+      $ref: '#/components/schemas/ExecutionNotFailedProblem',
+    });
+    expect(doc.components.schemas.ExecutionNotFailedProblem.required).toEqual(
+      expect.arrayContaining(['type', 'status', 'executionState', 'approval']),
+    );
     const unknown = await api('POST', `/api/agent/approvals/apr_${'0'.repeat(32)}/execution/retry`, {
       key: keys.agentKey,
     });

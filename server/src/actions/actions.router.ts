@@ -10,7 +10,7 @@ import type { Actions } from './actions.js';
 export function actionsRouter(deps: {
   accounts: AccountsService;
   actions: Pick<Actions, 'retry'>;
-  /** The approval as the API shows it, after the retry was queued. */
+  /** The approval as the API shows it, after the retry was queued (202) or refused (409). */
   approval: (accountId: string, approvalId: string) => Promise<unknown>;
   limits?: RequestLimits | null;
 }) {
@@ -26,15 +26,18 @@ export function actionsRouter(deps: {
       switch (result.kind) {
         case 'not-found':
           throw notFound();
-        case 'not-failed':
+        case 'not-failed': {
+          const executionState = result.state === 'done' ? 'succeeded' : result.state;
+          // With the approval as it is, like the 202 (ExecutionNotFailedProblemSchema): the card shows the present state.
           throw new AppError(
             'execution-not-failed',
             409,
             result.state === 'none'
               ? 'This approval has no execution to retry'
-              : `Only a failed execution can be retried; this one is ${result.state === 'done' ? 'succeeded' : result.state}`,
-            { body: { executionState: result.state === 'done' ? 'succeeded' : result.state } },
+              : `Only a failed execution can be retried; this one is ${executionState}`,
+            { body: { executionState, approval: await deps.approval(principal.accountId, approvalId) } },
           );
+        }
         case 'queued':
           res.status(202).json(await deps.approval(principal.accountId, approvalId));
       }

@@ -32,6 +32,21 @@ export type ActionsOptions = {
   random?: () => number;
   crashAt?: ExecutionCrashPoint | null;
   onEvent?: (event: ExecutionEvent) => void | Promise<void>;
+  /**
+   * An execution changed where the API shows it (an attempt's result recorded, a retry accepted, the
+   * reply's outcome), so that every process's held lists of its ticket answer (the gateway appends it to
+   * the change feed). Awaited; a failure is logged and changes nothing else.
+   */
+  onChanged?: (change: ExecutionChange) => void | Promise<void>;
+};
+
+/** What changed of an execution, for the held lists (`cause`: what wrote it). */
+export type ExecutionChange = {
+  approvalId: string;
+  accountId: string;
+  ticketId: string | null;
+  action: string;
+  cause: 'attempt' | 'retry' | 'reply';
 };
 
 /**
@@ -48,6 +63,27 @@ export function createActions(options: ActionsOptions) {
   });
   const configs = actionConfigs(options.conn);
   const repository = executionsRepository(options.conn, options.sources);
+  const changed = async (change: ExecutionChange) => {
+    try {
+      await options.onChanged?.(change);
+    } catch (err) {
+      // The state is stored: a held list shows it at its own deadline, or the next list read.
+      options.logger.warn('execution change not announced', { approvalId: change.approvalId, error: String(err) });
+    }
+  };
+  /** Announces a change written outside an attempt (the approval read by key for its ticket and action). */
+  const changedById = async (approvalId: string, cause: ExecutionChange['cause']) => {
+    if (!options.onChanged) return;
+    const subject = await options.sources.findSubject(approvalId).catch(() => null);
+    if (subject)
+      await changed({
+        approvalId,
+        accountId: subject.accountId,
+        ticketId: subject.ticketId,
+        action: subject.action,
+        cause,
+      });
+  };
   const dispatcher = new ExecutionDispatcher({
     repository,
     secrets: secretsStore(options.conn),
@@ -63,6 +99,10 @@ export function createActions(options: ActionsOptions) {
     crashAt: options.crashAt ?? null,
     onEvent: async (event) => {
       executions.inc({ state: event.state });
+      if (event.action !== null) {
+        const { approvalId, accountId, ticketId, action } = event;
+        await changed({ approvalId, accountId, ticketId, action, cause: 'attempt' });
+      }
       await options.onEvent?.(event);
     },
   });
@@ -80,12 +120,17 @@ export function createActions(options: ActionsOptions) {
     /** A failed execution made pending again (the API and the sidebar's Retry). */
     async retry(accountId: string | null, approvalId: string) {
       const result = await repository.retry(accountId, approvalId, options.clock.now());
-      if (result.kind === 'queued') dispatcher.nudge();
+      if (result.kind === 'queued') {
+        dispatcher.nudge();
+        // Before the answer: the sidebars of the ticket show it pending again (and the 202 is not ahead of them).
+        await changedById(approvalId, 'retry');
+      }
       return result;
     },
-    /** Zendesk's outcome of a reply (added, failed, skipped). */
-    recordReply: (approvalId: string, reply: ExecutionRecord['reply']) =>
-      repository.recordReply(approvalId, reply, options.clock.now()),
+    /** Zendesk's outcome of a reply (added, failed, skipped), announced to the held lists. */
+    async recordReply(approvalId: string, reply: ExecutionRecord['reply']) {
+      if (await repository.recordReply(approvalId, reply, options.clock.now())) await changedById(approvalId, 'reply');
+    },
     sweepClaims: (before: Date) => repository.sweepClaims(before),
   };
 }

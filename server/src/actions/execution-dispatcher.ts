@@ -25,6 +25,9 @@ export type ExecutionCrashPoint = (typeof EXECUTION_CRASH_POINTS)[number];
 export type ExecutionEvent = {
   approvalId: string;
   accountId: string;
+  /** The approval's ticket and action (what held lists listen for); null when the approval is gone. */
+  ticketId: string | null;
+  action: string | null;
   attempt: number;
   /** `retry`: another attempt is scheduled. */
   state: 'succeeded' | 'retry' | 'failed' | 'skipped';
@@ -163,6 +166,7 @@ export class ExecutionDispatcher {
     if (!subject || !config) {
       await this.recorded(
         decision,
+        subject?.accountId === decision.accountId ? subject : null,
         attempt,
         await finish({
           state: 'failed',
@@ -186,7 +190,7 @@ export class ExecutionDispatcher {
     ) {
       const now = clock.now();
       const isRecorded = await finish({ state: 'skipped', attempts: 0, finishedAt: now, reply: 'none' });
-      await this.recorded(decision, attempt, isRecorded, {
+      await this.recorded(decision, subject, attempt, isRecorded, {
         state: 'skipped',
         httpStatus: null,
         error: null,
@@ -213,7 +217,7 @@ export class ExecutionDispatcher {
       secrets = await this.options.secrets.reveal(this.options.secretsKey, decision.accountId, names);
     } catch (err) {
       if (!(err instanceof SecretsKeyError)) throw err;
-      await this.fail(decision, attempt, finish, err.message, null);
+      await this.fail(decision, subject, attempt, finish, err.message, null);
       return;
     }
 
@@ -225,7 +229,7 @@ export class ExecutionDispatcher {
       } catch (err) {
         if (!(err instanceof MissingValuesError)) throw err;
         // Never a request with a hole in it: nothing is sent, and the failure says what was missing.
-        await this.fail(decision, attempt, finish, `Not sent: ${err.message}`, null, attempt - 1);
+        await this.fail(decision, subject, attempt, finish, `Not sent: ${err.message}`, null, attempt - 1);
         return;
       }
       const result = await this.options.client.post(request.url, {
@@ -250,7 +254,7 @@ export class ExecutionDispatcher {
           lastError: error,
           lastAttemptAt: now,
         });
-        await this.recorded(decision, attempt, isRecorded, {
+        await this.recorded(decision, subject, attempt, isRecorded, {
           state: 'retry',
           httpStatus: lastStatus,
           error,
@@ -259,7 +263,7 @@ export class ExecutionDispatcher {
         return;
       }
       if (step.state === 'failed') {
-        await this.fail(decision, attempt, finish, error ?? 'failed', lastStatus);
+        await this.fail(decision, subject, attempt, finish, error ?? 'failed', lastStatus);
         return;
       }
     }
@@ -312,7 +316,7 @@ export class ExecutionDispatcher {
       replyAt: reply === 'pending' ? null : now,
     });
     if (isRecorded && reply === 'pending') await this.options.replies.release(decision._id);
-    await this.recorded(decision, attempt, isRecorded, {
+    await this.recorded(decision, subject, attempt, isRecorded, {
       state: 'succeeded',
       httpStatus: lastStatus,
       error: replyError,
@@ -322,6 +326,7 @@ export class ExecutionDispatcher {
 
   private async fail(
     decision: ExecutionDecision & { execution: ExecutionRecord },
+    subject: ExecutionSubject,
     attempt: number,
     finish: (fields: Partial<ExecutionRecord> & { state: ExecutionRecord['state'] }) => Promise<boolean>,
     error: string,
@@ -337,7 +342,7 @@ export class ExecutionDispatcher {
       finishedAt: now,
       attempts,
     });
-    await this.recorded(decision, attempt, isRecorded, {
+    await this.recorded(decision, subject, attempt, isRecorded, {
       state: 'failed',
       httpStatus: lastStatus,
       error,
@@ -347,6 +352,7 @@ export class ExecutionDispatcher {
 
   private async recorded(
     decision: ExecutionDecision & { execution: ExecutionRecord },
+    subject: ExecutionSubject | null,
     attempt: number,
     isRecorded: boolean,
     outcome: Pick<ExecutionEvent, 'state' | 'httpStatus' | 'error' | 'reply'>,
@@ -367,6 +373,8 @@ export class ExecutionDispatcher {
       await this.options.onEvent?.({
         approvalId: decision._id,
         accountId: decision.accountId,
+        ticketId: subject?.ticketId ?? null,
+        action: subject?.action ?? null,
         attempt,
         method: decision.execution.method,
         host: decision.execution.host,

@@ -21,6 +21,8 @@ export type ExecutionSubject = {
   accountId: string;
   detailsJson: string;
   ticketId: string | null;
+  /** The approval's action name (what a held list of one action listens for). */
+  action: string;
   actionJson?: string | null;
 };
 
@@ -203,9 +205,10 @@ export function executionsRepository(conn: Connection, sources: ExecutionSources
       return true;
     },
 
-    /** The reply's outcome, as Zendesk's outbox reports it. */
-    async recordReply(id: string, reply: ExecutionRecord['reply'], at: Date) {
-      await Execution.updateOne({ _id: id, state: 'done' }, { $set: { reply, replyAt: at } });
+    /** The reply's outcome, as Zendesk's outbox reports it; false when there was no finished execution to write it on. */
+    async recordReply(id: string, reply: ExecutionRecord['reply'], at: Date): Promise<boolean> {
+      const written = await Execution.updateOne({ _id: id, state: 'done' }, { $set: { reply, replyAt: at } });
+      return written.matchedCount > 0;
     },
 
     /**

@@ -2,8 +2,8 @@ import type { ApprovalStatus } from '@cheqpoint/shared';
 
 /**
  * What the change feed says of approvals, for every gateway process on the database: a new pending
- * approval (its pending-set entry), a quorum's vote, and a decision (which releases held calls and leaves
- * the pending set).
+ * approval (its pending-set entry), a quorum's vote, an escalation, a decision (which releases held calls
+ * and leaves the pending set) and what became of its execution.
  */
 export type ApprovalChange =
   | {
@@ -34,6 +34,19 @@ export type ApprovalChange =
       accountId: string;
       ticketId: string | null;
       action: string;
+    }
+  | {
+      /**
+       * Its execution changed (README "Late decisions"): an attempt's result was recorded, a failed one
+       * was retried, or the customer reply was added or failed. Only held lists care: the sidebar's card
+       * and the queue show the new state at once instead of at their wait's end.
+       */
+      kind: 'executed';
+      approvalId: string;
+      accountId: string;
+      ticketId: string | null;
+      action: string;
+      cause: 'attempt' | 'retry' | 'reply';
     }
   | {
       kind: 'decided';

@@ -74,6 +74,7 @@ function apply(ctx: ApprovalsContext, change: ApprovalChange) {
       ctx.pending.markEscalated(change.approvalId);
       return;
     case 'voted':
+    case 'executed':
       return; // only held lists care (woken by the caller)
     case 'decided':
       ctx.pending.remove(change.approvalId);
