@@ -648,7 +648,7 @@ export function markdown(report: Report): string {
   lines.push(
     '## Running it',
     '',
-    '`npm run bench` (both backends, under 10 minutes; PostgreSQL at 127.0.0.1:5432 with trust auth for user postgres). `BENCH_QUICK=1` for a short trial run, `BENCH_BACKENDS=sqlite` (or `postgresql`) for one backend, `BENCH_POSTGRESQL_URL` for another PostgreSQL server. Every process it starts is stopped, and its PostgreSQL database dropped, also on Ctrl-C and on failure.',
+    '`npm run bench` (both backends, about 12–15 minutes on 2 cores; PostgreSQL at 127.0.0.1:5432 with trust auth for user postgres). `BENCH_QUICK=1` for a short trial run, `BENCH_BACKENDS=sqlite` (or `postgresql`) for one backend, `BENCH_POSTGRESQL_URL` for another PostgreSQL server. Every process it starts is stopped, and its PostgreSQL database dropped, also on Ctrl-C and on failure.',
     '',
   );
   return lines.join('\n');
