@@ -25,7 +25,9 @@ const Canvas = styled.div`
   height: 220px;
 `;
 
-const NumbersTable = styled.table`
+// [1] a block clips the table: a table takes its rows' height whatever its own height says, so a hidden
+// table (90 rows for 90 days) left that much empty page to scroll below the tab's content
+const HiddenNumbers = styled.div`
   ${visuallyHidden}
 `;
 
@@ -55,28 +57,30 @@ export function ChartFigure({ title, summary, columns, rows, children, testId }:
         <p>{summary}</p>
       </figcaption>
       {canDraw && <Canvas>{children(captionId)}</Canvas>}
-      <NumbersTable>
-        <caption>{title}</caption>
-        <thead>
-          <tr>
-            {columns.map((column) => (
-              <th key={column} scope="col">
-                {column}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(([head, ...cells]) => (
-            <tr key={String(head)}>
-              <th scope="row">{head}</th>
-              {cells.map((cell, i) => (
-                <td key={i}>{cell}</td>
+      <HiddenNumbers>
+        <table>
+          <caption>{title}</caption>
+          <thead>
+            <tr>
+              {columns.map((column) => (
+                <th key={column} scope="col">
+                  {column}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </NumbersTable>
+          </thead>
+          <tbody>
+            {rows.map(([head, ...cells]) => (
+              <tr key={String(head)}>
+                <th scope="row">{head}</th>
+                {cells.map((cell, i) => (
+                  <td key={i}>{cell}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </HiddenNumbers>
     </Figure>
   );
 }
