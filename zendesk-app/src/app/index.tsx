@@ -8,6 +8,8 @@ import { createTranslator, loadLocale, pickLocale } from './lib/i18n';
 const root = createRoot(document.getElementById('root') as HTMLElement);
 const params = new URLSearchParams(window.location.search);
 const initialColorScheme: ColorScheme = params.get('colorScheme') === 'dark' ? 'dark' : 'light';
+// before the app renders: the frame's canvas is the scheme's from the start (see ThemeRoot)
+document.documentElement.style.colorScheme = initialColorScheme;
 const client = window.ZAFClient?.init();
 
 if (!client) {
