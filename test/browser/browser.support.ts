@@ -25,6 +25,8 @@ export type StackOptions = {
   label?: string;
   /** Gateway settings beside the test defaults. */
   config?: NonNullable<Parameters<typeof startTestGateway>[0]>['config'];
+  /** The gateway's clock (a test seeding history on past days moves it). */
+  clock?: NonNullable<Parameters<typeof startTestGateway>[0]>['clock'];
   /** Harness options beside the built app and the account's settings (user, Zendesk API, tickets…). */
   harness?: Omit<IHarnessOptions, 'distDir' | 'settings'>;
 };
@@ -32,7 +34,11 @@ export type StackOptions = {
 /** A real gateway on a fresh database, the harness serving the built app, and headless Chromium. */
 export async function startStack(distDir: string, options: StackOptions = {}): Promise<Stack> {
   const label = options.label ?? 'browser';
-  const gateway = await startTestGateway({ label, ...(options.config ? { config: options.config } : {}) });
+  const gateway = await startTestGateway({
+    label,
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const account = await gateway.createAccount(label);
   const harness = await startHarness({
     currentUser: ADA,
