@@ -92,6 +92,18 @@ export type ExecutionAuditRecord = {
 
 const DISPATCHER: AuditActor = { type: 'system', name: 'dispatcher' };
 
+/** The event a callback attempt adds when it leaves the delivery final (delivered or dead); other states add none. */
+const FINAL_CALLBACK_EVENT: ReadonlyMap<string, AuditEventType> = new Map([
+  ['delivered', 'callback_delivered'],
+  ['dead', 'callback_dead'],
+]);
+
+/** The event of an execution's end. */
+const EXECUTION_EVENT = {
+  succeeded: 'executed',
+  failed: 'execution-failed',
+} as const satisfies Record<ExecutionAuditRecord['state'], AuditEventType>;
+
 type EventToWrite = { type: AuditEventType; actor: AuditActor; data: Record<string, unknown>; at: Date };
 
 /** The slot a `voted` event's data names (its canonical JSON), or null. */
@@ -283,12 +295,13 @@ export class AuditTrail {
       event.at,
       2 + event.attempt,
     );
-    if (event.state !== 'delivered' && event.state !== 'dead') return;
+    const kind = FINAL_CALLBACK_EVENT.get(event.state);
+    if (!kind) return;
     await appendEvent(
       this.conn,
       event.accountId,
       event.approvalId,
-      event.state === 'delivered' ? 'callback_delivered' : 'callback_dead',
+      kind,
       DISPATCHER,
       { webhookId: event.webhookId, attempts: event.attempt },
       event.at,
@@ -305,7 +318,7 @@ export class AuditTrail {
       this.conn,
       event.accountId,
       event.approvalId,
-      event.state === 'succeeded' ? 'executed' : 'execution-failed',
+      EXECUTION_EVENT[event.state],
       { type: 'system', name: 'executor' },
       {
         attempt: event.attempt,

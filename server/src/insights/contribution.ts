@@ -42,6 +42,9 @@ export function requestContribution(approval: CountedApproval): Contribution {
   return { ...at, inc: { [`${prefix}.rq`]: 1 }, set: {} };
 }
 
+/** A rule's decision, by outcome: approved, rejected. */
+const POLICY_KEY = { approved: 'pa', rejected: 'pr' } as const satisfies Record<CountedDecision['outcome'], string>;
+
 /** People's outcome letter: approved unchanged, approved with changes, rejected. */
 function peopleOutcome(decision: CountedDecision): 'a' | 'c' | 'r' {
   if (decision.outcome === 'rejected') return 'r';
@@ -56,7 +59,7 @@ export function decisionContribution(approval: CountedApproval, decision: Counte
   const by = decision.decidedBy;
   switch (by.type) {
     case 'policy':
-      inc[`${prefix}.${decision.outcome === 'approved' ? 'pa' : 'pr'}`] = 1;
+      inc[`${prefix}.${POLICY_KEY[decision.outcome]}`] = 1;
       break;
     case 'expiry':
       inc[`${prefix}.ex`] = 1;

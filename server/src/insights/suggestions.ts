@@ -17,8 +17,14 @@ import { candidatesOf, periodOf, type Candidate } from './slices.js';
 
 const NAME_LIMIT = 100;
 
+/** What each kind of suggestion proposes: the rule's outcome and the word its name and note use. */
+const BY_KIND = {
+  auto_approve: { outcome: 'approve', verb: 'approve', done: 'Approved', people: 'approved all', how: ' unchanged' },
+  auto_reject: { outcome: 'reject', verb: 'reject', done: 'Rejected', people: 'rejected all', how: '' },
+} as const satisfies Record<SuggestionKind, { outcome: PolicyRule['outcome'] } & Record<string, string>>;
+
 function ruleName(kind: SuggestionKind, slice: SuggestionSlice): string {
-  const verb = kind === 'auto_approve' ? 'approve' : 'reject';
+  const { verb } = BY_KIND[kind];
   const bound = slice.field !== null && slice.lte !== null ? `-${slice.field}-lte-${slice.lte}` : '';
   return `suggested-${verb}-${slice.action}${bound}`.slice(0, NAME_LIMIT);
 }
@@ -28,15 +34,13 @@ function ruleOf(kind: SuggestionKind, slice: SuggestionSlice, decided: number, d
     slice.field !== null && slice.lte !== null
       ? `${slice.action} requests with ${slice.field} ≤ ${slice.lte}`
       : `${slice.action} requests`;
-  const note =
-    kind === 'auto_approve'
-      ? `Approved by rule: people approved all ${decided} ${which} unchanged in the ${days} days to ${to}.`
-      : `Rejected by rule: people rejected all ${decided} ${which} in the ${days} days to ${to}.`;
+  const words = BY_KIND[kind];
+  const note = `${words.done} by rule: people ${words.people} ${decided} ${which}${words.how} in the ${days} days to ${to}.`;
   return {
     name: ruleName(kind, slice),
     action: slice.action,
     ...(slice.field !== null && slice.lte !== null ? { conditions: { [slice.field]: { lte: slice.lte } } } : {}),
-    outcome: kind === 'auto_approve' ? 'approve' : 'reject',
+    outcome: words.outcome,
     note,
   };
 }
