@@ -3,7 +3,9 @@
  * `cancel_subscription` pointed at the harness's billing endpoint (zendesk-app/harness/fake-billing.ts)
  * on loopback. The pending card says what approving will do; a late approval (the intake answered at
  * once, ?wait=0) makes exactly one request carrying the Idempotency-Key, and the card turns Done. A 422
- * fails it, Retry on the card sends it again and it turns Done. axe-core finds nothing serious.
+ * fails it, Retry on the card sends it again and it turns Done. axe-core finds nothing serious. Another
+ * sidebar open on the same ticket follows both without a click: its held list call answers when the
+ * execution's state changes (issue 18 follow-up), not at the end of its 20 s wait.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ActionsFileSchema } from '@cheqpoint/shared';
 import { actionConfigs } from '../../server/src/actions/action-configs.js';
 import { startFakeBilling, type IFakeBilling } from '../../zendesk-app/harness/fake-billing.js';
+import { until } from '../support/process.js';
 import { cardOf, getApproval, openHarness, startStack, submit, type Stack } from './browser.support.js';
 
 const TOKEN = 'browser-test-billing-token';
@@ -68,6 +71,40 @@ async function axeBlocking(page: Page) {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
+type ListAnswer = {
+  since: string | null;
+  cursor: string;
+  approvals: { approvalId: string; execution: { status: string } | null }[];
+};
+
+/** The ticket list answers a page's app got through the harness's proxy, in order (held ones carry `since`). */
+function listAnswers(page: Page): ListAnswer[] {
+  const answers: ListAnswer[] = [];
+  page.on('response', async (response) => {
+    if (!response.url().includes('/harness/proxy')) return;
+    const url = String((response.request().postDataJSON() as { url?: unknown } | null)?.url ?? '');
+    if (!url.includes('/api/agent/approvals?') || !url.includes('ticketId=')) return;
+    const reply = (await response.json().catch(() => null)) as { status: number; responseText: string } | null;
+    if (reply?.status !== 200) return;
+    const body = JSON.parse(reply.responseText) as Omit<ListAnswer, 'since'>;
+    answers.push({ since: /[?&]since=(\d+)/.exec(url)?.[1] ?? null, cursor: body.cursor, approvals: body.approvals });
+  });
+  return answers;
+}
+
+/**
+ * The first list answer in which the approval's execution is `status`: a held call's, answered for a
+ * change after its cursor (at its 20 s end it would show the state with the cursor unchanged).
+ */
+async function expectWokenWith(answers: ListAnswer[], approvalId: string, status: string) {
+  const first = await until(
+    () => answers.find((a) => a.approvals.some((x) => x.approvalId === approvalId && x.execution?.status === status)),
+    `a list answer with the execution ${status}`,
+  );
+  expect(first.since).not.toBeNull();
+  expect(Number(first.cursor)).toBeGreaterThan(Number(first.since));
+}
+
 async function approve(sidebar: FrameLocator, approvalId: string) {
   const card = cardOf(sidebar, approvalId);
   await card.getByRole('button', { name: 'Approve', exact: true }).click();
@@ -109,9 +146,17 @@ describe('late decisions in the sidebar', () => {
     }
   });
 
-  it('When billing answers 422, then the card says so with Retry; Retry sends it again and the card turns Done', async () => {
+  it('When billing answers 422, then the card says so with Retry; Retry sends it again and the card turns Done, and another sidebar open on the ticket follows both through its held list', async () => {
     billing.setMode('invalid');
     const approvalId = await submit(stack, cancellation('sub_7000'));
+    // Another sidebar open on the ticket (another tab, or a colleague's) clicks nothing.
+    const colleague = await openHarness(stack, { ticket: '9921' });
+    const colleagueAnswers = listAnswers(colleague.page);
+    const colleagueStatus = () =>
+      cardOf(colleague.sidebar, approvalId)
+        .getByTestId('execution-status')
+        .textContent()
+        .catch(() => '');
     const { page, sidebar } = await openHarness(stack, { ticket: '9921' });
     try {
       const card = await approve(sidebar, approvalId);
@@ -119,15 +164,20 @@ describe('late decisions in the sidebar', () => {
       await retry.waitFor({ timeout: 30_000 });
       expect(await card.getByTestId('execution-status').textContent()).toContain('Not done: Billing answered 422');
       expect(await axeBlocking(page)).toEqual([]);
+      await expect.poll(colleagueStatus, { timeout: 30_000 }).toContain('Not done: Billing answered 422');
+      await expectWokenWith(colleagueAnswers, approvalId, 'failed');
       billing.setMode('ok');
       await retry.click();
       await expect
         .poll(() => card.getByTestId('execution-status').textContent(), { timeout: 30_000 })
         .toContain('Done: Billing answered 200');
+      await expect.poll(colleagueStatus, { timeout: 30_000 }).toContain('Done: Billing answered 200');
+      await expectWokenWith(colleagueAnswers, approvalId, 'succeeded');
       expect(billing.requests.filter((r) => r.idempotencyKey === approvalId).map((r) => r.status)).toEqual([422, 200]);
     } finally {
       billing.setMode('ok');
       await page.close();
+      await colleague.page.close();
     }
   });
 });
