@@ -4,13 +4,20 @@ import type { ApprovalChange } from './approval-changes.js';
 const RECENT_CHANGES = 10_000;
 
 /** What a held list call listens for: one account, and one ticket when the list is a ticket's. */
-export type ListScope = { accountId: string; ticketId?: string | undefined; action?: string | undefined };
+export type ListScope = {
+  accountId: string;
+  ticketId?: string | undefined;
+  action?: string | undefined;
+  /** A list of pending approvals only (the queue): what becomes of a decided one's execution never shows in it. */
+  pendingOnly?: boolean | undefined;
+};
 
-type Recent = { seq: number; accountId: string; ticketId: string | null; action: string };
+type Recent = { seq: number; accountId: string; ticketId: string | null; action: string; isExecution: boolean };
 type Holder = { scope: ListScope; wake: () => void };
 
-const matches = (scope: ListScope, change: Pick<Recent, 'accountId' | 'ticketId' | 'action'>) =>
+const matches = (scope: ListScope, change: Omit<Recent, 'seq'>) =>
   change.accountId === scope.accountId &&
+  !(change.isExecution && scope.pendingOnly === true) &&
   (scope.ticketId === undefined || change.ticketId === scope.ticketId) &&
   (scope.action === undefined || change.action === scope.action);
 
@@ -60,9 +67,16 @@ export class ListWatch {
     const slot = seq % RECENT_CHANGES;
     const evicted = this.ring[slot];
     if (evicted) this.floor = Math.max(this.floor, evicted.seq);
-    this.ring[slot] = { seq, accountId: change.accountId, ticketId: change.ticketId, action: change.action };
+    const recent: Recent = {
+      seq,
+      accountId: change.accountId,
+      ticketId: change.ticketId,
+      action: change.action,
+      isExecution: change.kind === 'executed',
+    };
+    this.ring[slot] = recent;
     for (const holder of [...(this.holders.get(change.accountId) ?? [])]) {
-      if (matches(holder.scope, change)) holder.wake();
+      if (matches(holder.scope, recent)) holder.wake();
     }
   }
 

@@ -37,7 +37,9 @@ export async function listLive(
     // A cursor from a process that has read further: catch up once; beyond the feed's end it is not ours.
     if (since > lists.position) await ctx.feed.readNow();
     if (since > lists.position) throw badSince('since is not a cursor of this gateway (ahead of its changes)');
-    const scope = { accountId, ticketId: query.ticketId, action: query.action };
+    // The queue (pending only: an account's list defaults to it) is not woken by executions, which it never shows.
+    const status = query.status ?? (query.ticketId ? undefined : 'pending');
+    const scope = { accountId, ticketId: query.ticketId, action: query.action, pendingOnly: status === 'pending' };
     const waitMs = options.seconds * 1000 - (Date.now() - (options.startedAt ?? Date.now()));
     if (waitMs > 0 && lists.hasRoom && !lists.hasChangedSince(scope, since)) {
       await lists.hold(scope, waitMs, options.signal);
