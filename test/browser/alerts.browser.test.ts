@@ -5,14 +5,12 @@
  * one alert across two background instances (two Zendesk tabs); the top bar icon's count and its popover
  * opening the ticket; axe-core on the popover in light and dark.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
 import { zendeskConnections } from '../../server/src/zendesk/connections.js';
 import { DEMO_POLICY, DEMO_USERS } from '../../zendesk-app/harness/demo-data.js';
-import { openHarness, saveScreenshot, startStack, submit, type Stack } from './browser.support.js';
+import { axeViolations, openHarness, saveScreenshot, startStack, submit, type Stack } from './browser.support.js';
 
 type DemoUser = (typeof DEMO_USERS)[number];
 const [ADA, GRACE] = DEMO_USERS as [DemoUser, DemoUser, DemoUser];
@@ -152,7 +150,6 @@ describe('Zendesk tells the agents who may decide', () => {
   });
 
   it('When axe-core checks the top bar popover in light and dark mode, then there is no serious or critical violation', async () => {
-    const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     for (const colorScheme of ['light', 'dark'] as const) {
       const { page } = await openAs(GRACE, '9922', { colorScheme });
       await page.locator('#top-bar-icon').click();
@@ -163,17 +160,7 @@ describe('Zendesk tells the agents who may decide', () => {
       expect(await frame.evaluate(() => (globalThis as any).document.documentElement.dataset['colorScheme'])).toBe(
         colorScheme,
       );
-      await frame.addScriptTag({ content: axeSource });
-      const violations = await frame.evaluate(async () => {
-        const { axe, document } = globalThis as any;
-        const result = await axe.run(document, { resultTypes: ['violations'] });
-        return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
-        }));
-      });
-      const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      const { all: violations, blocking } = await axeViolations(frame);
       expect(blocking, `top bar ${colorScheme}: ${JSON.stringify(violations)}`).toEqual([]);
     }
   });

@@ -1,6 +1,7 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { Browser, Frame, FrameLocator, Page } from 'playwright-core';
 import { launchChromium } from '../../zendesk-app/harness/chromium.js';
 import { startHarness, type IHarness, type IHarnessOptions } from '../../zendesk-app/harness/harness.server.js';
 import { call } from '../support/http.js';
@@ -136,4 +137,29 @@ export function decideThroughProxy(
     });
     return (await response.json()) as { status: number; responseText: string };
   }, request);
+}
+
+export type AxeViolation = { id: string; impact: string; targets: string[] };
+
+let axeSource: string | undefined;
+
+/**
+ * axe-core's violations in a frame as it is now (axe injected once per document): `all` for the
+ * message, `blocking` (serious or critical) for the assertion.
+ */
+export async function axeViolations(frame: Frame): Promise<{ all: AxeViolation[]; blocking: AxeViolation[] }> {
+  if (!(await frame.evaluate(() => typeof (globalThis as any).axe !== 'undefined'))) {
+    axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    await frame.addScriptTag({ content: axeSource });
+  }
+  const all = await frame.evaluate(async () => {
+    const { axe, document } = globalThis as any;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
+    }));
+  });
+  return { all, blocking: all.filter((v) => v.impact === 'serious' || v.impact === 'critical') };
 }

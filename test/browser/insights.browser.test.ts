@@ -14,14 +14,13 @@
  * below it; axe-core finds nothing serious in light and dark.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Insights, InsightTotals, Policy, Suggestions } from '@cheqpoint/shared';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
 import { call } from '../support/http.js';
-import { decideViaApi, saveScreenshot, startStack, submit, type Stack } from './browser.support.js';
+import { axeViolations, decideViaApi, saveScreenshot, startStack, submit, type Stack } from './browser.support.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -419,20 +418,7 @@ async function colourAtFrameBottom(page: Page): Promise<number[]> {
 }
 
 async function axeBlocking(page: Page) {
-  const frame = await navFrame(page);
-  await frame.addScriptTag({
-    content: readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'),
-  });
-  const violations = await frame.evaluate(async () => {
-    const { axe, document } = globalThis as any;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
-    }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return (await axeViolations(await navFrame(page))).blocking;
 }
 
 describe('The nav bar’s Insights tab', () => {

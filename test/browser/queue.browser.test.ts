@@ -3,15 +3,13 @@
  * risk and age, filtered by action and risk, paged, opening tickets, deciding inline, showing ticket subjects.
  * Each test has its own account (and harness), so the queues of different tests never mix.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startHarness, type IHarness, type IHarnessUser } from '../../zendesk-app/harness/harness.server.js';
 import { policiesRepository } from '../../server/src/policies/policies.repository.js';
 import type { Policy } from '@cheqpoint/shared';
 import { call } from '../support/http.js';
-import { ADA, saveScreenshot, startStack, type Stack } from './browser.support.js';
+import { ADA, axeViolations, saveScreenshot, startStack, type Stack } from './browser.support.js';
 
 let stack: Stack;
 const pages: Page[] = [];
@@ -313,7 +311,6 @@ describe('The nav-bar queue', () => {
     await account.submit(
       request('8602', 'refund_order', { details: { ticket_id: '8602', amount: 12.5, currency: 'USD' } }),
     );
-    const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     for (const colorScheme of ['light', 'dark'] as const) {
       const { page, queue } = await account.open({ width: 1024, height: 768 }, { colorScheme });
       await rows(queue).nth(1).waitFor({ timeout: 15_000 });
@@ -325,17 +322,7 @@ describe('The nav-bar queue', () => {
       await saveScreenshot(page, `queue-${colorScheme}-open.png`);
       const frame = await (await page.locator('#app-nav_bar').elementHandle())?.contentFrame();
       if (!frame) throw new Error('no nav_bar frame');
-      await frame.addScriptTag({ content: axeSource });
-      const violations = await frame.evaluate(async () => {
-        const { axe, document } = globalThis as any;
-        const result = await axe.run(document, { resultTypes: ['violations'] });
-        return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
-        }));
-      });
-      const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      const { all: violations, blocking } = await axeViolations(frame);
       expect(blocking, `queue ${colorScheme}: ${JSON.stringify(violations)}`).toEqual([]);
     }
   });

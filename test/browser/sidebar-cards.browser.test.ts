@@ -2,11 +2,10 @@
  * The sidebar cards at Zendesk's 320 px sidebar width, in headless Chromium through the harness and a real
  * gateway: height of a ticket with history, the value column beside long keys, expiry, focus.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  axeViolations,
   cardOf,
   decideViaApi,
   getApproval,
@@ -81,22 +80,7 @@ const longCancellation = (ticket: string) => ({
 async function axeBlocking(page: Page) {
   const frame = page.frames().find((f) => f.url().includes('location=ticket_sidebar'));
   if (!frame) throw new Error('no sidebar frame');
-  const hasAxe = await frame.evaluate(() => typeof (globalThis as any).axe !== 'undefined');
-  if (!hasAxe) {
-    await frame.addScriptTag({
-      content: readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'),
-    });
-  }
-  const violations = await frame.evaluate(async () => {
-    const { axe, document } = globalThis as any;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
-    }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return (await axeViolations(frame)).blocking;
 }
 
 describe('Sidebar cards at 320 px', () => {

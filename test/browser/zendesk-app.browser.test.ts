@@ -2,8 +2,6 @@
  * The built app in headless Debian Chromium, hosted by the local ZAF harness and talking to a real
  * gateway through the harness's proxy (real ZAF SDK, real HTTP, real database).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -15,6 +13,7 @@ import {
   startStack,
   submit,
   type Stack,
+  axeViolations,
 } from './browser.support.js';
 
 const GRACE = { id: '7', name: 'Grace Hopper', email: 'grace@example.com' };
@@ -245,7 +244,6 @@ describe('Zendesk app in the harness', () => {
     // a decided approval too, so the expanded history line is checked
     const decided = await submit(stack, refund('7001'));
     await decideViaApi(stack, decided, { decision: 'approve', note: 'Agreed by phone', agent: GRACE });
-    const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const location of ['ticket_sidebar', 'nav_bar'] as const) {
         const { page, sidebar, queue } = await open(
@@ -266,18 +264,8 @@ describe('Zendesk app in the harness', () => {
           await sidebar.getByRole('button', { name: 'Modify' }).first().click();
         }
         const frame = await appFrame(page, location);
-        await frame.addScriptTag({ content: axeSource });
         const check = async (state: string) => {
-          const violations = await frame.evaluate(async () => {
-            const { axe, document } = globalThis as any;
-            const result = await axe.run(document, { resultTypes: ['violations'] });
-            return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
-              id: v.id,
-              impact: v.impact,
-              targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
-            }));
-          });
-          const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+          const { all: violations, blocking } = await axeViolations(frame);
           expect(blocking, `${location} ${colorScheme} ${state}: ${JSON.stringify(violations)}`).toEqual([]);
         };
         await check(location === 'ticket_sidebar' ? 'modify open' : '');
