@@ -372,4 +372,51 @@ describe('The Insights tab', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByTestId('insights-table')).toBeTruthy();
   });
+
+  it('When the suggestions take longer than the insights, then the table shows at once and the section says it is looking, then shows the rules', async () => {
+    let answer!: (value: Suggestions) => void;
+    const gateway = fakeGateway({
+      insights: vi.fn(async (days) => insights(days)),
+      suggestions: vi.fn(() => new Promise<Suggestions>((resolve) => (answer = resolve))),
+    });
+    await openInsights({ gateway });
+    expect(await screen.findByTestId('insights-table')).toBeTruthy();
+    const section = screen.getByTestId('insights-suggestions');
+    expect(section.getAttribute('aria-busy')).toBe('true');
+    expect(within(section).getByTestId('insights-suggestions-loading').textContent).toMatch(/^Looking for rules/);
+    expect(within(section).queryByTestId('insights-suggestion')).toBeNull();
+    await act(async () => answer(suggestions(30)));
+    expect(await within(section).findByTestId('insights-suggestion')).toBeTruthy();
+    expect(section.getAttribute('aria-busy')).toBe('false');
+    expect(within(section).queryByTestId('insights-suggestions-loading')).toBeNull();
+  });
+
+  it('When the suggestions fail and the insights do not, then the table stays and the section shows the error with Retry, which asks again', async () => {
+    const failing = vi.fn(async () => {
+      throw new GatewayError('unreachable', 'down');
+    });
+    const gateway = fakeGateway({ insights: vi.fn(async (days) => insights(days)), suggestions: failing });
+    await openInsights({ gateway });
+    expect(await screen.findByTestId('insights-table')).toBeTruthy();
+    const section = screen.getByTestId('insights-suggestions');
+    expect(await within(section).findByRole('alert')).toBeTruthy();
+    failing.mockImplementation(async () => suggestions(30));
+    fireEvent.click(within(section).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByTestId('insights-suggestion')).toBeTruthy();
+    expect(failing).toHaveBeenCalledTimes(2);
+    expect(screen.getByTestId('insights-table')).toBeTruthy();
+  });
+
+  it('When the suggestions answer before the insights, then both show once the insights are in', async () => {
+    let answer!: (value: Insights) => void;
+    const gateway = fakeGateway({
+      insights: vi.fn(() => new Promise<Insights>((resolve) => (answer = resolve))),
+      suggestions: vi.fn(async (days) => suggestions(days)),
+    });
+    await openInsights({ gateway });
+    await waitFor(() => expect(gateway.suggestions).toHaveBeenCalled());
+    await act(async () => answer(insights(30)));
+    expect(await screen.findByTestId('insights-table')).toBeTruthy();
+    expect(await screen.findByTestId('insights-suggestion')).toBeTruthy();
+  });
 });

@@ -118,7 +118,9 @@ export function InsightsView() {
             </Charts>
           </>
         )}
-        {state.status === 'ready' && <SuggestionList suggestions={state.suggestions} locale={locale} tr={tr} />}
+        {state.status === 'ready' && (
+          <SuggestionList state={state.suggestions} onRetry={state.reload} locale={locale} tr={tr} t={t} />
+        )}
       </Page>
     </LiveRegionProvider>
   );

@@ -3,9 +3,12 @@ import { Well } from '@zendeskgarden/react-notifications';
 import { getColor } from '@zendeskgarden/react-theming';
 import type { Suggestion, SuggestionKind, Suggestions } from '@cheqpoint/shared';
 import { formatNumber, humanizeAction } from '../../lib/format';
+import type { Translate } from '../../lib/i18n';
+import { ErrorState } from '../StatusMessage';
 import { CopyJson } from './CopyJson';
 import type { InsightsKey, InsightsTranslate } from './insights-i18n';
 import { formatCount } from './insights-format';
+import type { SuggestionsState } from './useInsights';
 
 /** The words of each kind of rule: its title, what people did in the period, what the backtest found. */
 const KIND_WORDS: Record<SuggestionKind, { title: InsightsKey; period: InsightsKey; backtest: InsightsKey }> = {
@@ -84,36 +87,48 @@ function SuggestionItem({ suggestion, locale, tr }: { suggestion: Suggestion; lo
 }
 
 export interface ISuggestionListProps {
-  suggestions: Suggestions;
+  state: SuggestionsState;
+  /** Asks again (the insights and the suggestions). */
+  onRetry: () => void;
   locale: string;
   tr: InsightsTranslate;
+  t: Translate;
 }
 
-/** The suggested rules with their backtest, each with Copy rule; then the whole policy to copy. */
-export function SuggestionList({ suggestions, locale, tr }: ISuggestionListProps) {
-  const min = formatCount(suggestions.minApprovals, locale);
+/**
+ * The suggested rules with their backtest, each with Copy rule; then the whole policy to copy. While the
+ * backtest replays the stored requests, the section says so (it can take seconds on a large store).
+ */
+export function SuggestionList({ state, onRetry, locale, tr, t }: ISuggestionListProps) {
   return (
-    <section aria-labelledby="insights-suggestions-title" data-testid="insights-suggestions">
+    <section
+      aria-labelledby="insights-suggestions-title"
+      aria-busy={state.status === 'loading'}
+      data-testid="insights-suggestions"
+    >
       <h2 id="insights-suggestions-title">{tr('suggestions_title')}</h2>
-      {suggestions.suggestions.length === 0 ? (
-        <Muted>{tr('suggestions_none', { min })}</Muted>
-      ) : (
-        <>
-          <Muted>{tr('suggestions_intro', { min })}</Muted>
-          <List>
-            {suggestions.suggestions.map((suggestion) => (
-              <SuggestionItem key={suggestion.rule.name} suggestion={suggestion} locale={locale} tr={tr} />
-            ))}
-          </List>
-          <Muted>{tr('copy_policy_hint')}</Muted>
-          <CopyJson
-            value={suggestions.policy}
-            label={tr('copy_policy')}
-            fieldLabel={tr('copy_fallback_policy')}
-            tr={tr}
-          />
-        </>
+      {state.status === 'loading' && (
+        <Muted data-testid="insights-suggestions-loading">{tr('suggestions_loading')}</Muted>
       )}
+      {state.status === 'error' && <ErrorState error={state.error} onRetry={onRetry} t={t} isInline />}
+      {state.status === 'ready' && <Suggested suggestions={state.suggestions} locale={locale} tr={tr} />}
     </section>
+  );
+}
+
+function Suggested({ suggestions, locale, tr }: { suggestions: Suggestions; locale: string; tr: InsightsTranslate }) {
+  const min = formatCount(suggestions.minApprovals, locale);
+  if (suggestions.suggestions.length === 0) return <Muted>{tr('suggestions_none', { min })}</Muted>;
+  return (
+    <>
+      <Muted>{tr('suggestions_intro', { min })}</Muted>
+      <List>
+        {suggestions.suggestions.map((suggestion) => (
+          <SuggestionItem key={suggestion.rule.name} suggestion={suggestion} locale={locale} tr={tr} />
+        ))}
+      </List>
+      <Muted>{tr('copy_policy_hint')}</Muted>
+      <CopyJson value={suggestions.policy} label={tr('copy_policy')} fieldLabel={tr('copy_fallback_policy')} tr={tr} />
+    </>
   );
 }
