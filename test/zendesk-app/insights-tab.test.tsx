@@ -360,6 +360,10 @@ describe('The Insights tab', () => {
     const badSuggestion = { ...suggestions(), suggestions: [{ ...smallRefunds, kind: 'auto_maybe' }] };
     client.request.mockResolvedValueOnce(badSuggestion);
     await expect(real.suggestions(7)).rejects.toThrow(/suggestions contract at suggestions\.0\.kind: /);
+    // The backtest scans the stored requests: the call may take far longer than the usual 15 s.
+    expect(client.request).toHaveBeenCalledWith(
+      expect.objectContaining({ url: 'https://gw.example.com/api/agent/insights/suggestions?days=7', timeout: 60_000 }),
+    );
 
     const gateway = fakeGateway({ insights: real.insights, suggestions: real.suggestions });
     await openInsights({ gateway });
@@ -392,7 +396,7 @@ describe('The Insights tab', () => {
   });
 
   it('When the suggestions fail and the insights do not, then the table stays and the section shows the error with Retry, which asks again', async () => {
-    const failing = vi.fn(async () => {
+    const failing = vi.fn(async (_days: number): Promise<Suggestions> => {
       throw new GatewayError('unreachable', 'down');
     });
     const gateway = fakeGateway({ insights: vi.fn(async (days) => insights(days)), suggestions: failing });
