@@ -70,7 +70,7 @@ const HARD_LIMIT_MS = 1_500_000;
 /** The pending-set phase of a size is skipped when less than this is left before HARD_LIMIT_MS. */
 const WIDE_RESERVE_MS = 60_000;
 /** Last resort: exit (killing every process group started) if stopping and reporting hang. */
-const EXIT_LIMIT_MS = 590_000;
+const EXIT_LIMIT_MS = HARD_LIMIT_MS + 35_000;
 
 const startedAt = new Date();
 const t0 = Date.now();
