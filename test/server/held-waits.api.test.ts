@@ -88,6 +88,34 @@ describe('Held waits that time out together', () => {
     }
   });
 
+  it('When the intake and status calls answer, then they carry JSON headers, the Location and the applied preference as before, and HEAD carries no body', async () => {
+    const intake = await call(a.url, 'POST', '/api/webhooks/inbound', {
+      key: keys.flowKey,
+      body: uniqueRequest({ details: { ticket_id: 'held-headers' } }),
+      headers: { prefer: 'wait=1' },
+    });
+    expect(intake.status).toBe(202);
+    expect(intake.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(intake.headers.get('content-length')).toBe(String(Buffer.byteLength(intake.text)));
+    expect(intake.headers.get('preference-applied')).toBe('wait=1');
+    const id = intake.body.approvalId as string;
+    expect(intake.headers.get('location')).toBe(`/api/approvals/${id}`);
+    expect(intake.headers.get('x-request-id')).toBeTruthy();
+
+    const held = await call(a.url, 'GET', `/api/approvals/${id}`, { key: keys.flowKey, headers: { prefer: 'wait=1' } });
+    expect(held.status).toBe(200);
+    expect(held.body.status).toBe('pending');
+    expect(held.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(held.headers.get('content-length')).toBe(String(Buffer.byteLength(held.text)));
+    expect(held.headers.get('preference-applied')).toBe('wait=1');
+    expect(held.headers.get('cache-control')).toBe('no-store');
+
+    const head = await call(a.url, 'HEAD', `/api/approvals/${id}`, { key: keys.flowKey });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(head.text).toBe('');
+  });
+
   it('When the change feed is behind, then the waits that time out read their decisions in one batch, and a decision made on the other process is answered decided', async () => {
     const base = new URL(inject('mongodbUri'));
     const proxy = await startTcpProxy({ host: base.hostname, port: Number(base.port) });

@@ -12,6 +12,7 @@ import type { AccountsService } from '../accounts/accounts.service.js';
 import { principalOf, requireKey } from '../accounts/auth.middleware.js';
 import { notFound } from '../http/app-error.js';
 import type { RequestLimits } from '../http/limits.js';
+import { sendJson } from '../http/send-json.js';
 import { rawBodyOf, requestSha256 } from '../http/json-body.js';
 import { parseIdempotencyKey, parseWait, receivedAtOf } from '../http/request-options.js';
 import { parseOrThrow } from '../http/validate.js';
@@ -46,9 +47,10 @@ function disconnectSignal(req: Request, res: Response): AbortSignal {
 function sendApproval(res: Response, approval: Approval, isPreferred: boolean, seconds: number) {
   if (isPreferred) res.setHeader('Preference-Applied', `wait=${seconds}`);
   if (approval.status === 'pending') {
-    res.status(202).location(`/api/approvals/${approval.approvalId}`).json(approval);
+    res.location(`/api/approvals/${approval.approvalId}`);
+    sendJson(res, 202, approval);
   } else {
-    res.status(200).json(approval);
+    sendJson(res, 200, approval);
   }
 }
 
@@ -121,7 +123,7 @@ export function approvalsRouter(deps: {
     // Only the flow's key is the requester: the Zendesk app reading a decision tells no AI agent.
     const answer = principal.scope === 'flow' ? await approvals.answerRequester(approval) : approval;
     if (wait.isPreferred) res.setHeader('Preference-Applied', `wait=${wait.seconds}`);
-    res.status(200).json(answer);
+    sendJson(res, 200, answer);
   });
 
   router.get('/api/agent/approvals', requireKey(accounts, ['agent'], limits), async (req, res) => {
