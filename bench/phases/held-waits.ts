@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext, RunningServer } from '../lib/context.js';
-import { request, type Response } from '../lib/http.js';
+import { rawGet, request, type RawResponse } from '../lib/http.js';
 import { memoryOf } from '../lib/procs.js';
 import { round, summarize, type Latency } from '../lib/stats.js';
 import { DECISION_BODY } from './decisions.js';
@@ -27,7 +27,7 @@ type HeldCall = {
   sentAt: number;
   /** The call's own wait (ms): its deadline is sentAt + waitMs. */
   waitMs: number;
-  answer: Promise<Response | Error>;
+  answer: Promise<RawResponse | Error>;
   controller: AbortController;
   isSettled: () => boolean;
 };
@@ -61,9 +61,9 @@ async function openHeld(
     const sentAt = performance.now();
     const waitMs = deadline === undefined ? waitS * 1000 : Math.max(1_000, Math.round(deadline - sentAt));
     let settled = false;
-    const answer = request(`${server.url}/api/approvals/${id}?wait=${(waitMs / 1000).toFixed(3)}`, {
+    // Each call on a socket of its own, timed at its answer's first byte (rawGet says why).
+    const answer = rawGet(`${server.url}/api/approvals/${id}?wait=${(waitMs / 1000).toFixed(3)}`, {
       headers: { 'x-api-key': flowKey },
-      agent: false,
       signal: controller.signal,
       timeoutMs: waitMs + 30_000,
     })
@@ -145,8 +145,8 @@ export async function heldDecisionsPhase(ctx: BenchContext, ids: string[]): Prom
     const status = answer.json<{ status: string }>().status;
     if (status !== (isDecided ? 'approved' : 'pending'))
       wrong.push(`${isDecided ? 'decided' : 'undecided'}: ${status}`);
-    if (isDecided) decidedLateness.push(answer.endedAt - (decisionSent.get(call) ?? NaN));
-    else undecidedLateness.push(answer.endedAt - (call.sentAt + call.waitMs));
+    if (isDecided) decidedLateness.push(answer.firstByteAt - (decisionSent.get(call) ?? NaN));
+    else undecidedLateness.push(answer.firstByteAt - (call.sentAt + call.waitMs));
   }
   return {
     waits: calls.length,
