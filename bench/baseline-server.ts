@@ -6,6 +6,8 @@
  *
  * POST /insert           one insertOne of a document shaped like a stored approval
  * GET  /approvals/:id    one findById on the gateway's approvals collection
+ * GET  /held/:id?wait=s  the same findById when the call arrives, then the answer after `wait`
+ *                        seconds (fractions allowed) from then: held calls, and nothing else
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -56,6 +58,14 @@ app.get('/approvals/:id', async (req, res) => {
     return;
   }
   res.status(200).json(doc);
+});
+
+app.get('/held/:id', async (req, res) => {
+  const arrived = Date.now();
+  const waitMs = Number(req.query['wait'] ?? 0) * 1000;
+  const doc = await Approval.findById(req.params.id).lean();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs - (Date.now() - arrived))));
+  res.status(doc ? 200 : 404).json(doc ?? { status: 404 });
 });
 
 const server = http.createServer(app);

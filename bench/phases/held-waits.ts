@@ -95,6 +95,12 @@ export type HeldDecisionsResult = {
   withinOneS: { decided: number; undecided: number };
   /** Undecided answers within 250 ms of their wait (the target). */
   undecidedWithin250: number;
+  /**
+   * The same number of calls held by the bare baseline (one findById each as it arrives, then the
+   * answer when its wait ends), opened the same way, all timing out at the same moment: answer − (sent
+   * + wait). What answering that many calls at once costs Express and Node on this machine, this run.
+   */
+  bareLateness: Latency | null;
 };
 
 /**
@@ -148,7 +154,9 @@ export async function heldDecisionsPhase(ctx: BenchContext, ids: string[]): Prom
     if (isDecided) decidedLateness.push(answer.firstByteAt - (decisionSent.get(call) ?? NaN));
     else undecidedLateness.push(answer.firstByteAt - (call.sentAt + call.waitMs));
   }
+  const bareLateness = ctx.baseline ? await bareHeld(ctx.baseline, ids.slice(0, undecidedLateness.length)) : null;
   return {
+    bareLateness,
     waits: calls.length,
     waitS,
     decided: toDecide.size,
@@ -165,6 +173,31 @@ export async function heldDecisionsPhase(ctx: BenchContext, ids: string[]): Prom
     },
     undecidedWithin250: undecidedLateness.filter((x) => x <= 250).length,
   };
+}
+
+/**
+ * `ids.length` calls held by the bare baseline, opened 20 every 50 ms (it holds a call after one
+ * findById, so it never queues them), each with the wait that ends 5 s after the first was sent.
+ */
+async function bareHeld(baseline: RunningServer, ids: string[]): Promise<Latency | null> {
+  const deadline = performance.now() + 5_000;
+  const calls: { sentAt: number; waitMs: number; answer: Promise<RawResponse | Error> }[] = [];
+  for (const [i, id] of ids.entries()) {
+    if (i > 0 && i % 20 === 0) await sleep(50);
+    const sentAt = performance.now();
+    const waitMs = Math.max(1_000, Math.round(deadline - sentAt));
+    const answer = rawGet(`${baseline.url}/held/${id}?wait=${(waitMs / 1000).toFixed(3)}`, {
+      timeoutMs: waitMs + 30_000,
+    }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    calls.push({ sentAt, waitMs, answer });
+  }
+  const lateness: number[] = [];
+  for (const call of calls) {
+    const answer = await call.answer;
+    if (answer instanceof Error || answer.status !== 200) return null;
+    lateness.push(answer.firstByteAt - (call.sentAt + call.waitMs));
+  }
+  return summarize(lateness);
 }
 
 export type HeldMemoryResult = {
